@@ -1,0 +1,1 @@
+"""returns-connector: returns management for Shopify, WooCommerce and manual shops."""

@@ -1,0 +1,1 @@
+"""The pure domain: money, orders, returns, resolutions, policy. Standard library only."""

@@ -1,0 +1,210 @@
+"""Ports: the interfaces the workflow needs from platforms, storage and queues.
+
+Plain dataclasses cross these boundaries; platform JSON never does. Imports the domain only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from connector.domain.money import Money
+from connector.domain.orders import Order
+from connector.domain.returns import ResolutionKind
+
+
+class PlatformError(Exception):
+    """A platform call failed; `retryable` says whether trying again later may help."""
+
+    def __init__(self, message: str, *, retryable: bool = False, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+
+
+class BadWebhook(Exception):
+    """A webhook body or header set that is not what the topic needs (answered 400)."""
+
+
+@dataclass(frozen=True)
+class ShopConnection:
+    """What an adapter needs to talk to one shop. Secrets are already decrypted."""
+
+    shop_id: int
+    platform: str
+    domain: str
+    access_token: str = ""
+    consumer_key: str = ""
+    consumer_secret: str = ""
+    webhook_secret: str = ""
+    currency: str = "EUR"
+    # Adapter settings the merchant chose (e.g. WooCommerce gateway refunds on or off).
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebhookEnvelope:
+    """What the webhook edge learns from headers before any processing."""
+
+    shop_domain: str
+    topic: str
+    dedupe_key: str
+    triggered_at: datetime | None = None
+
+
+# ---- events a platform webhook turns into (the adapter's parse result) ----
+
+@dataclass(frozen=True)
+class OrderChanged:
+    order: Order
+
+
+@dataclass(frozen=True)
+class OrderDeleted:
+    platform_order_id: str
+
+
+@dataclass(frozen=True)
+class RefundRecorded:
+    """A refund exists at the platform (made by hand or by us): never repeat it."""
+
+    platform_order_id: str
+    platform_refund_id: str
+    amount: Money
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformReturnRequested:
+    """A return asked for through the platform's own returns (e.g. Shopify self-serve)."""
+
+    platform_order_id: str
+    platform_return_id: str
+    lines: tuple[tuple[str, int, str, str], ...]  # (order line id, quantity, reason, note)
+
+
+@dataclass(frozen=True)
+class PlatformReturnStatusChanged:
+    platform_return_id: str
+    status: str  # approved, rejected, cancelled, closed
+
+
+@dataclass(frozen=True)
+class AppUninstalled:
+    pass
+
+
+@dataclass(frozen=True)
+class CustomerDataRequested:
+    customer_email: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class CustomerRedactRequested:
+    customer_email: str
+
+
+@dataclass(frozen=True)
+class ShopRedactRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A topic the app records and acknowledges but does nothing with."""
+
+    topic: str
+
+
+PlatformEvent = (
+    OrderChanged | OrderDeleted | RefundRecorded | PlatformReturnRequested
+    | PlatformReturnStatusChanged | AppUninstalled | CustomerDataRequested
+    | CustomerRedactRequested | ShopRedactRequested | Ignored
+)
+
+
+# ---- pushing a resolution back to the shop ----
+
+@dataclass(frozen=True)
+class PushLine:
+    platform_line_id: str
+    quantity: int
+    amount: Money  # before tax
+    tax: Money
+    restock: bool
+    tax_by_rate: tuple[tuple[str, Money], ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolutionPush:
+    """One resolution to carry out at the platform, exactly once.
+
+    `reference` (the return reference plus the resolution id) is written on what the
+    platform creates, so a retry can find and adopt it instead of creating a second one.
+    """
+
+    reference: str
+    idempotency_key: str
+    kind: ResolutionKind
+    amount: Money
+    platform_order_id: str
+    customer_email: str
+    customer_platform_id: str | None
+    lines: tuple[PushLine, ...] = ()
+    exchange_variant_id: str | None = None
+    coupon_code: str = ""
+    expires_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    platform_reference: str
+    adopted: bool  # True when an existing one carrying the reference was found
+    code: str = ""  # a coupon or gift card code the shopper must be told
+
+
+Progress = Callable[[int, int | None], None]
+
+
+@runtime_checkable
+class PlatformGateway(Protocol):
+    """One shop's platform, as the workflow needs it."""
+
+    def fetch_order(self, platform_order_id: str) -> Order | None: ...
+
+    def find_order(self, name: str, email: str) -> Order | None: ...
+
+    def orders_since(self, since: datetime | None, progress: Progress | None = None) -> Iterator[Order]: ...
+
+    def push(self, push: ResolutionPush) -> PushResult: ...
+
+
+@runtime_checkable
+class PlatformAdapter(Protocol):
+    """A shop platform, registered under the `returns_connector.platforms` entry point group."""
+
+    name: str
+
+    def envelope(self, headers: Mapping[str, str], body: bytes) -> WebhookEnvelope:
+        """Read shop, topic and de-duplication key from a delivery; raises BadWebhook."""
+        ...
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, shop: ShopConnection
+    ) -> bool:
+        """Check the signature over the raw body, in constant time."""
+        ...
+
+    def parse_webhook(self, topic: str, body: bytes) -> list[PlatformEvent]:
+        """Translate a verified delivery into events; raises BadWebhook."""
+        ...
+
+    def gateway(self, shop: ShopConnection) -> PlatformGateway: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
