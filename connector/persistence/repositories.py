@@ -1,0 +1,749 @@
+"""Repositories: each bound to one shop, so no query can reach another shop's rows.
+
+Imports SQLAlchemy, the tables and the domain; returns domain objects, never rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from connector.domain.money import Money
+from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.returns import (
+    Channel,
+    Condition,
+    Inspection,
+    ResolutionKind,
+    ReturnItem,
+    ReturnRequest,
+    ReturnStatus,
+    TimelineEvent,
+)
+from connector.domain.shops import Shop
+from connector.persistence.crypto import CredentialBox
+from connector.persistence.tables import (
+    OrderLineRow,
+    OrderRow,
+    ResolutionRow,
+    ReturnItemRow,
+    ReturnRow,
+    ShopRow,
+    TimelineEventRow,
+)
+from connector.ports import ShopConnection
+
+
+def shop_from_row(row: ShopRow) -> Shop:
+    return Shop(
+        id=row.id, platform=row.platform, domain=row.domain, slug=row.slug, name=row.name,
+        locale=row.locale, currency=row.currency, installed_at=row.installed_at,
+        uninstalled_at=row.uninstalled_at, contact_email=row.contact_email,
+        return_address=row.return_address, policy=dict(row.policy or {}),
+        options=dict(row.options or {}),
+    )
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "shop"
+
+
+class ShopRepository:
+    """Shops are the one table read across tenants: it is where a tenant is found."""
+
+    def __init__(self, session: Session, box: CredentialBox) -> None:
+        self._session = session
+        self._box = box
+
+    def _row(self, shop_id: int) -> ShopRow | None:
+        return self._session.get(ShopRow, shop_id)
+
+    def get(self, shop_id: int) -> Shop | None:
+        row = self._row(shop_id)
+        return shop_from_row(row) if row else None
+
+    def by_domain(self, platform: str, domain: str) -> Shop | None:
+        row = self._session.scalar(
+            select(ShopRow).where(ShopRow.platform == platform, ShopRow.domain == domain)
+        )
+        return shop_from_row(row) if row else None
+
+    def by_slug(self, slug: str) -> Shop | None:
+        row = self._session.scalar(select(ShopRow).where(ShopRow.slug == slug))
+        return shop_from_row(row) if row else None
+
+    def by_reference(self, key: str) -> Shop | None:
+        """A shop named on the command line: its id, slug or domain."""
+        if key.isdigit():
+            found = self.get(int(key))
+            if found:
+                return found
+        row = self._session.scalar(
+            select(ShopRow).where(or_(ShopRow.slug == key, ShopRow.domain == key)).order_by(ShopRow.id)
+        )
+        return shop_from_row(row) if row else None
+
+    def all(self) -> list[Shop]:
+        return [shop_from_row(r) for r in self._session.scalars(select(ShopRow).order_by(ShopRow.id))]
+
+    def _unique_slug(self, wanted: str) -> str:
+        base = slugify(wanted)
+        slug, n = base, 1
+        while self._session.scalar(select(ShopRow.id).where(ShopRow.slug == slug)) is not None:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def connect(
+        self,
+        *,
+        platform: str,
+        domain: str,
+        now: datetime,
+        name: str = "",
+        credentials: dict[str, str] | None = None,
+        webhook_secret: str = "",
+        locale: str = "fr",
+        currency: str = "EUR",
+        policy: dict[str, Any] | None = None,
+        slug: str | None = None,
+    ) -> Shop:
+        """Create the shop, or reconnect it (new credentials, uninstall cleared)."""
+        row = self._session.scalar(
+            select(ShopRow).where(ShopRow.platform == platform, ShopRow.domain == domain)
+        )
+        if row is None:
+            row = ShopRow(
+                platform=platform, domain=domain,
+                slug=self._unique_slug(slug or name or domain.split(".")[0].split("//")[-1]),
+                name=name or domain, locale=locale, currency=currency, installed_at=now,
+                policy=policy or {}, options={},
+            )
+            self._session.add(row)
+        row.uninstalled_at = None
+        if credentials is not None:
+            row.credentials = self._box.seal(json.dumps(credentials))
+        if webhook_secret:
+            row.webhook_secret = self._box.seal(webhook_secret)
+        if name:
+            row.name = name
+        self._session.flush()
+        return shop_from_row(row)
+
+    def connection(self, shop_id: int) -> ShopConnection:
+        """The decrypted credentials an adapter needs; raises LookupError for an unknown shop."""
+        row = self._row(shop_id)
+        if row is None:
+            raise LookupError(f"no shop {shop_id}")
+        creds: dict[str, str] = json.loads(self._box.open(row.credentials)) if row.credentials else {}
+        return ShopConnection(
+            shop_id=row.id, platform=row.platform, domain=row.domain,
+            access_token=creds.get("access_token", ""),
+            consumer_key=creds.get("consumer_key", ""),
+            consumer_secret=creds.get("consumer_secret", ""),
+            webhook_secret=self._box.open(row.webhook_secret),
+            currency=row.currency,
+            options={k: str(v) for k, v in (row.options or {}).items()},
+        )
+
+    def update(self, shop_id: int, **fields: Any) -> Shop:
+        row = self._row(shop_id)
+        if row is None:
+            raise LookupError(f"no shop {shop_id}")
+        allowed = {"name", "locale", "currency", "policy", "options", "contact_email",
+                   "return_address", "last_synced_at"}
+        for key, value in fields.items():
+            if key not in allowed:
+                raise KeyError(f"shop field {key} cannot be updated here")
+            setattr(row, key, value)
+        self._session.flush()
+        return shop_from_row(row)
+
+    def uninstall(self, shop_id: int, now: datetime) -> None:
+        """Stop all pushes and drop the token; the shop's returns stay for the merchant."""
+        row = self._row(shop_id)
+        if row is None:
+            return
+        row.uninstalled_at = now
+        row.credentials = ""
+        self._session.flush()
+
+    def last_synced_at(self, shop_id: int) -> datetime | None:
+        row = self._row(shop_id)
+        return row.last_synced_at if row else None
+
+
+# ------------------------------------------------------------------ orders
+
+def _money(value: Decimal | None, currency: str) -> Money:
+    return Money(value if value is not None else Decimal(0), currency)
+
+
+def order_from_row(row: OrderRow, platform: str) -> Order:
+    cur = row.currency
+    lines = tuple(
+        OrderLine(
+            platform_line_id=ln.platform_line_id, title=ln.title, quantity=ln.quantity,
+            unit_price=_money(ln.unit_price, cur), discount=_money(ln.discount, cur),
+            tax=_money(ln.tax, cur), sku=ln.sku, product_id=ln.product_id,
+            variant_id=ln.variant_id, variant_title=ln.variant_title,
+            product_type=ln.product_type, product_tags=tuple(ln.product_tags or ()),
+            fulfilled_quantity=ln.fulfilled_quantity, refunded_quantity=ln.refunded_quantity,
+            final_sale=ln.final_sale, taxes_included=ln.taxes_included,
+            tax_by_rate=tuple((str(rate), Money(Decimal(amount), cur)) for rate, amount in ln.tax_by_rate or ()),
+        )
+        for ln in row.lines
+    )
+    return Order(
+        platform=platform, platform_order_id=row.platform_order_id, name=row.name,
+        currency=cur,
+        customer=Customer(
+            platform_customer_id=row.customer_platform_id, email=row.customer_email,
+            first_name=row.customer_first_name, last_name=row.customer_last_name,
+            postal_code=row.customer_postal_code,
+        ),
+        placed_at=row.placed_at, lines=lines, fulfilled_at=row.fulfilled_at,
+        delivered_at=row.delivered_at, cancelled_at=row.cancelled_at,
+        shipping_lines=tuple(
+            ShippingLine(s["title"], Money(Decimal(s["price"]), cur), Money(Decimal(s["tax"]), cur))
+            for s in row.shipping or ()
+        ),
+        tags=tuple(row.tags or ()), financial_status=row.financial_status,
+        refunded=Money(row.refunded, cur) if row.refunded is not None else None,
+        updated_at=row.platform_updated_at, shop_currency=row.shop_currency,
+    )
+
+
+def normalise_order_name(name: str) -> str:
+    """'1001', '#1001' and ' #1001 ' all name order #1001."""
+    return name.strip().lstrip("#").strip().upper()
+
+
+class OrderRepository:
+    def __init__(self, session: Session, shop: Shop) -> None:
+        self._session = session
+        self._shop = shop
+
+    def _query(self) -> Select[tuple[OrderRow]]:
+        return (
+            select(OrderRow).where(OrderRow.shop_id == self._shop.id)
+            .options(selectinload(OrderRow.lines))
+        )
+
+    def _row(self, platform_order_id: str) -> OrderRow | None:
+        return self._session.scalar(self._query().where(OrderRow.platform_order_id == platform_order_id))
+
+    def get(self, platform_order_id: str) -> Order | None:
+        row = self._row(platform_order_id)
+        return order_from_row(row, self._shop.platform) if row else None
+
+    def pk(self, platform_order_id: str) -> int | None:
+        return self._session.scalar(
+            select(OrderRow.id).where(
+                OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id == platform_order_id
+            )
+        )
+
+    def find_by_name(self, name: str) -> Order | None:
+        wanted = normalise_order_name(name)
+        row = self._session.scalar(
+            self._query().where(func.upper(OrderRow.name).in_([wanted, f"#{wanted}"])).order_by(OrderRow.id)
+        )
+        return order_from_row(row, self._shop.platform) if row else None
+
+    def count(self) -> int:
+        return self._session.scalar(
+            select(func.count()).select_from(OrderRow).where(OrderRow.shop_id == self._shop.id)
+        ) or 0
+
+    def save(self, order: Order) -> bool:
+        """Insert or update an order. An older version never overwrites a newer one.
+
+        Returns False when the stored order is newer and nothing was written.
+        """
+        row = self._row(order.platform_order_id)
+        if row is None:
+            row = OrderRow(shop_id=self._shop.id, platform_order_id=order.platform_order_id)
+            self._session.add(row)
+        elif (
+            order.updated_at is not None
+            and row.platform_updated_at is not None
+            and order.updated_at < row.platform_updated_at
+        ):
+            return False
+        row.name = order.name
+        row.currency = order.currency
+        row.shop_currency = order.shop_currency
+        row.customer_platform_id = order.customer.platform_customer_id
+        row.customer_email = order.customer.email.strip().lower()
+        row.customer_first_name = order.customer.first_name
+        row.customer_last_name = order.customer.last_name
+        row.customer_postal_code = order.customer.postal_code
+        row.placed_at = order.placed_at
+        row.fulfilled_at = order.fulfilled_at
+        row.delivered_at = order.delivered_at
+        row.cancelled_at = order.cancelled_at
+        row.platform_updated_at = order.updated_at
+        row.financial_status = order.financial_status
+        row.tags = list(order.tags)
+        row.shipping = [
+            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount)}
+            for s in order.shipping_lines
+        ]
+        row.refunded = order.refunded.amount if order.refunded is not None else None
+        row.total_paid = order.total_paid.amount
+        existing = {ln.platform_line_id: ln for ln in row.lines}
+        kept: list[OrderLineRow] = []
+        for position, line in enumerate(order.lines):
+            line_row = existing.get(line.platform_line_id) or OrderLineRow(platform_line_id=line.platform_line_id)
+            line_row.position = position
+            line_row.title = line.title
+            line_row.variant_title = line.variant_title
+            line_row.sku = line.sku
+            line_row.product_id = line.product_id
+            line_row.variant_id = line.variant_id
+            line_row.product_type = line.product_type
+            line_row.product_tags = list(line.product_tags)
+            line_row.quantity = line.quantity
+            line_row.fulfilled_quantity = line.fulfilled_quantity
+            line_row.refunded_quantity = line.refunded_quantity
+            line_row.unit_price = line.unit_price.amount
+            line_row.discount = line.discount.amount
+            line_row.tax = line.tax.amount
+            line_row.tax_by_rate = [[rate, str(m.amount)] for rate, m in line.tax_by_rate]
+            line_row.final_sale = line.final_sale
+            line_row.taxes_included = line.taxes_included
+            kept.append(line_row)
+        row.lines = kept
+        self._session.flush()
+        return True
+
+    def delete(self, platform_order_id: str) -> None:
+        row = self._row(platform_order_id)
+        if row is not None and not self._session.scalar(
+            select(ReturnRow.id).where(ReturnRow.order_id == row.id).limit(1)
+        ):
+            # An order with returns is kept: its returns must stay readable.
+            self._session.delete(row)
+
+    def by_customer(self, email: str) -> list[Order]:
+        rows = self._session.scalars(
+            self._query().where(OrderRow.customer_email == email.strip().lower()).order_by(OrderRow.placed_at)
+        )
+        return [order_from_row(r, self._shop.platform) for r in rows]
+
+    def redact_customer(self, email: str) -> int:
+        """Erase a customer's personal data, keeping anonymised figures."""
+        rows = list(self._session.scalars(
+            select(OrderRow).where(OrderRow.shop_id == self._shop.id, OrderRow.customer_email == email.strip().lower())
+        ))
+        for row in rows:
+            row.customer_email = f"redacted-{row.id}@invalid"
+            row.customer_first_name = ""
+            row.customer_last_name = ""
+            row.customer_postal_code = ""
+            row.customer_platform_id = None
+        return len(rows)
+
+
+# ------------------------------------------------------------------ returns
+
+@dataclass(frozen=True)
+class ReturnListFilter:
+    status: str | None = None
+    reason: str | None = None
+    resolution: str | None = None
+    customer: str | None = None
+    product: str | None = None
+    search: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def _item_from_row(row: ReturnItemRow) -> ReturnItem:
+    item = ReturnItem(
+        order_line_id=row.order_line_id, quantity=row.quantity, reason=row.reason,
+        resolution=ResolutionKind(row.resolution), comment=row.comment,
+        photos=list(row.photos or ()), exchange_variant_id=row.exchange_variant_id,
+    )
+    if row.condition is not None:
+        item.inspection = Inspection(
+            condition=Condition(row.condition), accepted_quantity=row.accepted_quantity or 0,
+            rejected_quantity=row.rejected_quantity or 0, restock=bool(row.restock),
+            rejection_reason=row.rejection_reason,
+        )
+    return item
+
+
+def _event_from_row(row: TimelineEventRow) -> TimelineEvent:
+    return TimelineEvent(
+        at=row.at, kind=row.kind, actor=row.actor, message=row.message,
+        from_status=ReturnStatus(row.from_status) if row.from_status else None,
+        to_status=ReturnStatus(row.to_status) if row.to_status else None,
+        private=row.private,
+    )
+
+
+def return_from_row(row: ReturnRow) -> ReturnRequest:
+    ret = ReturnRequest(
+        shop_id=row.shop_id, order_id=row.order.platform_order_id,
+        customer_email=row.customer_email, items=[_item_from_row(i) for i in row.items],
+        channel=Channel(row.channel), reference=row.reference, tracking_token=row.tracking_token,
+        status=ReturnStatus(row.status), locale=row.locale, tracking_number=row.tracking_number,
+        merchant_message=row.merchant_message, timeline=[_event_from_row(e) for e in row.events],
+        id=row.id,
+    )
+    return ret
+
+
+class ReturnRepository:
+    def __init__(self, session: Session, shop: Shop) -> None:
+        self._session = session
+        self._shop = shop
+
+    def _query(self) -> Select[tuple[ReturnRow]]:
+        return select(ReturnRow).where(ReturnRow.shop_id == self._shop.id).options(
+            selectinload(ReturnRow.items), selectinload(ReturnRow.events), selectinload(ReturnRow.order)
+        )
+
+    def _row_by_id(self, return_id: int) -> ReturnRow | None:
+        return self._session.scalar(self._query().where(ReturnRow.id == return_id))
+
+    def get(self, return_id: int) -> ReturnRequest | None:
+        row = self._row_by_id(return_id)
+        return return_from_row(row) if row else None
+
+    def get_by_reference(self, reference: str) -> ReturnRequest | None:
+        row = self._session.scalar(self._query().where(ReturnRow.reference == reference.strip().upper()))
+        return return_from_row(row) if row else None
+
+    def get_by_tracking_token(self, token: str) -> ReturnRequest | None:
+        row = self._session.scalar(self._query().where(ReturnRow.tracking_token == token))
+        return return_from_row(row) if row else None
+
+    def get_by_platform_return_id(self, platform_return_id: str) -> ReturnRequest | None:
+        row = self._session.scalar(self._query().where(ReturnRow.platform_return_id == platform_return_id))
+        return return_from_row(row) if row else None
+
+    def add(
+        self, ret: ReturnRequest, *, now: datetime, currency: str,
+        return_shipping_fee: Money | None = None, free_return: bool = False,
+        decision: dict[str, Any] | None = None, platform_return_id: str | None = None,
+    ) -> ReturnRequest:
+        order_pk = self._session.scalar(
+            select(OrderRow.id).where(
+                OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id == ret.order_id
+            )
+        )
+        if order_pk is None:
+            raise LookupError(f"order {ret.order_id} is not in this shop")
+        row = ReturnRow(
+            shop_id=self._shop.id, order_id=order_pk, reference=ret.reference,
+            tracking_token=ret.tracking_token, status=ret.status.value, channel=ret.channel.value,
+            customer_email=ret.customer_email.strip().lower(), locale=ret.locale,
+            tracking_number=ret.tracking_number, merchant_message=ret.merchant_message,
+            currency=currency,
+            return_shipping_fee=return_shipping_fee.amount if return_shipping_fee else Decimal(0),
+            free_return=free_return, decision=decision or {}, platform_return_id=platform_return_id,
+            created_at=now, updated_at=now,
+        )
+        row.items = [
+            ReturnItemRow(
+                order_line_id=i.order_line_id, quantity=i.quantity, reason=i.reason,
+                resolution=i.resolution.value, comment=i.comment, photos=list(i.photos),
+                exchange_variant_id=i.exchange_variant_id,
+            )
+            for i in ret.items
+        ]
+        row.events = [self._event_row(e) for e in ret.timeline]
+        self._session.add(row)
+        self._session.flush()
+        ret.id = row.id
+        return ret
+
+    @staticmethod
+    def _event_row(event: TimelineEvent) -> TimelineEventRow:
+        return TimelineEventRow(
+            at=event.at, kind=event.kind, actor=event.actor, message=event.message,
+            from_status=event.from_status.value if event.from_status else None,
+            to_status=event.to_status.value if event.to_status else None, private=event.private,
+        )
+
+    def save(self, ret: ReturnRequest, now: datetime) -> None:
+        """Write back what the workflow changed: status, fields, inspections, new events."""
+        if ret.id is None:
+            raise ValueError("save() needs a return that was added")
+        row = self._row_by_id(ret.id)
+        if row is None:
+            raise LookupError(f"return {ret.reference} is not in this shop")
+        row.status = ret.status.value
+        row.tracking_number = ret.tracking_number
+        row.merchant_message = ret.merchant_message
+        row.updated_at = now
+        by_line = {i.order_line_id: i for i in ret.items}
+        for item_row in row.items:
+            inspection = by_line[item_row.order_line_id].inspection
+            if inspection is not None:
+                item_row.condition = inspection.condition.value
+                item_row.accepted_quantity = inspection.accepted_quantity
+                item_row.rejected_quantity = inspection.rejected_quantity
+                item_row.restock = inspection.restock
+                item_row.rejection_reason = inspection.rejection_reason
+        # The timeline only grows: append the events not stored yet.
+        for event in ret.timeline[len(row.events):]:
+            row.events.append(self._event_row(event))
+        self._session.flush()
+
+    def set_platform_return_id(self, return_id: int, platform_return_id: str) -> None:
+        row = self._row_by_id(return_id)
+        if row is not None:
+            row.platform_return_id = platform_return_id
+
+    def set_satisfaction(self, return_id: int, score: int, comment: str) -> None:
+        row = self._row_by_id(return_id)
+        if row is not None:
+            row.satisfaction = score
+            row.satisfaction_comment = comment
+
+    def row_details(self, return_id: int) -> dict[str, Any] | None:
+        """Figures kept beside the domain object: fees, decision, satisfaction, dates."""
+        row = self._session.scalar(select(ReturnRow).where(
+            ReturnRow.shop_id == self._shop.id, ReturnRow.id == return_id))
+        if row is None:
+            return None
+        return {
+            "currency": row.currency, "return_shipping_fee": Money(row.return_shipping_fee, row.currency),
+            "free_return": row.free_return, "decision": row.decision, "satisfaction": row.satisfaction,
+            "created_at": row.created_at, "updated_at": row.updated_at,
+            "platform_return_id": row.platform_return_id, "order_name": row.order.name,
+        }
+
+    def list(
+        self, flt: ReturnListFilter, *, limit: int = 50, offset: int = 0, newest_first: bool = True,
+    ) -> tuple[list[ReturnRequest], int]:
+        query = self._filtered(flt)
+        count = self._session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        order = ReturnRow.created_at.desc() if newest_first else ReturnRow.created_at.asc()
+        rows = self._session.scalars(
+            query.options(selectinload(ReturnRow.items), selectinload(ReturnRow.events),
+                          selectinload(ReturnRow.order))
+            .order_by(order, ReturnRow.id.desc()).limit(limit).offset(offset)
+        )
+        return [return_from_row(r) for r in rows], count
+
+    def _filtered(self, flt: ReturnListFilter) -> Select[tuple[ReturnRow]]:
+        query = select(ReturnRow).where(ReturnRow.shop_id == self._shop.id)
+        if flt.status:
+            query = query.where(ReturnRow.status == flt.status)
+        if flt.customer:
+            query = query.where(ReturnRow.customer_email == flt.customer.strip().lower())
+        if flt.created_from:
+            query = query.where(ReturnRow.created_at >= flt.created_from)
+        if flt.created_to:
+            query = query.where(ReturnRow.created_at < flt.created_to)
+        if flt.reason or flt.resolution or flt.product:
+            items = select(ReturnItemRow.return_id)
+            if flt.reason:
+                items = items.where(ReturnItemRow.reason == flt.reason)
+            if flt.resolution:
+                items = items.where(ReturnItemRow.resolution == flt.resolution)
+            if flt.product:
+                items = items.join(OrderLineRow, (OrderLineRow.platform_line_id == ReturnItemRow.order_line_id)).where(
+                    or_(OrderLineRow.product_id == flt.product, OrderLineRow.sku == flt.product,
+                        OrderLineRow.title.ilike(f"%{flt.product}%"))
+                )
+            query = query.where(ReturnRow.id.in_(items))
+        if flt.search:
+            term = flt.search.strip()
+            orders = select(OrderRow.id).where(
+                OrderRow.shop_id == self._shop.id,
+                func.upper(OrderRow.name).in_([normalise_order_name(term), f"#{normalise_order_name(term)}"]),
+            )
+            query = query.where(or_(
+                ReturnRow.reference == term.upper(),
+                ReturnRow.customer_email == term.lower(),
+                ReturnRow.order_id.in_(orders),
+            ))
+        return query
+
+    def count_for_customer(self, email: str, since: datetime | None = None) -> int:
+        query = select(func.count()).select_from(ReturnRow).where(
+            ReturnRow.shop_id == self._shop.id, ReturnRow.customer_email == email.strip().lower(),
+            ReturnRow.status.notin_([ReturnStatus.CANCELLED.value]),
+        )
+        if since is not None:
+            query = query.where(ReturnRow.created_at >= since)
+        return self._session.scalar(query) or 0
+
+    def free_returns_since(self, email: str, since: datetime) -> int:
+        return self._session.scalar(
+            select(func.count()).select_from(ReturnRow).where(
+                ReturnRow.shop_id == self._shop.id, ReturnRow.customer_email == email.strip().lower(),
+                ReturnRow.free_return.is_(True), ReturnRow.created_at >= since,
+                ReturnRow.status.notin_([ReturnStatus.CANCELLED.value, ReturnStatus.REJECTED.value]),
+            )
+        ) or 0
+
+    def quantities_in_returns(self, platform_order_id: str, exclude_return_id: int | None = None) -> dict[str, int]:
+        """Per order line, the quantity already asked back in live returns of this order."""
+        order_pk = select(OrderRow.id).where(
+            OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id == platform_order_id
+        ).scalar_subquery()
+        query = (
+            select(ReturnItemRow.order_line_id, func.sum(ReturnItemRow.quantity))
+            .join(ReturnRow, ReturnRow.id == ReturnItemRow.return_id)
+            .where(
+                ReturnRow.shop_id == self._shop.id, ReturnRow.order_id == order_pk,
+                ReturnRow.status.notin_([ReturnStatus.CANCELLED.value, ReturnStatus.REJECTED.value]),
+            )
+            .group_by(ReturnItemRow.order_line_id)
+        )
+        if exclude_return_id is not None:
+            query = query.where(ReturnRow.id != exclude_return_id)
+        return {line: int(qty or 0) for line, qty in self._session.execute(query)}
+
+    def for_order(self, platform_order_id: str) -> list[ReturnRequest]:
+        rows = self._session.scalars(
+            self._query().join(OrderRow, OrderRow.id == ReturnRow.order_id)
+            .where(OrderRow.platform_order_id == platform_order_id).order_by(ReturnRow.id)
+        )
+        return [return_from_row(r) for r in rows]
+
+    def redact_customer(self, email: str) -> int:
+        rows = list(self._session.scalars(
+            select(ReturnRow).where(ReturnRow.shop_id == self._shop.id,
+                                    ReturnRow.customer_email == email.strip().lower())
+            .options(selectinload(ReturnRow.items))
+        ))
+        for row in rows:
+            row.customer_email = f"redacted-{row.id}@invalid"
+            row.satisfaction_comment = ""
+            for item in row.items:
+                item.comment = ""
+                item.photos = []
+        return len(rows)
+
+
+# ------------------------------------------------------------------ resolutions
+
+@dataclass(frozen=True)
+class StoredResolution:
+    id: int
+    return_id: int
+    kind: ResolutionKind
+    amount: Money
+    tax: Money
+    bonus: Money
+    restocking_fee: Money
+    shipping_fee: Money
+    lines: list[dict[str, Any]]
+    exchange_variant_id: str | None
+    idempotency_key: str
+    push_status: str
+    platform_reference: str | None
+    code: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    pushed_at: datetime | None
+
+
+def resolution_from_row(row: ResolutionRow) -> StoredResolution:
+    cur = row.currency
+    return StoredResolution(
+        id=row.id, return_id=row.return_id, kind=ResolutionKind(row.kind),
+        amount=Money(row.amount, cur), tax=Money(row.tax, cur), bonus=Money(row.bonus, cur),
+        restocking_fee=Money(row.restocking_fee, cur), shipping_fee=Money(row.shipping_fee, cur),
+        lines=list(row.lines or ()), exchange_variant_id=row.exchange_variant_id,
+        idempotency_key=row.idempotency_key, push_status=row.push_status,
+        platform_reference=row.platform_reference, code=row.code, attempts=row.attempts,
+        last_error=row.last_error, created_at=row.created_at, pushed_at=row.pushed_at,
+    )
+
+
+class ResolutionRepository:
+    def __init__(self, session: Session, shop: Shop) -> None:
+        self._session = session
+        self._shop = shop
+
+    def _row(self, resolution_id: int) -> ResolutionRow | None:
+        return self._session.scalar(select(ResolutionRow).where(
+            ResolutionRow.shop_id == self._shop.id, ResolutionRow.id == resolution_id))
+
+    def get(self, resolution_id: int) -> StoredResolution | None:
+        row = self._row(resolution_id)
+        return resolution_from_row(row) if row else None
+
+    def for_return(self, return_id: int) -> list[StoredResolution]:
+        rows = self._session.scalars(select(ResolutionRow).where(
+            ResolutionRow.shop_id == self._shop.id, ResolutionRow.return_id == return_id
+        ).order_by(ResolutionRow.id))
+        return [resolution_from_row(r) for r in rows]
+
+    def add(
+        self, *, return_id: int, kind: ResolutionKind, amount: Money, tax: Money, bonus: Money,
+        restocking_fee: Money, shipping_fee: Money, lines: Sequence[dict[str, Any]],
+        exchange_variant_id: str | None, idempotency_key: str, now: datetime, push_status: str = "pending",
+    ) -> StoredResolution:
+        row = ResolutionRow(
+            shop_id=self._shop.id, return_id=return_id, kind=kind.value, currency=amount.currency,
+            amount=amount.amount, tax=tax.amount, bonus=bonus.amount,
+            restocking_fee=restocking_fee.amount, shipping_fee=shipping_fee.amount,
+            lines=list(lines), exchange_variant_id=exchange_variant_id,
+            idempotency_key=idempotency_key, push_status=push_status, created_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        return resolution_from_row(row)
+
+    def mark_pushed(self, resolution_id: int, *, platform_reference: str, code: str, now: datetime) -> None:
+        row = self._row(resolution_id)
+        if row is None:
+            raise LookupError(f"no resolution {resolution_id} in this shop")
+        row.push_status = "pushed"
+        row.platform_reference = platform_reference
+        row.code = code
+        row.pushed_at = now
+        row.last_error = ""
+
+    def mark_failed(self, resolution_id: int, error: str, *, final: bool) -> None:
+        row = self._row(resolution_id)
+        if row is None:
+            return
+        row.attempts += 1
+        row.last_error = error[:2000]
+        row.push_status = "failed" if final else "pending"
+
+    def mark_done_by_merchant(self, resolution_id: int, note: str, now: datetime) -> None:
+        row = self._row(resolution_id)
+        if row is None:
+            raise LookupError(f"no resolution {resolution_id} in this shop")
+        row.push_status = "done_by_merchant"
+        row.platform_reference = note or "manual"
+        row.pushed_at = now
+
+    def retry(self, resolution_id: int) -> None:
+        row = self._row(resolution_id)
+        if row is not None and row.push_status == "failed":
+            row.push_status = "pending"
+
+    def refunded_total_for_order(self, order_pk_platform_id: str) -> dict[str, Decimal]:
+        order_pk = select(OrderRow.id).where(
+            OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id == order_pk_platform_id
+        ).scalar_subquery()
+        rows = self._session.execute(
+            select(ResolutionRow.currency, func.sum(ResolutionRow.amount))
+            .join(ReturnRow, ReturnRow.id == ResolutionRow.return_id)
+            .where(ResolutionRow.shop_id == self._shop.id, ReturnRow.order_id == order_pk)
+            .group_by(ResolutionRow.currency)
+        )
+        return {cur: Decimal(total or 0) for cur, total in rows}

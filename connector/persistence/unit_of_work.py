@@ -1,0 +1,84 @@
+"""The unit of work: one transaction, the shop repository, and repositories scoped to a shop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.domain.shops import Shop
+from connector.persistence.crypto import CredentialBox
+from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
+from connector.persistence.repositories import (
+    OrderRepository,
+    ResolutionRepository,
+    ReturnRepository,
+    ShopRepository,
+)
+
+
+@dataclass(frozen=True)
+class ShopScope:
+    """Everything one shop may read or change. Built only from a Shop found by the caller."""
+
+    shop: Shop
+    orders: OrderRepository
+    returns: ReturnRepository
+    resolutions: ResolutionRepository
+    outbox: OutboxRepository
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session], box: CredentialBox) -> None:
+        self._session_factory = session_factory
+        self._box = box
+        self._session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()  # nothing uncommitted survives the block
+        finally:
+            session.close()
+            self._session = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._session
+
+    @property
+    def shops(self) -> ShopRepository:
+        return ShopRepository(self.session, self._box)
+
+    @property
+    def deliveries(self) -> DeliveryRepository:
+        return DeliveryRepository(self.session)
+
+    @property
+    def all_outbox(self) -> OutboxRepository:
+        """The outbox across shops, for the relay and the sweep only (they dispatch by id)."""
+        return OutboxRepository(self.session, None)
+
+    def scope(self, shop: Shop) -> ShopScope:
+        return ShopScope(
+            shop=shop,
+            orders=OrderRepository(self.session, shop),
+            returns=ReturnRepository(self.session, shop),
+            resolutions=ResolutionRepository(self.session, shop),
+            outbox=OutboxRepository(self.session, shop.id),
+        )
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
