@@ -1,0 +1,412 @@
+"""Every Admin GraphQL document the Shopify adapter sends, as module constants. Standard library only.
+
+Each one is validated against Shopify's 2026-10 schema by the tests, and the test
+stand-in validates every document it receives, so a field that does not exist fails
+a test rather than a merchant's refund. Connection sizes are kept small because
+Shopify charges cost points per requested node (a single query may not exceed 1000).
+"""
+
+from __future__ import annotations
+
+import json
+
+MONEY = "presentmentMoney { amount currencyCode } shopMoney { amount currencyCode }"
+
+# The order as mapping.order_from_graphql reads it.
+ORDER_FIELDS = f"""
+fragment OrderFields on Order {{
+  id
+  name
+  email
+  processedAt
+  createdAt
+  updatedAt
+  cancelledAt
+  currencyCode
+  presentmentCurrencyCode
+  taxesIncluded
+  tags
+  displayFinancialStatus
+  customer {{ id firstName lastName defaultEmailAddress {{ emailAddress }} }}
+  shippingAddress {{ zip }}
+  billingAddress {{ zip }}
+  lineItems(first: 100) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{
+      id
+      title
+      quantity
+      sku
+      variantTitle
+      variant {{ id }}
+      product {{ id productType tags }}
+      originalUnitPriceSet {{ {MONEY} }}
+      discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+      taxLines {{ priceSet {{ {MONEY} }} }}
+    }}
+  }}
+  shippingLines(first: 5) {{
+    nodes {{
+      title
+      discountedPriceSet {{ {MONEY} }}
+      taxLines {{ priceSet {{ {MONEY} }} }}
+    }}
+  }}
+  fulfillments(first: 20) {{
+    status
+    createdAt
+    deliveredAt
+    fulfillmentLineItems(first: 100) {{ nodes {{ quantity lineItem {{ id }} }} }}
+  }}
+  refunds(first: 20) {{
+    id
+    note
+    createdAt
+    totalRefundedSet {{ {MONEY} }}
+    refundLineItems(first: 100) {{ nodes {{ quantity lineItem {{ id }} }} }}
+  }}
+}}
+"""
+
+ORDER_BY_ID = (
+    """
+query OrderById($id: ID!) {
+  order(id: $id) { ...OrderFields }
+}
+"""
+    + ORDER_FIELDS
+)
+
+# Search syntax: name:"#1001" email:"a@b.c"; the gateway still compares both exactly.
+ORDER_SEARCH = (
+    """
+query OrderSearch($query: String!) {
+  orders(first: 5, query: $query) { nodes { ...OrderFields } }
+}
+"""
+    + ORDER_FIELDS
+)
+
+# Small pages: each order carries up to 100 lines, 20 fulfillments and 20 refunds.
+ORDERS_PAGE = (
+    """
+query OrdersPage($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...OrderFields }
+  }
+}
+"""
+    + ORDER_FIELDS
+)
+
+ORDERS_COUNT = """
+query OrdersCount($query: String) {
+  ordersCount(query: $query, limit: null) { count precision }
+}
+"""
+
+# What a refund push needs: the refunds already made (to adopt ours) and the payment
+# transactions a new refund must point at.
+ORDER_REFUNDS = f"""
+query OrderRefunds($id: ID!) {{
+  order(id: $id) {{
+    id
+    currencyCode
+    presentmentCurrencyCode
+    refunds(first: 50) {{
+      id
+      note
+      createdAt
+      totalRefundedSet {{ {MONEY} }}
+    }}
+    transactions(first: 50) {{
+      id
+      kind
+      status
+      gateway
+      amountSet {{ {MONEY} }}
+      parentTransaction {{ id }}
+    }}
+  }}
+}}
+"""
+
+REFUND_CREATE = f"""
+mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {{
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {{
+    refund {{ id note totalRefundedSet {{ {MONEY} }} }}
+    userErrors {{ field message }}
+  }}
+}}
+"""
+
+# ---- store credit, gift cards, discount codes ----
+
+STORE_CREDIT_ACCOUNT_CREDIT = """
+mutation StoreCreditAccountCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+  storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+    storeCreditAccountTransaction { id amount { amount currencyCode } account { id } }
+    userErrors { field message code }
+  }
+}
+"""
+
+# storeCreditAccountCredit takes no note and no idempotency key: the reference is kept
+# in a metafield on the customer instead (see gateway.ShopifyGateway._store_credit).
+CUSTOMER_MARKER = """
+query CustomerMarker($id: ID!, $namespace: String!, $key: String!) {
+  customer(id: $id) { id metafield(namespace: $namespace, key: $key) { value } }
+}
+"""
+
+METAFIELDS_SET = """
+mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields { id key value }
+    userErrors { field message code }
+  }
+}
+"""
+
+GIFT_CARD_CREATE = """
+mutation GiftCardCreate($input: GiftCardCreateInput!) {
+  giftCardCreate(input: $input) {
+    giftCard { id note lastCharacters balance { amount currencyCode } }
+    giftCardCode
+    userErrors { field message code }
+  }
+}
+"""
+
+# The default search term matches gift card codes.
+GIFT_CARD_LOOKUP = """
+query GiftCardLookup($query: String!) {
+  giftCards(first: 5, query: $query) {
+    nodes { id note lastCharacters balance { amount currencyCode } }
+  }
+}
+"""
+
+DISCOUNT_CODE_BASIC_CREATE = """
+mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+    codeDiscountNode {
+      id
+      codeDiscount { ... on DiscountCodeBasic { title codes(first: 1) { nodes { code } } } }
+    }
+    userErrors { field message code }
+  }
+}
+"""
+
+DISCOUNT_CODE_LOOKUP = """
+query DiscountCodeLookup($code: String!) {
+  codeDiscountNodeByCode(code: $code) {
+    id
+    codeDiscount { ... on DiscountCodeBasic { title } }
+  }
+}
+"""
+
+# ---- Shopify returns ----
+
+RETURNABLE_FULFILLMENTS = """
+query ReturnableFulfillments($orderId: ID!) {
+  returnableFulfillments(orderId: $orderId, first: 20) {
+    nodes {
+      id
+      returnableFulfillmentLineItems(first: 100) {
+        nodes { quantity fulfillmentLineItem { id lineItem { id } } }
+      }
+    }
+  }
+}
+"""
+
+RETURN_FIELDS = """
+fragment ReturnFields on Return {
+  id
+  name
+  status
+  returnLineItems(first: 100) {
+    nodes {
+      id
+      quantity
+      ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } }
+    }
+  }
+  reverseFulfillmentOrders(first: 10) {
+    nodes {
+      id
+      lineItems(first: 100) {
+        nodes { id totalQuantity fulfillmentLineItem { id lineItem { id } } }
+      }
+    }
+  }
+}
+"""
+
+RETURN_BY_ID = (
+    """
+query ReturnById($id: ID!) {
+  return(id: $id) { ...ReturnFields }
+}
+"""
+    + RETURN_FIELDS
+)
+
+RETURN_CREATE = (
+    """
+mutation ReturnCreate($returnInput: ReturnInput!) {
+  returnCreate(returnInput: $returnInput) {
+    return { ...ReturnFields }
+    userErrors { field message code }
+  }
+}
+"""
+    + RETURN_FIELDS
+)
+
+RETURN_APPROVE_REQUEST = (
+    """
+mutation ReturnApproveRequest($input: ReturnApproveRequestInput!) {
+  returnApproveRequest(input: $input) {
+    return { ...ReturnFields }
+    userErrors { field message code }
+  }
+}
+"""
+    + RETURN_FIELDS
+)
+
+RETURN_DECLINE_REQUEST = """
+mutation ReturnDeclineRequest($input: ReturnDeclineRequestInput!) {
+  returnDeclineRequest(input: $input) {
+    return { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+REVERSE_FULFILLMENT_ORDER_DISPOSE = """
+mutation ReverseFulfillmentOrderDispose($dispositionInputs: [ReverseFulfillmentOrderDisposeInput!]!) {
+  reverseFulfillmentOrderDispose(dispositionInputs: $dispositionInputs) {
+    reverseFulfillmentOrderLineItems { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+RETURN_PROCESS = """
+mutation ReturnProcess($input: ReturnProcessInput!) {
+  returnProcess(input: $input) {
+    return { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+RETURN_CLOSE = """
+mutation ReturnClose($id: ID!) {
+  returnClose(id: $id) {
+    return { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+RETURN_CANCEL = """
+mutation ReturnCancel($id: ID!, $notifyCustomer: Boolean) {
+  returnCancel(id: $id, notifyCustomer: $notifyCustomer) {
+    return { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+# ---- webhooks and bulk ----
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+BULK_OPERATION_RUN_QUERY = """
+mutation BulkOperationRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION_STATUS = """
+query BulkOperationStatus($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
+}
+"""
+
+# The inner query of a bulk export: no variables allowed, at most two levels of
+# connections. Children (line items) arrive as separate JSONL lines with __parentId.
+_BULK_ORDERS_TEMPLATE = f"""
+{{
+  orders(query: __SEARCH__, sortKey: UPDATED_AT) {{
+    edges {{
+      node {{
+        id
+        name
+        email
+        processedAt
+        updatedAt
+        cancelledAt
+        currencyCode
+        presentmentCurrencyCode
+        taxesIncluded
+        tags
+        displayFinancialStatus
+        customer {{ id firstName lastName defaultEmailAddress {{ emailAddress }} }}
+        shippingAddress {{ zip }}
+        billingAddress {{ zip }}
+        shippingLines {{ edges {{ node {{ title discountedPriceSet {{ {MONEY} }} taxLines {{ priceSet {{ {MONEY} }} }} }} }} }}
+        fulfillments {{ status createdAt deliveredAt }}
+        refunds {{ id note createdAt totalRefundedSet {{ {MONEY} }} }}
+        lineItems {{
+          edges {{
+            node {{
+              id
+              title
+              quantity
+              sku
+              variantTitle
+              variant {{ id }}
+              product {{ id productType tags }}
+              originalUnitPriceSet {{ {MONEY} }}
+              discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+              taxLines {{ priceSet {{ {MONEY} }} }}
+            }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+
+
+def bulk_orders_query(search: str) -> str:
+    """The bulk export of orders matching a search (e.g. "updated_at:>='2025-01-01'")."""
+    # json.dumps gives a valid GraphQL string literal for any text (same escapes).
+    return _BULK_ORDERS_TEMPLATE.replace("__SEARCH__", json.dumps(search))
+
+
+# Every document, by name, for the schema validation test and the stand-in.
+ALL_DOCUMENTS: dict[str, str] = {
+    name: value
+    for name, value in dict(globals()).items()
+    if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
+}
