@@ -208,3 +208,13 @@ class PlatformAdapter(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class JobQueue(Protocol):
+    """Where work goes after a commit: RQ on Redis, or a thread in the web process."""
+
+    mode: str
+
+    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None: ...
+
+    def healthy(self) -> bool: ...

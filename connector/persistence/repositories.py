@@ -341,6 +341,10 @@ class OrderRepository:
         )
         return [order_from_row(r, self._shop.platform) for r in rows]
 
+    def by_customer_all(self) -> list[Order]:
+        rows = self._session.scalars(self._query().order_by(OrderRow.id))
+        return [order_from_row(r, self._shop.platform) for r in rows]
+
     def redact_customer(self, email: str) -> int:
         """Erase a customer's personal data, keeping anonymised figures."""
         rows = list(self._session.scalars(

@@ -281,6 +281,8 @@ class WebhookDeliveryRow(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default="received")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the relay last handed it to the queue; a lost job is handed on again later.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
 

@@ -8,7 +8,9 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.domain.shops import Shop
+from connector.persistence.api_tokens import ApiTokenRepository
 from connector.persistence.crypto import CredentialBox
+from connector.persistence.emails import EmailRepository
 from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
 from connector.persistence.repositories import (
     OrderRepository,
@@ -27,6 +29,7 @@ class ShopScope:
     returns: ReturnRepository
     resolutions: ResolutionRepository
     outbox: OutboxRepository
+    emails: EmailRepository
 
 
 class UnitOfWork:
@@ -60,6 +63,10 @@ class UnitOfWork:
         return ShopRepository(self.session, self._box)
 
     @property
+    def api_tokens(self) -> ApiTokenRepository:
+        return ApiTokenRepository(self.session)
+
+    @property
     def deliveries(self) -> DeliveryRepository:
         return DeliveryRepository(self.session)
 
@@ -75,6 +82,7 @@ class UnitOfWork:
             returns=ReturnRepository(self.session, shop),
             resolutions=ResolutionRepository(self.session, shop),
             outbox=OutboxRepository(self.session, shop.id),
+            emails=EmailRepository(self.session, shop.id),
         )
 
     def commit(self) -> None:

@@ -1,0 +1,122 @@
+"""The Flask application factory: blueprints, extensions, error pages. Nothing done at import."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from connector.bootstrap import Services, build_services, use_services
+from connector.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES = ("fr", "en")
+MAX_BODY = 5 * 1024 * 1024  # webhooks over 5 MiB are refused (413), photos likewise
+
+csrf = CSRFProtect()
+babel = Babel()
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    """The shopper's or merchant's choice, else the shop's locale, else the browser's."""
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    shop_locale = getattr(g, "shop_locale", None)
+    browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    if shop_locale in SUPPORTED_LOCALES and not browser:
+        return str(shop_locale)
+    return browser or (str(shop_locale) if shop_locale in SUPPORTED_LOCALES else "fr")
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    settings = settings or (services.settings if services else Settings.from_env())
+    services = services or build_services(settings)
+    use_services(services)
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "templates" / "static"),
+        static_url_path="/static",
+        instance_path=str(settings.instance_path),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "connector" / "translations"),
+        BABEL_DEFAULT_LOCALE="fr",
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,  # the portal is framed by shops on other hosts
+        SESSION_COOKIE_SAMESITE="None" if settings.app_url.startswith("https") else "Lax",
+        SESSION_COOKIE_SECURE=settings.app_url.startswith("https"),
+        TESTING=settings.testing,
+    )
+    app.extensions["returns_connector"] = services
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from connector.web.health import bp as health_bp
+    from connector.web.home import bp as home_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
+    _register_optional(app)
+
+    from connector.cli import register_flask_cli
+
+    register_flask_cli(app)
+    _error_pages(app)
+    return app
+
+
+def _register_optional(app: Flask) -> None:
+    """Blueprints of the other edges; each module exposes `register(app, csrf)`."""
+    import importlib
+
+    for module_name in (
+        "webhooks.blueprint",
+        "connector.web.portal",
+        "connector.web.admin",
+        "connector.web.api",
+        "connector.web.install",
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app, csrf)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/", "/healthz", "/woocommerce/callback"))
+
+
+def _error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[Any, int]:
+        if _wants_json():
+            return jsonify(error={"code": "csrf", "message": exc.description}), 400
+        return render_template("errors/error.html", code=400, error="csrf"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Any, int] | Response:
+        code = exc.code or 500
+        if _wants_json():
+            return jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), code
+        return render_template("errors/error.html", code=code, error=exc.name), code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Any, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if _wants_json():
+            return jsonify(error={"code": "internal", "message": "unexpected error; it was logged"}), 500
+        return render_template("errors/error.html", code=500, error="internal"), 500

@@ -1,0 +1,91 @@
+"""The composition root: the one place that names concrete adapters, storage and queues."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import entry_points
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.config import Settings
+from connector.jobs.queues import InlineJobQueue, RedisJobQueue, redis_from_url
+from connector.persistence.crypto import CredentialBox
+from connector.persistence.database import make_engine, make_session_factory
+from connector.persistence.unit_of_work import UnitOfWork
+from connector.ports import Clock, JobQueue, PlatformAdapter
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "returns_connector.platforms"
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def load_adapters(settings: Settings) -> dict[str, PlatformAdapter]:
+    """Every platform adapter installed, by name, from the entry point group."""
+    adapters: dict[str, PlatformAdapter] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            factory = ep.load()
+            adapters[ep.name] = factory(settings.adapter_settings())
+        except Exception:
+            # One broken adapter package must not take down the shops of the others.
+            log.exception("platform adapter %s could not be loaded", ep.name)
+    return adapters
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    box: CredentialBox
+    adapters: dict[str, PlatformAdapter]
+    queue: JobQueue
+    clock: Clock = field(default_factory=SystemClock)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.box)
+
+    def adapter(self, platform: str) -> PlatformAdapter:
+        try:
+            return self.adapters[platform]
+        except KeyError:
+            raise LookupError(f"no adapter installed for platform {platform!r}") from None
+
+
+def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: Clock | None = None) -> Services:
+    engine = make_engine(settings.database_url)
+    if queue is None:
+        queue = RedisJobQueue(redis_from_url(settings.redis_url)) if settings.redis_url else InlineJobQueue()
+    return Services(
+        settings=settings, engine=engine, session_factory=make_session_factory(engine),
+        box=CredentialBox(settings.token_encryption_key), adapters=load_adapters(settings),
+        queue=queue, clock=clock or SystemClock(),
+    )
+
+
+_current: Services | None = None
+_lock = threading.Lock()
+
+
+def use_services(services: Services | None) -> None:
+    """Make these the services that jobs see (the app and the tests set them)."""
+    global _current
+    _current = services
+
+
+def current_services() -> Services:
+    """The services of this process; a worker builds them from the environment once."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = build_services(Settings.from_env())
+        return _current

@@ -1,0 +1,255 @@
+"""What a return gives back: amounts paid per returned unit, fees, bonus, the resolution record. Standard library only.
+
+Rounding rule: the amount for returning k units of a line of q units, when r were
+already resolved, is floor(paid * (r+k)/q) - floor(paid * r/q) in minor units. The
+sums telescope, so any sequence of partial returns adds up to at most what was paid,
+and returning every unit gives back exactly what was paid, to the cent (or yen, or fils).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from connector.domain.errors import CurrencyMismatch, IllegalTransition, InvalidReturn
+from connector.domain.money import Money, total
+from connector.domain.orders import Order, OrderLine
+from connector.domain.returns import ResolutionKind
+
+
+def allocate_order_discount(lines: Sequence[OrderLine], discount: Money) -> list[Money]:
+    """Split an order-level discount over the lines, in proportion to what each line costs.
+
+    The weight is the line's subtotal after its own discount: with no line discount
+    that is the subtotal, and it guarantees no line is given more discount than it
+    has left to discount. The parts add up to exactly `discount` (largest remainder).
+    Adapters add each part to the line's `discount` when the platform did not.
+    """
+    if discount.is_negative():
+        raise InvalidReturn(f"an order discount cannot be negative: {discount}")
+    weights: list[int] = []
+    for line in lines:
+        if line.currency != discount.currency:
+            raise CurrencyMismatch(f"line {line.platform_line_id} is in {line.currency}, the discount in {discount.currency}")
+        weights.append(max(0, (line.subtotal - line.discount).minor))
+    if discount.minor > sum(weights):
+        raise InvalidReturn(f"an order discount of {discount} is more than the lines cost")
+    return discount.allocate(weights)
+
+
+def _share(paid_minor: int, units: int, quantity: int) -> int:
+    # Floor division on integers: exact, no Decimal context or rounding mode involved.
+    return paid_minor * units // quantity
+
+
+@dataclass(frozen=True)
+class LineAmount:
+    """What the shopper paid for some units of one order line: before tax, and its tax."""
+
+    line_id: str
+    quantity: int
+    amount: Money
+    tax: Money
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.tax
+
+
+def returned_line_amount(line: OrderLine, quantity: int, already_resolved: int = 0) -> LineAmount:
+    """The price actually paid for `quantity` units of `line`, after `already_resolved` earlier ones.
+
+    Discounts (the line's and its share of the order's) are already in `line.discount`.
+    """
+    if quantity < 0 or already_resolved < 0:
+        raise InvalidReturn("returned quantities cannot be negative")
+    if already_resolved + quantity > line.quantity:
+        raise InvalidReturn(
+            f"line {line.platform_line_id} has {line.quantity} unit(s): cannot return "
+            f"{quantity} after {already_resolved}"
+        )
+    tax = line.tax.minor
+    # When prices include tax, the tax is inside the discounted subtotal, not on top.
+    before_tax = (line.subtotal - line.discount).minor - (tax if line.taxes_included else 0)
+    if before_tax < 0 or tax < 0:
+        raise InvalidReturn(f"line {line.platform_line_id}: its discounts or tax exceed its price")
+    done, upto = already_resolved, already_resolved + quantity
+    amount = _share(before_tax, upto, line.quantity) - _share(before_tax, done, line.quantity)
+    tax_part = _share(tax, upto, line.quantity) - _share(tax, done, line.quantity)
+    return LineAmount(
+        line_id=line.platform_line_id,
+        quantity=quantity,
+        amount=Money.from_minor(amount, line.currency),
+        tax=Money.from_minor(tax_part, line.currency),
+    )
+
+
+@dataclass(frozen=True)
+class ReturnedUnits:
+    """Units of one line to resolve one way, with the restocking rate their reason carries."""
+
+    line_id: str
+    quantity: int
+    resolution: ResolutionKind
+    restocking_percent: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class ResolutionPlan:
+    """The amounts of one resolution kind for one return, before anything is pushed.
+
+    gross: what was paid for the units, tax included; tax: the tax inside gross;
+    restocking_fee and return_shipping_fee: what is actually deducted; bonus: the
+    store-credit extra; net = gross - fees + bonus, never negative.
+    """
+
+    kind: ResolutionKind
+    lines: tuple[LineAmount, ...]
+    gross: Money
+    tax: Money
+    restocking_fee: Money
+    return_shipping_fee: Money
+    bonus: Money
+    net: Money
+
+    @property
+    def currency(self) -> str:
+        return self.gross.currency
+
+    @property
+    def fees(self) -> Money:
+        return self.restocking_fee + self.return_shipping_fee
+
+
+def plan_resolution(
+    order: Order,
+    units: Sequence[ReturnedUnits],
+    *,
+    already_resolved: Mapping[str, int] | None = None,
+    return_shipping_fee: Money | None = None,
+    store_credit_bonus_percent: Decimal = Decimal(0),
+) -> list[ResolutionPlan]:
+    """One plan per resolution kind present in `units`, in ResolutionKind order.
+
+    `already_resolved`: units of each line resolved by earlier returns of this order
+    (not merely requested), so the rounding telescopes across returns. The return
+    shipping fee is charged once per return: it is taken from the first plans, in
+    kind order, as far as their amounts allow, and never makes an amount negative.
+    """
+    currency = order.currency
+    resolved = dict(already_resolved or {})
+    shipping_left = return_shipping_fee or Money.zero(currency)
+    if shipping_left.currency != currency:
+        raise CurrencyMismatch(f"the return shipping fee is in {shipping_left.currency}, the order in {currency}")
+    if store_credit_bonus_percent < 0:
+        raise InvalidReturn("a store credit bonus cannot be negative")
+
+    by_kind: dict[ResolutionKind, list[tuple[LineAmount, Money]]] = {}
+    for unit in units:
+        if unit.line_id not in order.lines_by_id:
+            raise InvalidReturn(f"order {order.name} has no line {unit.line_id}")
+        if not Decimal(0) <= unit.restocking_percent <= Decimal(100):
+            raise InvalidReturn("a restocking fee is a percentage between 0 and 100")
+        done = resolved.get(unit.line_id, 0)
+        amount = returned_line_amount(order.line(unit.line_id), unit.quantity, done)
+        resolved[unit.line_id] = done + unit.quantity
+        # Rounded down: the shopper is never charged more than the stated rate.
+        fee = amount.total.percent(unit.restocking_percent, round_down=True)
+        by_kind.setdefault(unit.resolution, []).append((amount, fee))
+
+    plans = []
+    for kind in ResolutionKind:
+        if kind not in by_kind:
+            continue
+        lines = tuple(amount for amount, _ in by_kind[kind])
+        gross = total((amount.total for amount in lines), currency)
+        tax = total((amount.tax for amount in lines), currency)
+        restocking = total((fee for _, fee in by_kind[kind]), currency).min(gross)
+        shipping = shipping_left.min(gross - restocking)
+        shipping_left = shipping_left - shipping
+        base = gross - restocking - shipping
+        bonus = (
+            base.percent(store_credit_bonus_percent, round_down=True)
+            if kind is ResolutionKind.STORE_CREDIT
+            else Money.zero(currency)
+        )
+        plans.append(ResolutionPlan(kind, lines, gross, tax, restocking, shipping, bonus, base + bonus))
+    return plans
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"
+    PUSHED = "pushed"
+    FAILED = "failed"
+    DONE_BY_MERCHANT = "done_by_merchant"
+
+
+def resolution_key(return_reference: str, kind: ResolutionKind) -> str:
+    """The idempotency key of a return's resolution of one kind: the same on every retry."""
+    return f"{return_reference}:{kind.value}"
+
+
+@dataclass
+class Resolution:
+    """A resolution as recorded and pushed to the shop.
+
+    `amount` is what the shopper receives, bonus included; `bonus` is the part of it
+    that is the store-credit extra. A failed push stays visible and retryable.
+    """
+
+    kind: ResolutionKind
+    amount: Money
+    bonus: Money
+    restocking_fee: Money
+    return_shipping_fee: Money
+    idempotency_key: str
+    platform_reference: str | None = None
+    push_status: PushStatus = PushStatus.PENDING
+    last_error: str = ""
+    lines: tuple[LineAmount, ...] = field(default=())
+    id: int | None = None
+
+    @classmethod
+    def from_plan(cls, plan: ResolutionPlan, return_reference: str) -> Resolution:
+        return cls(
+            kind=plan.kind,
+            amount=plan.net,
+            bonus=plan.bonus,
+            restocking_fee=plan.restocking_fee,
+            return_shipping_fee=plan.return_shipping_fee,
+            idempotency_key=resolution_key(return_reference, plan.kind),
+            lines=plan.lines,
+        )
+
+    @property
+    def fees_deducted(self) -> Money:
+        return self.restocking_fee + self.return_shipping_fee
+
+    @property
+    def settled(self) -> bool:
+        return self.push_status in (PushStatus.PUSHED, PushStatus.DONE_BY_MERCHANT)
+
+    def mark_pushed(self, platform_reference: str) -> None:
+        if self.push_status is PushStatus.PUSHED and self.platform_reference == platform_reference:
+            return  # a retry that adopted what the first attempt created
+        if self.settled:
+            raise IllegalTransition("push", self.push_status.value)
+        self.push_status = PushStatus.PUSHED
+        self.platform_reference = platform_reference
+        self.last_error = ""
+
+    def mark_failed(self, error: str) -> None:
+        if self.settled:
+            raise IllegalTransition("fail", self.push_status.value)
+        self.push_status = PushStatus.FAILED
+        self.last_error = error
+
+    def mark_done_by_merchant(self, platform_reference: str | None = None) -> None:
+        """The merchant settled it by hand in the shop: never push it again."""
+        if self.settled:
+            raise IllegalTransition("mark done", self.push_status.value)
+        self.push_status = PushStatus.DONE_BY_MERCHANT
+        self.platform_reference = platform_reference
+        self.last_error = ""

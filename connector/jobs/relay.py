@@ -1,0 +1,108 @@
+"""The outbox relay and sweep: hand recorded work to the queue, and hand it on again when lost.
+
+Webhook deliveries are recorded on the request path without touching Redis; the relay
+picks them up within a second. Outbox rows (pushes, emails) are claimed with a lease,
+so a worker that dies lets the lease lapse and the next sweep re-enqueues the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from connector.bootstrap import Services
+from connector.persistence.tables import WebhookDeliveryRow
+from connector.workflow.push import LEASE, PUSH_TASK
+from connector.workflow.webhooks import PROCESS_TASK
+
+log = logging.getLogger(__name__)
+
+# A delivery handed to the queue but still not processed after this is handed on again.
+REQUEUE_AFTER = timedelta(minutes=2)
+OUTBOX_TASKS = {"push_resolution": (PUSH_TASK, "push"), "send_email": ("connector.jobs.tasks.send_email", "notify")}
+
+
+def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> tuple[int, int]:
+    """Enqueue waiting deliveries and due outbox rows; returns how many of each."""
+    now = svc.clock.now()
+    stale = now - (timedelta(0) if sweep_all else REQUEUE_AFTER)
+    handed = 0
+    with svc.uow() as uow:
+        session = uow.session
+        query = select(WebhookDeliveryRow.id).where(
+            WebhookDeliveryRow.status == "received",
+            or_(WebhookDeliveryRow.queued_at.is_(None), WebhookDeliveryRow.queued_at <= stale),
+        ).order_by(WebhookDeliveryRow.id).limit(batch)
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            # Several relays (one per worker) share the table: each takes different rows.
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)).values(queued_at=now))
+        uow.commit()
+    for delivery_id in ids:
+        svc.queue.enqueue(PROCESS_TASK, delivery_id, queue="webhooks", job_id=f"delivery-{delivery_id}-{int(now.timestamp())}")
+        handed += 1
+    pushed = 0
+    with svc.uow() as uow:
+        due = uow.all_outbox.pending(now, limit=batch)
+        claimed = [item for item in due if uow.all_outbox.claim(item.id, now, LEASE)]
+        uow.commit()
+    for item in claimed:
+        task, queue = OUTBOX_TASKS.get(item.task, (None, None))
+        if task is None or queue is None:
+            log.error("outbox row %s has an unknown task %s", item.id, item.task)
+            continue
+        svc.queue.enqueue(task, item.id, queue=queue, job_id=f"outbox-{item.id}-{item.attempts + 1}")
+        pushed += 1
+    return handed, pushed
+
+
+def drain(svc: Services, *, sweep_all: bool = True) -> tuple[int, int]:
+    """`returns-connector outbox drain`: everything still waiting goes to the queue now."""
+    total_d, total_o = 0, 0
+    while True:
+        d, o = relay_once(svc, sweep_all=sweep_all)
+        total_d, total_o = total_d + d, total_o + o
+        if d == 0 and o == 0:
+            return total_d, total_o
+        sweep_all = False  # what was just handed on is not handed on again in this run
+
+
+def run_relay(svc: Services, stop: threading.Event, interval: float = 0.5) -> None:
+    while not stop.is_set():
+        try:
+            relay_once(svc)
+        except Exception:
+            # Redis or the database is away: keep trying; nothing recorded is lost meanwhile.
+            log.exception("relay pass failed; retrying")
+            stop.wait(2.0)
+        stop.wait(interval)
+
+
+_relay_thread: threading.Thread | None = None
+
+
+def start_relay_thread(svc: Services) -> threading.Event:
+    global _relay_thread
+    stop = threading.Event()
+    if _relay_thread is None or not _relay_thread.is_alive():
+        _relay_thread = threading.Thread(target=run_relay, args=(svc, stop), name="relay", daemon=True)
+        _relay_thread.start()
+    return stop
+
+
+def wait_idle(svc: Services, timeout: float = 10.0) -> None:
+    """Tests: relay until nothing is waiting and the inline queue is idle."""
+    deadline = time.monotonic() + timeout
+    join = getattr(svc.queue, "join", None)
+    while time.monotonic() < deadline:
+        d, o = relay_once(svc, sweep_all=True)
+        if join is not None:
+            join()
+        if d == 0 and o == 0:
+            return

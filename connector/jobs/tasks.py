@@ -1,0 +1,26 @@
+"""RQ job functions: plain ids in, one workflow call each. Safe to run twice."""
+
+from __future__ import annotations
+
+from connector.bootstrap import current_services
+from connector.workflow import notifications, push, sync, webhooks
+
+
+def process_delivery(delivery_id: int) -> str:
+    return webhooks.process_delivery(current_services(), int(delivery_id))
+
+
+def push_resolution(outbox_id: int) -> str:
+    return push.push_resolution(current_services(), int(outbox_id), claimed=True)
+
+
+def send_email(email_id: int) -> str:
+    return notifications.send_email(current_services(), int(email_id))
+
+
+def sync_orders(shop_id: int) -> int:
+    return sync.sync_shop_orders(current_services(), int(shop_id), None, None)
+
+
+def reconcile(shop_id: int) -> int:
+    return sync.reconcile_shop(current_services(), int(shop_id))

@@ -1,0 +1,123 @@
+"""Emails to shoppers and merchants at each step, in the shopper's language.
+
+Written in the same transaction as the change they announce (an email row and its outbox
+row), then sent by a job through SMTP, or written under instance/mail/ without SMTP.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+
+from connector.domain.returns import ReturnRequest
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+    from connector.persistence.unit_of_work import ShopScope
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
+# What a shopper is told about, by timeline event kind.
+SHOPPER_EVENTS = ("requested", "approve", "reject", "receive", "resolve", "cancel", "mark_in_transit")
+
+_env: Environment | None = None
+
+
+def _environment() -> Environment:
+    global _env
+    if _env is None:
+        _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                           autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+                           keep_trailing_newline=True)
+    return _env
+
+
+def render_email(kind: str, locale: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Subject (first line) and body of templates/emails/<locale>/<kind>.txt."""
+    lang = locale if locale in ("fr", "en") else "en"
+    try:
+        template = _environment().get_template(f"{lang}/{kind}.txt")
+    except TemplateNotFound:
+        template = _environment().get_template(f"en/{kind}.txt")
+    text = template.render(**context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.lstrip("\n")
+
+
+def queue_shopper_email(svc: Services, scope: ShopScope, ret: ReturnRequest, kind: str,
+                        extra: dict[str, Any] | None = None) -> None:
+    """Write the email and its outbox row; the caller's commit makes both real together."""
+    if kind not in SHOPPER_EVENTS or ret.id is None or ret.customer_email.endswith("@invalid"):
+        return
+    from connector.domain.messages import format_money
+
+    context: dict[str, Any] = {
+        "shop": scope.shop, "ret": ret, "reference": ret.reference,
+        "tracking_url": f"{svc.settings.app_url}/portal/{scope.shop.slug}/track/{ret.tracking_token}",
+        "message": ret.merchant_message, "format_money": lambda m: format_money(m, ret.locale),
+        "amount": None, "code": "", "delay": "",
+    }
+    context.update(extra or {})
+    subject, body = render_email(kind, ret.locale, context)
+    now = svc.clock.now()
+    email = scope.emails.add(to=ret.customer_email, subject=subject, body=body, return_id=ret.id, now=now)
+    scope.outbox.add("send_email", email.id, now)
+    if kind == "requested" and scope.shop.contact_email:
+        subject, body = render_email("merchant_new_request", scope.shop.locale, context)
+        email = scope.emails.add(to=scope.shop.contact_email, subject=subject, body=body, return_id=ret.id, now=now)
+        scope.outbox.add("send_email", email.id, now)
+
+
+def send_email(svc: Services, outbox_id: int) -> str:
+    with svc.uow() as uow:
+        item = uow.all_outbox.get(outbox_id)
+        if item is None or item.status != "pending":
+            return "skipped"
+        shop = uow.shops.get(item.shop_id)
+        if shop is None:
+            return "skipped"
+        scope = uow.scope(shop)
+        email = scope.emails.get(item.subject_id)
+        if email is None or email.status != "pending":
+            scope.outbox.done(outbox_id, svc.clock.now())
+            uow.commit()
+            return "skipped"
+        message = EmailMessage()
+        message["From"] = svc.settings.mail_from
+        message["To"] = email.to
+        message["Subject"] = email.subject
+        message["Message-ID"] = make_msgid(idstring=f"rc{email.id}")
+        message.set_content(email.body)
+        if svc.settings.smtp_url:
+            _send_smtp(svc.settings.smtp_url, message)
+            status = "sent"
+        else:
+            folder = Path(svc.settings.instance_path) / "mail"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{shop.id}-{email.id}.eml").write_bytes(bytes(message))
+            status = "written"
+        scope.emails.mark(email.id, status, svc.clock.now())
+        scope.outbox.done(outbox_id, svc.clock.now())
+        uow.commit()
+        return status
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    """SMTP_URL like smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465."""
+    parsed = urlparse(url)
+    host = parsed.hostname or "localhost"
+    if parsed.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parsed.port or 465, timeout=30)
+    else:
+        client = smtplib.SMTP(host, parsed.port or 587, timeout=30)
+    with client:
+        if parsed.scheme == "smtp" and parsed.port != 25:
+            client.starttls()
+        if parsed.username:
+            client.login(unquote(parsed.username), unquote(parsed.password or ""))
+        client.send_message(message)
