@@ -120,7 +120,9 @@ def test_fee_lines_count_in_the_total_and_cannot_be_returned() -> None:
     order = order_from_rest(body)
     assert order.total_paid == usd("284.08")
     wrap = order.line("9")
-    assert wrap.final_sale and wrap.product_type == "fee" and wrap.tax_by_rate == (("1", usd("0.41")),)
+    assert wrap.final_sale
+    assert wrap.product_type == "fee"
+    assert wrap.tax_by_rate == (("1", usd("0.41")),)
 
 
 @given(
@@ -159,14 +161,16 @@ def test_order_updated_delivery_becomes_order_changed_and_its_refunds() -> None:
 def test_order_created_delivery_without_refunds_is_one_event() -> None:
     body = json.loads(delivery("20261122T013213-order_created-506308")["body_raw"])
     events = events_from_webhook("order.created", body)
-    assert len(events) == 1 and isinstance(events[0], OrderChanged)
+    assert len(events) == 1
+    assert isinstance(events[0], OrderChanged)
     assert events[0].order.total_paid == usd("281.67")
 
 
 def test_refunded_action_names_the_order_to_read_again() -> None:
     body = json.loads(delivery("20261122T013308-action_woocommerce_order_refunded-335801")["body_raw"])
     (event,) = events_from_webhook("action.woocommerce_order_refunded", body)
-    assert isinstance(event, OrderRefreshRequested) and isinstance(event, Ignored)
+    assert isinstance(event, OrderRefreshRequested)
+    assert isinstance(event, Ignored)
     assert event.platform_order_id == "22"
 
 
