@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:14:53.431231
+Create Date: 2026-11-22
 """
 from alembic import op
 import sqlalchemy as sa
@@ -154,6 +154,7 @@ def upgrade() -> None:
     sa.Column('body', sa.LargeBinary(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('queued_at', connector.persistence.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('processed_at', connector.persistence.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_webhook_deliveries_shop_id_shops'), ondelete='CASCADE'),
