@@ -49,7 +49,7 @@ def language(locale: str | None) -> str:
 
 
 def _group(whole: str, separator: str) -> str:
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -125,6 +125,11 @@ def join_words(words: Sequence[str], locale: str, *, last: str = "and") -> str:
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def quote(word: str, locale: str) -> str:
+    """A word quoted the way the reader's language does: « final-sale » or “final-sale”."""
+    return f"« {word} »" if language(locale) == "fr" else f"“{word}”"
 
 
 # Every text, by code. Placeholders are Reason params; their name's ending says how
@@ -316,6 +321,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Items sold as final sale cannot be returned.",
         "fr": "Les articles vendus en vente finale ne peuvent pas être retournés.",
     },
+    "policy_final_sale_tag": {
+        "en": "Items sold as final sale, or marked {tag}, cannot be returned.",
+        "fr": "Les articles vendus en vente finale, ou marqués {tag}, ne peuvent pas être retournés.",
+    },
     "policy_not_returnable_tags": {
         "en": "Products marked {tags} cannot be returned.",
         "fr": "Les produits marqués {tags} ne peuvent pas être retournés.",
@@ -431,10 +440,15 @@ class _KeepMissing(dict[str, str]):
         return "{" + key + "}"
 
 
-def _as_param(value: object) -> str:
+def _as_param(name: str, value: object) -> str:
+    # The name's ending is how the text knows to render it: a mismatch is a bug to catch now.
     if isinstance(value, Money):
+        if not name.endswith("_amount"):
+            raise ValueError(f"a Money param is named *_amount, not {name!r}")
         return f"{value.amount} {value.currency}"
     if isinstance(value, date):
+        if not name.endswith("_date"):
+            raise ValueError(f"a date param is named *_date, not {name!r}")
         return value.isoformat()
     if isinstance(value, Enum):
         return str(value.value)
@@ -451,7 +465,7 @@ class Reason:
     @classmethod
     def of(cls, code: str, **params: object) -> Reason:
         """Build with dates, Money, enums or numbers as params; they are stored as strings."""
-        return cls(code, {name: _as_param(value) for name, value in params.items()})
+        return cls(code, {name: _as_param(name, value) for name, value in params.items()})
 
     def text(self, locale: str = "en") -> str:
         lang = language(locale)

@@ -1,0 +1,164 @@
+"""What the shopper reads: reasons, money and dates in French and English."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connector.domain.messages import (
+    TEXTS,
+    Reason,
+    format_date,
+    format_money,
+    format_percent,
+    join_words,
+    language,
+)
+from connector.domain.money import Money, minor_units
+from connector.domain.returns import ResolutionKind
+
+
+def test_every_text_has_the_same_placeholders_in_both_languages() -> None:
+    for code, texts in TEXTS.items():
+        fields = {lang: set(re.findall(r"{(\w+)}", text)) for lang, text in texts.items()}
+        assert fields["fr"] == fields["en"], code
+
+
+def test_window_reason_shows_the_last_day_in_the_readers_language() -> None:
+    reason = Reason.of("window_passed", last_day_date=date(2026, 3, 12))
+
+    assert reason.params == {"last_day_date": "2026-03-12"}
+    assert "12 mars 2026" in reason.text("fr")
+    assert "March 12, 2026" in reason.text("en")
+
+
+def test_amounts_in_reasons_are_written_per_locale() -> None:
+    reason = Reason.of("return_shipping_fee", fee_amount=Money.of("5.90", "EUR"))
+
+    assert "5,90 €" in reason.text("fr")
+    assert "€5.90" in reason.text("en")
+
+
+def test_resolution_names_and_percentages_are_translated() -> None:
+    refused = Reason.of("resolution_not_allowed", resolution_kind=ResolutionKind.STORE_CREDIT)
+    bonus = Reason.of("store_credit_bonus", bonus_percent=Decimal("12.5"))
+
+    assert refused.text("fr").endswith(": avoir.")
+    assert refused.text("en").endswith(": store credit.")
+    assert "12,5 %" in bonus.text("fr")
+    assert "12.5%" in bonus.text("en")
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("fr", "fr"), ("fr_FR", "fr"), ("fr-CA", "fr"), ("FR", "fr"), ("en_GB", "en"), ("de", "en"), ("", "en"),
+     (None, "en")],
+)
+def test_unknown_locales_fall_back_to_english(locale: str | None, expected: str) -> None:
+    assert language(locale) == expected
+
+
+def test_german_reader_gets_the_english_text() -> None:
+    reason = Reason.of("final_sale")
+
+    assert reason.text("de") == reason.text("en")
+
+
+def test_a_date_or_amount_param_must_be_named_for_how_it_is_written() -> None:
+    with pytest.raises(ValueError, match="_date"):
+        Reason.of("window_passed", last_day=date(2026, 3, 12))
+    with pytest.raises(ValueError, match="_amount"):
+        Reason.of("return_shipping_fee", fee=Money.of("5.90", "EUR"))
+
+
+def test_a_missing_param_shows_its_placeholder_instead_of_breaking_the_page() -> None:
+    assert "{max_quantity}" in Reason("quantity_too_high").text("en")
+
+
+def test_an_unknown_code_is_shown_as_is() -> None:
+    assert Reason("no_such_code").text("fr") == "no_such_code"
+
+
+def test_a_param_that_is_not_a_date_is_shown_as_given() -> None:
+    assert "someday" in Reason("window_passed", {"last_day_date": "someday"}).text("en")
+
+
+def test_reason_survives_storage_as_a_dict() -> None:
+    reason = Reason.of("quantity_too_high", max_quantity=2)
+
+    assert Reason.from_dict(reason.to_dict()) == reason
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "french", "english"),
+    [
+        ("12.50", "EUR", "12,50 €", "€12.50"),
+        ("1234.5", "EUR", "1 234,50 €", "€1,234.50"),
+        ("1234567", "EUR", "1 234 567,00 €", "€1,234,567.00"),
+        ("-3.20", "EUR", "-3,20 €", "-€3.20"),
+        ("1500", "JPY", "1 500 JPY", "¥1,500"),
+        ("3.125", "KWD", "3,125 KWD", "KWD 3.125"),
+        ("19.99", "USD", "19,99 $US", "$19.99"),
+        ("7", "CHF", "7,00 CHF", "CHF 7.00"),
+    ],
+)
+def test_money_is_written_the_way_each_language_writes_it(
+    amount: str, currency: str, french: str, english: str
+) -> None:
+    money = Money.of(amount, currency)
+
+    assert format_money(money, "fr") == french
+    assert format_money(money, "en") == english
+
+
+@pytest.mark.parametrize(
+    ("day", "french", "english"),
+    [
+        (date(2026, 3, 15), "15 mars 2026", "March 15, 2026"),
+        (date(2026, 3, 1), "1er mars 2026", "March 1, 2026"),
+        (date(2026, 8, 31), "31 août 2026", "August 31, 2026"),
+        (date(2026, 12, 2), "2 décembre 2026", "December 2, 2026"),
+    ],
+)
+def test_dates_are_written_the_way_each_language_writes_them(day: date, french: str, english: str) -> None:
+    assert format_date(day, "fr") == french
+    assert format_date(day, "en") == english
+
+
+def test_short_dates_put_the_day_first_in_french() -> None:
+    assert format_date(date(2026, 3, 5), "fr", short=True) == "05/03/2026"
+    assert format_date(date(2026, 3, 5), "en", short=True) == "03/05/2026"
+
+
+def test_percentages_drop_useless_zeros() -> None:
+    assert format_percent(Decimal("10.00"), "fr") == "10 %"
+    assert format_percent(Decimal("10"), "en") == "10%"
+
+
+def test_lists_are_joined_with_the_languages_conjunction() -> None:
+    assert join_words(["a", "b", "c"], "fr", last="or") == "a, b ou c"
+    assert join_words(["a", "b"], "en") == "a and b"
+    assert join_words(["a"], "en") == "a"
+
+
+@given(
+    minor=st.integers(min_value=-10**12, max_value=10**12),
+    currency=st.sampled_from(["EUR", "USD", "GBP", "JPY", "KWD", "CHF", "SEK"]),
+)
+def test_a_written_amount_reads_back_as_the_same_amount(minor: int, currency: str) -> None:
+    money = Money.from_minor(minor, currency)
+
+    english = format_money(money, "en")
+    french = format_money(money, "fr")
+
+    digits_en = re.sub(r"[^0-9.\-]", "", english)
+    digits_fr = re.sub(r"[^0-9,\-]", "", french).replace(",", ".")
+    assert Decimal(digits_en) == money.amount
+    assert Decimal(digits_fr) == money.amount
+    decimals = minor_units(currency)
+    assert len(digits_en.partition(".")[2]) == decimals
