@@ -1,0 +1,339 @@
+"""ShopifyGateway: one shop's orders and resolution pushes over Admin GraphQL. Imports domain, ports, client, queries, mapping.
+
+Every push first looks for what an earlier attempt may already have created (by a
+marker carrying `push.reference`) and adopts it, so a job killed between Shopify's
+answer and our commit never pays a shopper twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from connector.domain.money import Money
+from connector.domain.orders import Order
+from connector.domain.returns import ResolutionKind
+from connector.ports import PlatformError, Progress, PushResult, ResolutionPush
+from platforms.shopify import queries
+from platforms.shopify.client import AdminClient
+from platforms.shopify.mapping import gid, numeric_id, order_from_graphql
+
+log = logging.getLogger(__name__)
+
+# The topics the app subscribes to when a shop installs it.
+WEBHOOK_TOPICS = (
+    "orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled",
+    "refunds/create", "returns/request", "returns/approve", "returns/decline",
+    "returns/cancel", "returns/close", "app/uninstalled",
+)
+MARKER_NAMESPACE = "returns_connector"
+PAGE_SIZE = 10  # each order node costs ~200 points with its lines; 10 stays well under 1000
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _slug(reference: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", reference.lower()).strip("-")
+
+
+def _secret_digest(push: ResolutionPush, length: int) -> str:
+    # From the idempotency key, which only our database knows: the public return
+    # reference alone must not let anyone guess a gift card or coupon code.
+    return hashlib.sha256(f"{push.idempotency_key}:{push.reference}".encode()).hexdigest()[:length].upper()
+
+
+def coupon_code_for(push: ResolutionPush) -> str:
+    """The discount code of a coupon push: the reference, readable, plus a secret suffix."""
+    return push.coupon_code or f"{_slug(push.reference).upper()}-{_secret_digest(push, 6)}"
+
+
+def gift_card_code_for(push: ResolutionPush) -> str:
+    """A 16-character gift card code that a retry of the same push derives again."""
+    return _secret_digest(push, 16)
+
+
+def _marker_note(push: ResolutionPush) -> str:
+    return f"Returns: {push.reference}" + (f" - {push.note}" if push.note else "")
+
+
+def _amount(money: Money) -> str:
+    return str(money.amount)
+
+
+class ShopifyGateway:
+    """connector.ports.PlatformGateway for one Shopify shop."""
+
+    def __init__(
+        self,
+        client: AdminClient,
+        *,
+        options: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.client = client
+        self._options = dict(options or {})
+        self._clock = clock
+        self._page_size = page_size
+
+    # ---- orders ----
+
+    def fetch_order(self, platform_order_id: str) -> Order | None:
+        data = self.client.execute(queries.ORDER_BY_ID, {"id": gid("Order", platform_order_id)})
+        node = data.get("order")
+        return order_from_graphql(node) if node else None
+
+    def find_order(self, name: str, email: str) -> Order | None:
+        """The order a shopper names (`#1001` or `1001`) with the email it was placed with."""
+        wanted = name.strip() if name.strip().startswith("#") else f"#{name.strip()}"
+        search = f"name:{json.dumps(wanted)} email:{json.dumps(email.strip())}"
+        data = self.client.execute(queries.ORDER_SEARCH, {"query": search})
+        # Shopify's search is fuzzy (prefixes, tokens): keep only the exact match.
+        for node in (data.get("orders") or {}).get("nodes") or []:
+            order = order_from_graphql(node)
+            if order.name == wanted and order.customer.email.lower() == email.strip().lower():
+                return order
+        return None
+
+    def orders_since(self, since: datetime | None, progress: Progress | None = None) -> Iterator[Order]:
+        search = f"updated_at:>='{since.astimezone(UTC).isoformat()}'" if since else None
+        total: int | None = None
+        if progress is not None:
+            counted = self.client.execute(queries.ORDERS_COUNT, {"query": search}).get("ordersCount") or {}
+            total = int(counted["count"]) if counted.get("count") is not None else None
+        after: str | None = None
+        done = 0
+        while True:
+            data = self.client.execute(
+                queries.ORDERS_PAGE, {"first": self._page_size, "after": after, "query": search}
+            )
+            page = data["orders"]
+            for node in page["nodes"]:
+                yield order_from_graphql(node)
+                done += 1
+            if progress is not None:
+                progress(done, total)
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
+
+    def start_bulk_export(self, since: datetime | None) -> str:
+        """Start a bulk export of orders (for shops with more than ~25,000); returns its id."""
+        search = f"updated_at:>='{since.astimezone(UTC).isoformat()}'" if since else ""
+        payload = self.client.mutate(
+            queries.BULK_OPERATION_RUN_QUERY, {"query": queries.bulk_orders_query(search)}, "bulkOperationRunQuery"
+        )
+        return str(payload["bulkOperation"]["id"])
+
+    def bulk_export_status(self, operation_id: str) -> dict[str, Any]:
+        """Status, object count and, once COMPLETED, the JSONL `url` of a bulk export."""
+        node = self.client.execute(queries.BULK_OPERATION_STATUS, {"id": operation_id}).get("bulkOperation")
+        if not node:
+            raise PlatformError(f"bulk operation {operation_id} not found", retryable=False)
+        return dict(node)
+
+    # ---- pushes ----
+
+    def push(self, push: ResolutionPush) -> PushResult:
+        if push.kind is ResolutionKind.REFUND:
+            return self._refund(push)
+        if push.kind is ResolutionKind.STORE_CREDIT:
+            if self._options.get("store_credit_as") == "gift_card" or not push.customer_platform_id:
+                # Guests have no customer account to hold store credit: a gift card is
+                # the credit they can still spend.
+                return self._gift_card(push)
+            return self._store_credit(push)
+        if push.kind is ResolutionKind.COUPON:
+            return self._coupon(push)
+        raise PlatformError(
+            "exchanges are carried out through Shopify returns (ShopifyReturns.process), not pushed",
+            retryable=False,
+        )
+
+    def _refund(self, push: ResolutionPush) -> PushResult:
+        order_gid = gid("Order", push.platform_order_id)
+        order = self.client.execute(queries.ORDER_REFUNDS, {"id": order_gid}).get("order")
+        if not order:
+            raise PlatformError(f"order {push.platform_order_id} not found in Shopify", retryable=False)
+        for refund in order.get("refunds") or []:
+            if push.reference in (refund.get("note") or ""):
+                return PushResult(platform_reference=numeric_id(refund["id"]), adopted=True)
+
+        currency = order["presentmentCurrencyCode"]
+        if push.amount.currency != currency:
+            raise PlatformError(
+                f"refund in {push.amount.currency} but the customer paid in {currency}", retryable=False
+            )
+        refund_input: dict[str, Any] = {
+            "orderId": order_gid,
+            # Required by Shopify when shop and presentment currencies differ; always right.
+            "currency": currency,
+            "note": _marker_note(push),
+            "notify": False,  # the returns app tells the shopper itself, in their language
+            "refundLineItems": [
+                {
+                    "lineItemId": gid("LineItem", line.platform_line_id),
+                    "quantity": line.quantity,
+                    "restockType": "RETURN" if line.restock else "NO_RESTOCK",
+                }
+                for line in push.lines
+            ],
+            "transactions": self._refund_transactions(order_gid, order.get("transactions") or [], push.amount),
+        }
+        payload = self.client.mutate(
+            queries.REFUND_CREATE,
+            {"input": refund_input, "idempotencyKey": push.idempotency_key},
+            "refundCreate",
+        )
+        return PushResult(platform_reference=numeric_id(payload["refund"]["id"]), adopted=False)
+
+    @staticmethod
+    def _refund_transactions(
+        order_gid: str, transactions: Sequence[Mapping[str, Any]], amount: Money
+    ) -> list[dict[str, Any]]:
+        """Refund transactions against the captured payments, largest first, in presentment money."""
+        paid = [
+            t for t in transactions
+            if t.get("kind") in ("SALE", "CAPTURE") and t.get("status") == "SUCCESS"
+        ]
+        if not paid:
+            raise PlatformError("the order has no captured payment to refund", retryable=False)
+        paid.sort(key=lambda t: Decimal(t["amountSet"]["presentmentMoney"]["amount"]), reverse=True)
+        left = amount.amount
+        result = []
+        for parent in paid:
+            if left <= 0:
+                break
+            part = min(left, Decimal(parent["amountSet"]["presentmentMoney"]["amount"]))
+            result.append({
+                "orderId": order_gid,
+                "parentId": parent["id"],
+                "kind": "REFUND",
+                "gateway": parent["gateway"],
+                "amount": str(Money(part, amount.currency).amount),
+            })
+            left -= part
+        if left > 0:
+            raise PlatformError(f"refund of {amount} exceeds what was captured", retryable=False)
+        return result
+
+    def _store_credit(self, push: ResolutionPush) -> PushResult:
+        # storeCreditAccountCredit has neither a note nor an idempotency key, and its
+        # transactions cannot be searched by anything we could set. So the reference is
+        # kept in a metafield on the customer, written right after crediting: a retry
+        # adopts the credit it finds there. Only a crash between the two calls could
+        # repeat a credit; our outbox records the push before either call, and the
+        # marker write is never allowed to fail the push (which would retry it).
+        customer_gid = gid("Customer", str(push.customer_platform_id))
+        key = f"credit-{_slug(push.reference)}"[:64]
+        existing = self.client.execute(
+            queries.CUSTOMER_MARKER, {"id": customer_gid, "namespace": MARKER_NAMESPACE, "key": key}
+        ).get("customer") or {}
+        marker = existing.get("metafield")
+        if marker and marker.get("value"):
+            return PushResult(platform_reference=str(marker["value"]), adopted=True)
+
+        credit: dict[str, Any] = {
+            "creditAmount": {"amount": _amount(push.amount), "currencyCode": push.amount.currency},
+            "notify": False,
+        }
+        if push.expires_at is not None:
+            credit["expiresAt"] = push.expires_at.astimezone(UTC).isoformat()
+        payload = self.client.mutate(
+            queries.STORE_CREDIT_ACCOUNT_CREDIT, {"id": customer_gid, "creditInput": credit}, "storeCreditAccountCredit"
+        )
+        transaction_id = numeric_id(payload["storeCreditAccountTransaction"]["id"])
+        try:
+            self.client.mutate(
+                queries.METAFIELDS_SET,
+                {"metafields": [{
+                    "ownerId": customer_gid, "namespace": MARKER_NAMESPACE, "key": key,
+                    "type": "single_line_text_field", "value": transaction_id,
+                }]},
+                "metafieldsSet",
+            )
+        except PlatformError:
+            log.warning("store credit %s given but its marker was not written", push.reference, exc_info=True)
+        return PushResult(platform_reference=transaction_id, adopted=False)
+
+    def _gift_card(self, push: ResolutionPush) -> PushResult:
+        code = gift_card_code_for(push)
+        found = self.client.execute(queries.GIFT_CARD_LOOKUP, {"query": code}).get("giftCards") or {}
+        for card in found.get("nodes") or []:
+            if push.reference in (card.get("note") or "") and code.endswith(str(card.get("lastCharacters", "")).upper()):
+                return PushResult(platform_reference=numeric_id(card["id"]), adopted=True, code=code)
+        card_input: dict[str, Any] = {
+            "initialAmount": {"amount": _amount(push.amount), "currencyCode": push.amount.currency},
+            "code": code,
+            "note": _marker_note(push),
+        }
+        if push.customer_platform_id:
+            card_input["customerId"] = gid("Customer", push.customer_platform_id)
+        if push.expires_at is not None:
+            card_input["expiresOn"] = push.expires_at.astimezone(UTC).date().isoformat()
+        payload = self.client.mutate(queries.GIFT_CARD_CREATE, {"input": card_input}, "giftCardCreate")
+        return PushResult(platform_reference=numeric_id(payload["giftCard"]["id"]), adopted=False, code=code)
+
+    def _coupon(self, push: ResolutionPush) -> PushResult:
+        code = coupon_code_for(push)
+        node = self.client.execute(queries.DISCOUNT_CODE_LOOKUP, {"code": code}).get("codeDiscountNodeByCode")
+        if node:
+            return PushResult(platform_reference=numeric_id(node["id"]), adopted=True, code=code)
+        context: dict[str, Any] = (
+            {"customers": {"add": [gid("Customer", push.customer_platform_id)]}}
+            if push.customer_platform_id
+            else {"all": "ALL"}  # a guest: the secret suffix of the code is the only lock
+        )
+        discount: dict[str, Any] = {
+            "title": f"Return {push.reference}",
+            "code": code,
+            "startsAt": self._clock().astimezone(UTC).isoformat(),
+            "usageLimit": 1,
+            "appliesOncePerCustomer": True,
+            "context": context,
+            "customerGets": {
+                # Fixed amounts of code discounts are in the shop's currency; Shopify
+                # converts them at checkout for shoppers paying in another.
+                "value": {"discountAmount": {"amount": _amount(push.amount), "appliesOnEachItem": False}},
+                "items": {"all": True},
+            },
+        }
+        if push.expires_at is not None:
+            discount["endsAt"] = push.expires_at.astimezone(UTC).isoformat()
+        payload = self.client.mutate(
+            queries.DISCOUNT_CODE_BASIC_CREATE, {"basicCodeDiscount": discount}, "discountCodeBasicCreate"
+        )
+        return PushResult(platform_reference=numeric_id(payload["codeDiscountNode"]["id"]), adopted=False, code=code)
+
+    # ---- webhooks ----
+
+    def subscribe_webhooks(self, app_url: str, topics: Sequence[str] = WEBHOOK_TOPICS) -> list[str]:
+        """Subscribe the shop's webhooks to `{app_url}/webhooks/shopify`; returns subscription ids.
+
+        A topic already subscribed to the same address is not an error (re-install).
+        """
+        uri = f"{app_url.rstrip('/')}/webhooks/shopify"
+        ids = []
+        for topic in topics:
+            data = self.client.execute(
+                queries.WEBHOOK_SUBSCRIPTION_CREATE,
+                {"topic": topic.upper().replace("/", "_"), "webhookSubscription": {"uri": uri, "format": "JSON"}},
+            )
+            payload = data.get("webhookSubscriptionCreate") or {}
+            errors = payload.get("userErrors") or []
+            if errors and not all("already been taken" in str(e.get("message", "")) for e in errors):
+                raise PlatformError(
+                    f"webhookSubscriptionCreate {topic}: " + "; ".join(str(e.get("message")) for e in errors),
+                    retryable=False,
+                )
+            if payload.get("webhookSubscription"):
+                ids.append(str(payload["webhookSubscription"]["id"]))
+        return ids
