@@ -203,7 +203,9 @@ def test_store_credit_for_a_guest_becomes_a_gift_card(shopify: FakeShopify, gate
     result = gateway.push(push)
     assert (result.platform_reference, result.code, result.adopted) == ("88", code, False)
     sent = shopify.calls_to("giftCardCreate")[0].variables["input"]
-    assert sent["code"] == code and len(code) == 16 and code.isalnum()
+    assert sent["code"] == code
+    assert len(code) == 16
+    assert code.isalnum()
     assert "R-7KQ2MX/2" in sent["note"]
     assert "customerId" not in sent
 
@@ -263,7 +265,9 @@ def test_an_exchange_is_not_pushed_as_a_resolution(gateway: ShopifyGateway) -> N
 def test_fetch_order_maps_the_graphql_order(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
     shopify.on("order", load_fixture("order_multicurrency_graphql.json"))
     order = gateway.fetch_order(ORDER_ID)
-    assert order is not None and order.name == "#1042" and order.currency == "CAD"
+    assert order is not None
+    assert order.name == "#1042"
+    assert order.currency == "CAD"
     assert shopify.calls[0].variables == {"id": ORDER_GID}
 
 
@@ -277,7 +281,8 @@ def test_find_order_keeps_only_the_exact_name_and_email(shopify: FakeShopify, ga
     near = {**exact, "id": "gid://shopify/Order/2", "name": "#10420"}
     shopify.on("orders", {"nodes": [near, exact]})
     order = gateway.find_order("1042", "JON@example.com")
-    assert order is not None and order.platform_order_id == ORDER_ID
+    assert order is not None
+    assert order.platform_order_id == ORDER_ID
     assert shopify.calls[0].variables == {"query": 'name:"#1042" email:"JON@example.com"'}
     assert gateway.find_order("1042", "someone@else.com") is None
 
