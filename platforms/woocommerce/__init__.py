@@ -1,0 +1,141 @@
+"""The WooCommerce adapter: webhook envelope, verification, parsing, and a gateway per shop. No Flask, no storage.
+
+Registered as the `woocommerce` entry point of `returns_connector.platforms`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from connector.ports import BadWebhook, PlatformEvent, ShopConnection, WebhookEnvelope
+from platforms.woocommerce import mapping
+from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient
+from platforms.woocommerce.gateway import WooCommerceGateway
+from platforms.woocommerce.signatures import (
+    SIGNATURE_HEADER,
+    get_header,
+    is_creation_ping,
+    verify_webhook_signature,
+)
+from platforms.woocommerce.urls import normalise_store_url
+
+__all__ = [
+    "CreationPing",
+    "WooCommerceAdapter",
+    "WooCommerceGateway",
+    "create_adapter",
+    "is_creation_ping",
+    "normalise_store_url",
+]
+
+DEFAULT_APP_URL = "http://127.0.0.1:5000"
+
+
+class CreationPing(BadWebhook):
+    """WooCommerce's unsigned `webhook_id=N` ping: answer 200 and do nothing.
+
+    A BadWebhook so an edge that does not know it still has no effect; an edge that
+    does answers 200, which WooCommerce requires to keep the webhook.
+    """
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadWebhook("the WooCommerce webhook body is not JSON") from exc
+    if not isinstance(data, dict):
+        raise BadWebhook("the WooCommerce webhook body is not a JSON object")
+    return data
+
+
+def dedupe_key(shop: str, topic: str, body: Mapping[str, Any], delivery_id: str = "") -> str:
+    """The same for every delivery of one change, whatever its X-WC-Webhook-Delivery-ID.
+
+    WooCommerce's delivery id is wp_hash(webhook id . time()): two deliveries in the
+    same second share it and one change sent to two webhooks gets two. The change
+    is named by (shop, topic, resource id, date_modified_gmt); a hash of the body
+    without its links tells apart two changes saved within the same second. Bodies
+    that carry no date (order.deleted's {id}, action.* topics) fall back on the
+    delivery id, so a later delete or refund of the same order is not swallowed.
+    """
+    modified = body.get("date_modified_gmt") or body.get("date_modified")
+    if modified:
+        content = {k: v for k, v in body.items() if k != "_links"}
+        stamp = f"{modified}|{hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()}"
+    else:
+        stamp = f"delivery:{delivery_id or hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()}"
+    resource = mapping.resource_id(topic, body) if body else ""
+    material = "\n".join((shop, topic, resource, stamp))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class WooCommerceAdapter:
+    """PlatformAdapter for WooCommerce stores (REST v3, webhooks, key-generation connect)."""
+
+    name = "woocommerce"
+
+    def __init__(self, app_url: str = DEFAULT_APP_URL, *, read_timeout: float | None = None) -> None:
+        self.app_url = app_url.rstrip("/")
+        self.read_timeout = read_timeout
+
+    def is_creation_ping(self, headers: Mapping[str, str], body: bytes) -> bool:
+        return is_creation_ping(headers, body)
+
+    def envelope(self, headers: Mapping[str, str], body: bytes) -> WebhookEnvelope:
+        if is_creation_ping(headers, body):
+            raise CreationPing("WooCommerce webhook creation ping")
+        source = get_header(headers, "X-WC-Webhook-Source")
+        topic = (get_header(headers, "X-WC-Webhook-Topic") or "").strip()
+        if not source or not topic:
+            raise BadWebhook("a WooCommerce webhook needs X-WC-Webhook-Source and X-WC-Webhook-Topic")
+        try:
+            shop = normalise_store_url(source)
+        except ValueError as exc:
+            raise BadWebhook(f"X-WC-Webhook-Source is not a store URL: {exc}") from exc
+        data = _json_object(body)
+        try:
+            key = dedupe_key(shop, topic, data, get_header(headers, "X-WC-Webhook-Delivery-ID") or "")
+            triggered_at = mapping.parse_gmt(data.get("date_modified_gmt"))
+        except mapping.MappingError as exc:
+            raise BadWebhook(str(exc)) from exc
+        return WebhookEnvelope(shop_domain=shop, topic=topic, dedupe_key=key, triggered_at=triggered_at)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, shop: ShopConnection) -> bool:
+        return verify_webhook_signature(body, get_header(headers, SIGNATURE_HEADER), shop.webhook_secret)
+
+    def parse_webhook(self, topic: str, body: bytes) -> list[PlatformEvent]:
+        try:
+            return mapping.events_from_webhook(topic, _json_object(body))
+        except mapping.MappingError as exc:
+            raise BadWebhook(str(exc)) from exc
+
+    def client(self, shop: ShopConnection) -> WooCommerceClient:
+        return WooCommerceClient(
+            shop.domain,
+            shop.consumer_key,
+            shop.consumer_secret,
+            # Saved by the caller after a store proved to strip the Authorization header.
+            query_string_auth=shop.options.get("query_string_auth") == "yes",
+            read_timeout=self.read_timeout or READ_TIMEOUT,
+        )
+
+    def gateway(self, shop: ShopConnection) -> WooCommerceGateway:
+        return WooCommerceGateway(
+            self.client(shop),
+            gateway_refunds=shop.options.get("gateway_refunds") == "yes",
+            app_url=self.app_url,
+            webhook_secret=shop.webhook_secret,
+        )
+
+
+def create_adapter(settings: Mapping[str, str]) -> WooCommerceAdapter:
+    """Entry point: `settings` is the app configuration (APP_URL, optional WOOCOMMERCE_READ_TIMEOUT)."""
+    timeout = settings.get("WOOCOMMERCE_READ_TIMEOUT")
+    return WooCommerceAdapter(
+        settings.get("APP_URL") or DEFAULT_APP_URL,
+        read_timeout=float(timeout) if timeout else None,
+    )

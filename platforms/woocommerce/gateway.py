@@ -1,0 +1,310 @@
+"""One WooCommerce shop as the workflow needs it: orders in, refunds/coupons/exchanges out, exactly once.
+
+Imports the domain, the ports and this package. There is no idempotency key in
+WooCommerce's REST API, so every write is preceded by a look for what a previous
+attempt may have created (the reference is in its meta data) and followed, when its
+answer was lost, by the same look before anyone may try again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.domain.money import Money
+from connector.domain.orders import Order
+from connector.domain.returns import ResolutionKind
+from connector.ports import Progress, PushResult, ResolutionPush
+from platforms.woocommerce import mapping, payloads
+from platforms.woocommerce.client import (
+    ConnectionDiagnosis,
+    OutcomeUnknown,
+    WooCommerceClient,
+    WooCommerceError,
+)
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TOPICS = ("order.created", "order.updated", "order.deleted", "order.restored")
+WEBHOOK_PATH = "/webhooks/woocommerce"
+_INACTIVE = frozenset({"disabled", "paused"})
+
+
+@dataclass(frozen=True)
+class WebhookChange:
+    """What `ensure_webhooks` or `reactivate_disabled_webhooks` did to one webhook (to tell the merchant)."""
+
+    webhook_id: str
+    topic: str
+    action: str  # created, updated, reactivated
+    previous_status: str = ""
+
+
+def delivery_url(app_url: str) -> str:
+    return app_url.rstrip("/") + WEBHOOK_PATH
+
+
+def _refused(exc: payloads.PushRefused) -> WooCommerceError:
+    return WooCommerceError(str(exc), code="push_refused")
+
+
+class WooCommerceGateway:
+    """PlatformGateway for one WooCommerce store."""
+
+    def __init__(
+        self,
+        client: WooCommerceClient,
+        *,
+        gateway_refunds: bool = False,
+        app_url: str = "",
+        webhook_secret: str = "",
+    ) -> None:
+        self.client = client
+        # Refunding through the payment gateway is the merchant's choice (shop option
+        # gateway_refunds == "yes"); off, WooCommerce records the refund and the
+        # merchant returns the money by hand (the recorded default, BACS/COD).
+        self.gateway_refunds = gateway_refunds
+        self.app_url = app_url
+        self.webhook_secret = webhook_secret
+
+    # ---- orders ----
+
+    def _order_json(self, platform_order_id: str) -> dict[str, Any] | None:
+        try:
+            body: Any = self.client.get(f"orders/{int(platform_order_id)}")
+        except ValueError:
+            return None  # not a WooCommerce order id
+        except WooCommerceError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return body if isinstance(body, dict) else None
+
+    def _refunds(self, platform_order_id: str) -> list[dict[str, Any]]:
+        return list(self.client.iter_all(f"orders/{int(platform_order_id)}/refunds"))
+
+    def _to_order(self, body: Mapping[str, Any]) -> Order:
+        # Only the refunds list says which lines were refunded (the order lists totals).
+        refunds = self._refunds(str(body["id"])) if body.get("refunds") else []
+        try:
+            return mapping.order_from_rest(body, refunds)
+        except mapping.MappingError as exc:
+            raise WooCommerceError(f"WooCommerce sent an order we cannot read: {exc}", code="bad_response") from exc
+
+    def fetch_order(self, platform_order_id: str) -> Order | None:
+        body = self._order_json(platform_order_id)
+        return self._to_order(body) if body is not None else None
+
+    def find_order(self, name: str, email: str) -> Order | None:
+        """The order a shopper names (#1001 or 1001) if its billing email is theirs.
+
+        The number is usually the id; plugins (sequential numbers) make it differ, so
+        a search for the number follows. The email check is what stops a shopper
+        from opening someone else's order by guessing numbers.
+        """
+        number = name.strip().lstrip("#").strip()
+        wanted = email.strip().lower()
+        if not number or not wanted:
+            return None
+        candidates: list[dict[str, Any]] = []
+        if number.isdigit():
+            body = self._order_json(number)
+            if body is not None:
+                candidates.append(body)
+        if not any(str(c.get("number")) == number for c in candidates):
+            found: Any = self.client.get("orders", {"search": number, "per_page": 20})
+            candidates += [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+        for body in candidates:
+            billing = body.get("billing") or {}
+            if str(body.get("number")) == number and str(billing.get("email") or "").strip().lower() == wanted:
+                return self._to_order(body)
+        return None
+
+    def orders_since(self, since: datetime | None, progress: Progress | None = None) -> Iterator[Order]:
+        """Every order changed after `since` (all orders when None), oldest change first."""
+        params: dict[str, Any] = {"orderby": "modified", "order": "asc"}
+        if since is not None:
+            params["modified_after"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            params["dates_are_gmt"] = "true"
+        for body in self.client.iter_all("orders", params, progress=progress):
+            yield self._to_order(body)
+
+    # ---- pushes ----
+
+    def push(self, push: ResolutionPush) -> PushResult:
+        try:
+            if push.kind is ResolutionKind.REFUND:
+                return self._refund(push)
+            if push.kind in (ResolutionKind.COUPON, ResolutionKind.STORE_CREDIT):
+                return self._coupon(push)
+            if push.kind is ResolutionKind.EXCHANGE:
+                return self._exchange(push)
+        except payloads.PushRefused as exc:
+            raise _refused(exc) from exc
+        raise WooCommerceError(f"WooCommerce cannot carry out a {push.kind.value} resolution", code="push_refused")
+
+    def _existing_refund(self, push: ResolutionPush) -> dict[str, Any] | None:
+        for refund in self._refunds(push.platform_order_id):
+            if mapping.carries_reference(refund, push.reference, "reason"):
+                return refund
+        return None
+
+    def _line_rates(self, push: ResolutionPush) -> dict[str, list[tuple[str, Money]]]:
+        """Tax per rate of the order lines a push names without rates (read only when needed)."""
+        if all(line.tax_by_rate or line.tax.is_zero() for line in push.lines):
+            return {}
+        order = self.fetch_order(push.platform_order_id)
+        if order is None:
+            raise WooCommerceError(f"order {push.platform_order_id} is not in WooCommerce any more", status=404)
+        return {line.platform_line_id: list(line.tax_by_rate) for line in order.lines}
+
+    def _refund(self, push: ResolutionPush) -> PushResult:
+        existing = self._existing_refund(push)
+        if existing is not None:
+            return PushResult(str(existing["id"]), adopted=True)
+        body = payloads.refund_body(push, api_refund=self.gateway_refunds, order_line_rates=self._line_rates(push))
+        try:
+            created: Any = self.client.post(f"orders/{int(push.platform_order_id)}/refunds", body)
+        except WooCommerceError as exc:
+            if not isinstance(exc, OutcomeUnknown) and (exc.status or 0) < 500:
+                raise
+            # A lost answer, or a 500 that WooCommerce may send even after the refund
+            # was saved: look before anyone tries again.
+            existing = self._existing_refund(push)
+            if existing is not None:
+                log.info("refund for %s was made despite %s; adopted", push.reference, exc.code)
+                return PushResult(str(existing["id"]), adopted=True)
+            if isinstance(exc, OutcomeUnknown):
+                raise WooCommerceError(
+                    f"The refund for {push.reference} got no answer and is not in WooCommerce: "
+                    "it will be tried again",
+                    code=exc.code, status=exc.status, retryable=True,
+                ) from exc
+            raise
+        return PushResult(str(created["id"]), adopted=False)
+
+    def _find_coupon(self, code: str, reference: str) -> dict[str, Any] | None:
+        found: Any = self.client.get("coupons", {"code": code})
+        for coupon in found if isinstance(found, list) else []:
+            if str(coupon.get("code", "")).lower() != code:
+                continue
+            if not mapping.carries_reference(coupon, reference, "description"):
+                raise WooCommerceError(
+                    f"The coupon code {code!r} already exists in WooCommerce for something else: "
+                    "choose another code",
+                    code="coupon_code_taken",
+                )
+            return dict(coupon)
+        return None
+
+    def _coupon(self, push: ResolutionPush) -> PushResult:
+        code = payloads.coupon_code(push)
+        existing = self._find_coupon(code, push.reference)
+        if existing is not None:
+            return PushResult(str(existing["id"]), adopted=True, code=str(existing["code"]))
+        body = payloads.coupon_body(push, code)
+        try:
+            created: Any = self.client.post("coupons", body)
+        except WooCommerceError as exc:
+            lost = isinstance(exc, OutcomeUnknown) or exc.code == "woocommerce_rest_coupon_code_already_exists"
+            if not lost:
+                raise
+            existing = self._find_coupon(code, push.reference)
+            if existing is None:
+                raise
+            return PushResult(str(existing["id"]), adopted=True, code=str(existing["code"]))
+        return PushResult(str(created["id"]), adopted=False, code=str(created.get("code") or code))
+
+    def _find_exchange(self, reference: str) -> dict[str, Any] | None:
+        # Core REST cannot filter orders by meta. Its `search` looks into order item
+        # names (both post and HPOS storage), so the credit fee line's name carries the
+        # bracketed reference; the meta then confirms it is ours.
+        found: Any = self.client.get("orders", {"search": reference, "per_page": 20})
+        for order in found if isinstance(found, list) else []:
+            if mapping.carries_reference(order, reference, "customer_note"):
+                return dict(order)
+        return None
+
+    def _exchange(self, push: ResolutionPush) -> PushResult:
+        existing = self._find_exchange(push.reference)
+        if existing is not None:
+            return PushResult(str(existing["id"]), adopted=True)
+        original = self._order_json(push.platform_order_id)
+        if original is None:
+            raise WooCommerceError(f"order {push.platform_order_id} is not in WooCommerce any more", status=404)
+        body = payloads.exchange_order_body(push, original)
+        try:
+            created: Any = self.client.post("orders", body)
+        except OutcomeUnknown as exc:
+            existing = self._find_exchange(push.reference)
+            if existing is not None:
+                return PushResult(str(existing["id"]), adopted=True)
+            raise WooCommerceError(
+                f"The exchange order for {push.reference} got no answer and is not in WooCommerce: "
+                "it will be tried again",
+                code=exc.code, status=exc.status, retryable=True,
+            ) from exc
+        self._note_exchange(original, created, push.reference)
+        return PushResult(str(created["id"]), adopted=False)
+
+    def _note_exchange(self, original: Mapping[str, Any], created: Mapping[str, Any], reference: str) -> None:
+        note = (
+            f"Return {mapping.reference_marker(reference)}: exchanged, new order "
+            f"#{created.get('number') or created.get('id')}."
+        )
+        try:
+            self.client.post(f"orders/{int(original['id'])}/notes", {"note": note, "customer_note": False})
+        except WooCommerceError as exc:
+            # A courtesy for the merchant: the exchange order already links back through
+            # its customer note and meta, so a lost note must not fail the exchange.
+            log.warning("could not add the exchange note to order %s: %s", original.get("id"), exc)
+
+    # ---- webhooks and connection ----
+
+    def _our_webhooks(self, app_url: str) -> list[dict[str, Any]]:
+        target = delivery_url(app_url)
+        return [w for w in self.client.iter_all("webhooks") if str(w.get("delivery_url", "")).rstrip("/") == target]
+
+    def ensure_webhooks(self, app_url: str | None = None, secret: str | None = None) -> list[WebhookChange]:
+        """Order webhooks to APP_URL/webhooks/woocommerce, active, with our secret.
+
+        Existing ones are updated rather than duplicated; the secret is always written
+        because WooCommerce never shows it back, so we cannot check it.
+        """
+        url, key = app_url or self.app_url, secret or self.webhook_secret
+        if not url or not key:
+            raise ValueError("ensure_webhooks needs the app URL and the webhook secret")
+        existing = {str(w.get("topic")): w for w in reversed(self._our_webhooks(url))}
+        changes = []
+        for topic in WEBHOOK_TOPICS:
+            hook = existing.get(topic)
+            if hook is None:
+                created: Any = self.client.post("webhooks", payloads.webhook_body(topic, delivery_url(url), key))
+                changes.append(WebhookChange(str(created["id"]), topic, "created"))
+            else:
+                self.client.put(f"webhooks/{int(hook['id'])}", {"status": "active", "secret": key})
+                changes.append(WebhookChange(str(hook["id"]), topic, "updated", str(hook.get("status", ""))))
+        return changes
+
+    def reactivate_disabled_webhooks(self, app_url: str | None = None) -> list[WebhookChange]:
+        """Turn our disabled or paused webhooks back on; the merchant should be told which.
+
+        WooCommerce disables a webhook after more than five failed deliveries in a row
+        and never retries a delivery, so orders changed meanwhile need a sync too.
+        """
+        url = app_url or self.app_url
+        if not url:
+            raise ValueError("reactivate_disabled_webhooks needs the app URL")
+        changes = []
+        for hook in self._our_webhooks(url):
+            status = str(hook.get("status", ""))
+            if status in _INACTIVE:
+                self.client.put(f"webhooks/{int(hook['id'])}", {"status": "active"})
+                changes.append(WebhookChange(str(hook["id"]), str(hook.get("topic", "")), "reactivated", status))
+        return changes
+
+    def check_connection(self) -> ConnectionDiagnosis:
+        return self.client.check_connection()

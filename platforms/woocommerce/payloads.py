@@ -1,0 +1,182 @@
+"""Domain pushes -> WooCommerce REST v3 request bodies (refund, coupon, exchange order, webhook). Domain and ports only.
+
+Every body carries the resolution's reference twice: in `meta_data` under
+`_returns_connector_reference` (exact) and bracketed in a text field WooCommerce
+shows and searches (refund reason, coupon description, a fee line name), so the
+merchant sees why it exists and a retry can find it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC
+from typing import Any
+
+from connector.domain.money import Money
+from connector.domain.returns import ResolutionKind
+from connector.ports import PushLine, ResolutionPush
+from platforms.woocommerce.mapping import REFERENCE_META_KEY, reference_marker
+
+# Copied from the original order to an exchange order (WooCommerce's address fields).
+_ADDRESS_FIELDS = (
+    "first_name", "last_name", "company", "address_1", "address_2", "city", "state",
+    "postcode", "country", "email", "phone",
+)
+
+
+class PushRefused(ValueError):
+    """A push that cannot be expressed in WooCommerce; the message says why, for the merchant."""
+
+
+def amount_text(amount: Money) -> str:
+    """WooCommerce takes amounts as strings; Money already holds them at the minor unit."""
+    return str(amount.amount)
+
+
+def reference_meta(reference: str) -> list[dict[str, str]]:
+    return [{"key": REFERENCE_META_KEY, "value": reference}]
+
+
+def _line_taxes(line: PushLine, order_line_rates: Mapping[str, Sequence[tuple[str, Money]]]) -> list[dict[str, Any]]:
+    """`refund_tax` for one line: per rate id as given, or the line's tax split like the order line's."""
+    rates = list(line.tax_by_rate)
+    if not rates and not line.tax.is_zero():
+        known = order_line_rates.get(line.platform_line_id) or ()
+        if not known:
+            raise PushRefused(
+                f"the tax of order line {line.platform_line_id} cannot be refunded: WooCommerce needs "
+                "it per tax rate and the order line has none"
+            )
+        parts = line.tax.allocate([abs(amount.amount) for _, amount in known])
+        rates = [(rate_id, part) for (rate_id, _), part in zip(known, parts, strict=True)]
+    return [{"id": int(rate_id), "refund_total": amount_text(amount)} for rate_id, amount in rates]
+
+
+def refund_body(
+    push: ResolutionPush,
+    *,
+    api_refund: bool,
+    order_line_rates: Mapping[str, Sequence[tuple[str, Money]]] | None = None,
+) -> dict[str, Any]:
+    """POST /orders/<id>/refunds for a refund push.
+
+    `api_refund` and `api_restock` must be JSON booleans: WooCommerce turns any
+    non-boolean, even "false", into true (RestApiUtil), which would send money back
+    through the gateway unasked. `amount` wins over the line totals in WooCommerce,
+    so it is the push's amount (fees deducted); the lines say what is refunded.
+    """
+    if push.amount.is_negative() or push.amount.is_zero():
+        raise PushRefused(f"a WooCommerce refund must be more than zero, not {push.amount}")
+    restocks = {line.restock for line in push.lines}
+    if len(restocks) > 1:
+        # One refund has one api_restock flag for all its lines.
+        raise PushRefused(
+            "WooCommerce restocks all or none of a refund's items: push the restocked and the "
+            "kept items as separate refunds"
+        )
+    rates = order_line_rates or {}
+    body: dict[str, Any] = {
+        "amount": amount_text(push.amount),
+        "reason": f"{push.note or 'Return'} {reference_marker(push.reference)}".strip(),
+        "api_refund": bool(api_refund),
+        "api_restock": bool(restocks == {True}),
+        "meta_data": reference_meta(push.reference),
+    }
+    if push.lines:
+        body["line_items"] = [
+            {
+                "id": int(line.platform_line_id),
+                "quantity": line.quantity,
+                "refund_total": amount_text(line.amount),
+                "refund_tax": _line_taxes(line, rates),
+            }
+            for line in push.lines
+        ]
+    return body
+
+
+def coupon_code(push: ResolutionPush) -> str:
+    """The push's code, or one derived from its idempotency key so every retry asks for the same.
+
+    WooCommerce stores coupon codes in lower case (wc_format_coupon_code).
+    """
+    if push.coupon_code:
+        return push.coupon_code.strip().lower()
+    digest = hashlib.sha256((push.idempotency_key or push.reference).encode("utf-8")).hexdigest()
+    prefix = "credit" if push.kind is ResolutionKind.STORE_CREDIT else "return"
+    return f"{prefix}-{digest[:10]}"
+
+
+def coupon_body(push: ResolutionPush, code: str) -> dict[str, Any]:
+    """POST /coupons: a one-use, one-customer fixed-cart coupon (WooCommerce core has no store credit)."""
+    if push.amount.is_negative() or push.amount.is_zero():
+        raise PushRefused(f"a coupon must be worth more than zero, not {push.amount}")
+    what = "Store credit" if push.kind is ResolutionKind.STORE_CREDIT else "Coupon"
+    body: dict[str, Any] = {
+        "code": code,
+        "discount_type": "fixed_cart",
+        "amount": amount_text(push.amount),
+        "individual_use": False,
+        "usage_limit": 1,
+        "usage_limit_per_user": 1,
+        "email_restrictions": [push.customer_email] if push.customer_email else [],
+        "description": f"{what} for return {reference_marker(push.reference)} {push.note}".strip(),
+        "meta_data": reference_meta(push.reference),
+    }
+    if push.expires_at is not None:
+        # A date: WooCommerce ends a coupon at the end of its expiry day, in the shop's timezone.
+        body["date_expires"] = push.expires_at.astimezone(UTC).date().isoformat()
+    return body
+
+
+def exchange_fee_name(reference: str) -> str:
+    """The credit line's name; order item names are what order search looks into."""
+    return f"Exchange credit for return {reference_marker(reference)}"
+
+
+def exchange_order_body(push: ResolutionPush, original: Mapping[str, Any]) -> dict[str, Any]:
+    """POST /orders: the chosen variation, paid, with a negative fee equal to the returned value."""
+    if not push.exchange_variant_id:
+        raise PushRefused("an exchange needs the variation the shopper chose")
+    quantity = sum(line.quantity for line in push.lines) or 1
+
+    def address(kind: str) -> dict[str, Any]:
+        found: Mapping[str, Any] = original.get(kind) or {}
+        return {k: found[k] for k in _ADDRESS_FIELDS if k in found}
+
+    marker = reference_marker(push.reference)
+    return {
+        "status": "processing",
+        "set_paid": True,
+        "payment_method": "returns_connector_exchange",
+        "payment_method_title": "Exchange (returns)",
+        "customer_id": int(original.get("customer_id") or 0),
+        "currency": push.amount.currency,
+        "billing": address("billing"),
+        "shipping": address("shipping"),
+        "line_items": [{"variation_id": int(push.exchange_variant_id), "quantity": quantity}],
+        "fee_lines": [
+            {
+                "name": exchange_fee_name(push.reference),
+                "total": amount_text(-push.amount),
+                # Untaxed: the credit is what the shopper paid, tax included.
+                "tax_status": "none",
+            }
+        ],
+        "customer_note": f"Exchange for order #{original.get('number') or original.get('id')}, return {marker}",
+        "meta_data": [
+            *reference_meta(push.reference),
+            {"key": "_returns_connector_original_order", "value": str(original.get("id"))},
+        ],
+    }
+
+
+def webhook_body(topic: str, delivery_url: str, secret: str) -> dict[str, Any]:
+    return {
+        "name": f"returns-connector {topic}",
+        "topic": topic,
+        "delivery_url": delivery_url,
+        "secret": secret,
+        "status": "active",
+    }
