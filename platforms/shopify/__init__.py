@@ -1,0 +1,137 @@
+"""The Shopify platform adapter (entry point `shopify`): webhooks in, a gateway per shop out. Imports ports and this package.
+
+Configuration comes as a plain mapping (connector.config reads the environment):
+SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_PREVIOUS_API_SECRET (during a secret
+rotation), SHOPIFY_SCOPES, SHOPIFY_API_VERSION, SHOPIFY_ADMIN_URL, APP_URL; REDIS_URL
+when set makes the GraphQL cost limiter shared by all workers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.ports import (
+    BadWebhook,
+    PlatformEvent,
+    ShopConnection,
+    WebhookEnvelope,
+)
+from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
+from platforms.shopify.gateway import ShopifyGateway
+from platforms.shopify.mapping import parse_event
+from platforms.shopify.signatures import is_valid_shop_domain, verify_webhook
+from platforms.shopify.throttle import CostLimiter, InProcessLimiter, RedisLimiter
+
+__all__ = ["ShopifyAdapter", "ShopifyConfig", "create_adapter"]
+
+
+@dataclass(frozen=True)
+class ShopifyConfig:
+    api_key: str
+    api_secret: str
+    previous_api_secret: str = ""
+    scopes: str = ""
+    api_version: str = DEFAULT_API_VERSION
+    admin_url: str = DEFAULT_ADMIN_URL
+    app_url: str = "http://127.0.0.1:5000"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.api_secret, self.previous_api_secret) if s)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> ShopifyConfig:
+        return cls(
+            api_key=settings.get("SHOPIFY_API_KEY", ""),
+            api_secret=settings.get("SHOPIFY_API_SECRET", ""),
+            previous_api_secret=settings.get("SHOPIFY_PREVIOUS_API_SECRET", ""),
+            scopes=settings.get("SHOPIFY_SCOPES", ""),
+            api_version=settings.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION,
+            admin_url=settings.get("SHOPIFY_ADMIN_URL") or DEFAULT_ADMIN_URL,
+            app_url=settings.get("APP_URL") or "http://127.0.0.1:5000",
+        )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    # Header names are case-insensitive; WSGI mappings and plain dicts differ in casing.
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value.strip()
+    return ""
+
+
+def _parse_time(raw: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # a freshness hint only: an odd value must not refuse the delivery
+    return moment if moment.tzinfo else None
+
+
+class ShopifyAdapter:
+    """connector.ports.PlatformAdapter for Shopify."""
+
+    name = "shopify"
+
+    def __init__(self, config: ShopifyConfig, limiter: CostLimiter | None = None) -> None:
+        self.config = config
+        # One limiter per process (or per Redis) for every shop's client, so that two
+        # jobs for the same shop share its bucket.
+        self.limiter: CostLimiter = limiter or InProcessLimiter()
+
+    def envelope(self, headers: Mapping[str, str], body: bytes) -> WebhookEnvelope:
+        shop = _header(headers, "X-Shopify-Shop-Domain")
+        topic = _header(headers, "X-Shopify-Topic")
+        dedupe = _header(headers, "X-Shopify-Event-Id") or _header(headers, "X-Shopify-Webhook-Id")
+        if not shop or not topic or not dedupe:
+            raise BadWebhook("missing X-Shopify-Shop-Domain, X-Shopify-Topic or X-Shopify-Event-Id/Webhook-Id")
+        if not is_valid_shop_domain(shop):
+            raise BadWebhook(f"not a myshopify.com shop: {shop!r}")
+        return WebhookEnvelope(
+            shop_domain=shop.lower(),
+            topic=topic,
+            dedupe_key=dedupe,
+            triggered_at=_parse_time(_header(headers, "X-Shopify-Triggered-At")),
+        )
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, shop: ShopConnection) -> bool:
+        # Webhooks are signed with the app's client secret (not a per-shop secret);
+        # the previous one is accepted while a rotation is under way.
+        secrets = self.config.secrets or ((shop.webhook_secret,) if shop.webhook_secret else ())
+        if not secrets:
+            return False
+        return verify_webhook(body, _header(headers, "X-Shopify-Hmac-Sha256"), secrets)
+
+    def parse_webhook(self, topic: str, body: bytes) -> list[PlatformEvent]:
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadWebhook(f"{topic}: body is not JSON") from exc
+        return parse_event(topic, payload)
+
+    def gateway(self, shop: ShopConnection) -> ShopifyGateway:
+        client = AdminClient(
+            shop.domain,
+            shop.access_token,
+            admin_url=self.config.admin_url,
+            api_version=self.config.api_version,
+            limiter=self.limiter,
+        )
+        return ShopifyGateway(client, options=shop.options)
+
+
+def create_adapter(settings: Mapping[str, str]) -> ShopifyAdapter:
+    """Entry point `returns_connector.platforms: shopify`."""
+    limiter: CostLimiter | None = None
+    redis_url = settings.get("REDIS_URL", "")
+    if redis_url:
+        import redis  # only when configured: the web process without Redis never needs it
+
+        limiter = RedisLimiter(redis.Redis.from_url(redis_url))
+    return ShopifyAdapter(ShopifyConfig.from_settings(settings), limiter)
