@@ -1,0 +1,399 @@
+"""Return use cases: open a request, move it through the workflow, inspect, resolve.
+
+Each function is one transaction: load, call the domain, save, queue what must follow
+(emails, pushes) in the same commit. Imports the domain and ports at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from connector.domain.errors import DomainError, InvalidReturn
+from connector.domain.messages import Reason, resolution_name
+from connector.domain.money import Money
+from connector.domain.orders import Order
+from connector.domain.policy import (
+    CustomerHistory,
+    LineEligibility,
+    PolicyDecision,
+    RequestedItem,
+    ReturnPolicy,
+    evaluate,
+    line_eligibility,
+    resolution_plans,
+)
+from connector.domain.resolutions import ResolutionPlan
+from connector.domain.returns import (
+    Channel,
+    Inspection,
+    ResolutionKind,
+    ReturnItem,
+    ReturnRequest,
+    ReturnStatus,
+)
+from connector.domain.shops import Shop
+from connector.workflow.markers import idempotency_key
+from connector.workflow.notifications import queue_shopper_email
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+    from connector.persistence.repositories import StoredResolution
+    from connector.persistence.unit_of_work import ShopScope
+
+
+class NotFound(LookupError):
+    """No such shop, order, return or resolution in this shop (answered 404)."""
+
+
+class ReturnRefused(DomainError):
+    """The policy refuses the request; `decision` says why, per item, in French and English."""
+
+    code = "return_refused"
+
+    def __init__(self, decision: PolicyDecision) -> None:
+        texts = [r.text("en") for r in decision.reasons] + [
+            f"{item.line_id}: {r.text('en')}" for item in decision.items for r in item.reasons
+        ]
+        super().__init__("; ".join(texts) or "nothing in this request can be returned")
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class WantedItem:
+    """What a shopper (or the merchant, or an API client) asks to return from one line."""
+
+    line_id: str
+    quantity: int
+    reason: str
+    resolution: ResolutionKind
+    comment: str = ""
+    photos: tuple[str, ...] = ()
+    exchange_variant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenedReturn:
+    ret: ReturnRequest
+    decision: PolicyDecision
+    plans: list[ResolutionPlan] = field(default_factory=list)
+
+
+def policy_for(shop: Shop) -> ReturnPolicy:
+    """The shop's policy; a new shop gets the defaults in its own currency."""
+    if shop.policy:
+        return ReturnPolicy.from_dict(shop.policy)
+    return ReturnPolicy(currency=shop.currency)
+
+
+def _resolved_units(scope: ShopScope, order_id: str, exclude: int | None = None) -> dict[str, int]:
+    """Units of each line already resolved (accepted at inspection) in this order's other returns."""
+    units: dict[str, int] = {}
+    for other in scope.returns.for_order(order_id):
+        if other.id == exclude or other.status not in (ReturnStatus.RESOLVED, ReturnStatus.CLOSED):
+            continue
+        for item in other.items:
+            units[item.order_line_id] = units.get(item.order_line_id, 0) + item.accepted_quantity
+    return units
+
+
+def customer_history(scope: ShopScope, policy: ReturnPolicy, order: Order, now: datetime,
+                     exclude_return_id: int | None = None) -> CustomerHistory:
+    email = order.customer.email
+    since = now - timedelta(days=policy.free_returns_period_days)
+    return CustomerHistory(
+        free_returns_used=scope.returns.free_returns_since(email, since),
+        previous_returns=scope.returns.count_for_customer(email),
+        returned_quantities=scope.returns.quantities_in_returns(order.platform_order_id, exclude_return_id),
+    )
+
+
+def eligibility(scope: ShopScope, order: Order, now: datetime) -> list[LineEligibility]:
+    policy = policy_for(scope.shop)
+    return line_eligibility(policy, order, customer_history(scope, policy, order, now), now.date())
+
+
+def decide(scope: ShopScope, order: Order, wanted: Sequence[WantedItem], now: datetime
+           ) -> tuple[PolicyDecision, list[ResolutionPlan]]:
+    """The policy's verdict and the amounts, before anything is written (the portal's preview)."""
+    policy = policy_for(scope.shop)
+    history = customer_history(scope, policy, order, now)
+    requested = [RequestedItem(w.line_id, w.quantity, w.reason, w.resolution, has_photo=bool(w.photos))
+                 for w in wanted]
+    decision = evaluate(policy, order, requested, history, now.date())
+    plans = resolution_plans(policy, order, decision) if decision.eligible else []
+    return decision, plans
+
+
+def decision_snapshot(decision: PolicyDecision) -> dict[str, Any]:
+    """The decision as stored with the return: what the merchant sees as 'why'."""
+
+    def texts(reasons: Sequence[Reason]) -> dict[str, list[str]]:
+        return {lang: [r.text(lang) for r in reasons] for lang in ("fr", "en")}
+
+    return {
+        "eligible": decision.eligible, "auto_approved": decision.auto_approved,
+        "free_return": decision.free_return,
+        "return_shipping_fee": str(decision.return_shipping_fee.amount),
+        "currency": decision.return_shipping_fee.currency,
+        "reasons": texts(decision.reasons), "auto_approval": texts(decision.auto_approval_reasons),
+        "notes": texts(decision.notes),
+        "items": [{"line_id": i.line_id, "quantity": i.quantity, "eligible": i.eligible,
+                   "amount": str(i.amount.amount), "restocking_fee": str(i.restocking_fee.amount),
+                   "reasons": texts(i.reasons)} for i in decision.items],
+    }
+
+
+def _shop(uow: Any, shop_id: int) -> Shop:
+    shop: Shop | None = uow.shops.get(shop_id)
+    if shop is None:
+        raise NotFound(f"no shop {shop_id}")
+    return shop
+
+
+def open_return_request(
+    svc: Services, shop_id: int, platform_order_id: str, wanted: Sequence[WantedItem], *,
+    channel: Channel, locale: str = "", actor: str = "shopper",
+) -> OpenedReturn:
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        order = scope.orders.get(platform_order_id)
+        if order is None:
+            raise NotFound(f"order {platform_order_id} is not in this shop")
+        if not wanted:
+            raise InvalidReturn("choose at least one item to return")
+        decision, plans = decide(scope, order, wanted, now)
+        if not decision.eligible or not all(item.eligible for item in decision.items):
+            raise ReturnRefused(decision)
+        ret = ReturnRequest(
+            shop_id=shop.id, order_id=order.platform_order_id, customer_email=order.customer.email,
+            items=[ReturnItem(order_line_id=w.line_id, quantity=w.quantity, reason=w.reason,
+                              resolution=w.resolution, comment=w.comment.strip()[:2000], photos=list(w.photos),
+                              exchange_variant_id=w.exchange_variant_id) for w in wanted],
+            channel=channel, locale=locale or shop.locale,
+        )
+        ret.record_request(now, actor=actor)
+        if decision.auto_approved:
+            ret.approve(now, "policy", "")
+        scope.returns.add(ret, now=now, currency=order.currency,
+                          return_shipping_fee=decision.return_shipping_fee,
+                          free_return=decision.free_return, decision=decision_snapshot(decision))
+        queue_shopper_email(svc, scope, ret, "requested", {"order_name": order.name})
+        uow.commit()
+    return OpenedReturn(ret, decision, plans)
+
+
+def load_return(svc: Services, shop_id: int, reference: str) -> tuple[Shop, ReturnRequest]:
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        ret = uow.scope(shop).returns.get_by_reference(reference)
+    if ret is None:
+        raise NotFound(f"no return {reference} in this shop")
+    return shop, ret
+
+
+def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
+         change: Any, extra: dict[str, Any] | None = None) -> ReturnRequest:
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        ret = scope.returns.get_by_reference(reference)
+        if ret is None:
+            raise NotFound(f"no return {reference} in this shop")
+        change(ret, now)  # the domain raises IllegalTransition, and nothing is saved
+        scope.returns.save(ret, now)
+        if email_kind:
+            queue_shopper_email(svc, scope, ret, email_kind, extra)
+        uow.commit()
+    return ret
+
+
+def approve(svc: Services, shop_id: int, reference: str, actor: str, message: str = "") -> ReturnRequest:
+    return _act(svc, shop_id, reference, "approve", lambda r, now: r.approve(now, actor, message))
+
+
+def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str) -> ReturnRequest:
+    return _act(svc, shop_id, reference, "reject", lambda r, now: r.reject(now, actor, message))
+
+
+def mark_in_transit(svc: Services, shop_id: int, reference: str, actor: str, tracking_number: str = "") -> ReturnRequest:
+    return _act(svc, shop_id, reference, "mark_in_transit",
+                lambda r, now: r.mark_in_transit(now, actor, tracking_number.strip()[:100]))
+
+
+def receive(svc: Services, shop_id: int, reference: str, actor: str) -> ReturnRequest:
+    return _act(svc, shop_id, reference, "receive", lambda r, now: r.receive(now, actor))
+
+
+def cancel(svc: Services, shop_id: int, reference: str, actor: str, message: str = "") -> ReturnRequest:
+    return _act(svc, shop_id, reference, "cancel", lambda r, now: r.cancel(now, actor, message))
+
+
+def close(svc: Services, shop_id: int, reference: str, actor: str) -> ReturnRequest:
+    return _act(svc, shop_id, reference, None, lambda r, now: r.close(now, actor))
+
+
+def add_note(svc: Services, shop_id: int, reference: str, actor: str, message: str) -> ReturnRequest:
+    if not message.strip():
+        raise InvalidReturn("a note cannot be empty")
+    return _act(svc, shop_id, reference, None, lambda r, now: r.note(now, actor, message.strip()[:5000]))
+
+
+def inspect(svc: Services, shop_id: int, reference: str, actor: str,
+            outcomes: Mapping[str, Inspection]) -> ReturnRequest:
+    return _act(svc, shop_id, reference, None, lambda r, now: r.inspect(now, actor, dict(outcomes)))
+
+
+def planned_resolutions(svc: Services, shop_id: int, reference: str) -> list[ResolutionPlan]:
+    """The amounts a resolve would give now: shown to the merchant before confirming."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        ret = scope.returns.get_by_reference(reference)
+        if ret is None:
+            raise NotFound(f"no return {reference} in this shop")
+        return _plans(scope, ret, now)
+
+
+def _plans(scope: ShopScope, ret: ReturnRequest, now: datetime) -> list[ResolutionPlan]:
+    order = scope.orders.get(ret.order_id)
+    if order is None:
+        raise NotFound(f"order {ret.order_id} of {ret.reference} is gone")
+    policy = policy_for(scope.shop)
+    wanted = [RequestedItem(i.order_line_id, i.quantity, i.reason, i.resolution, has_photo=True) for i in ret.items]
+    history = customer_history(scope, policy, order, now, exclude_return_id=ret.id)
+    decision = evaluate(policy, order, wanted, history, ret.timeline[0].at.date() if ret.timeline else now.date())
+    details = scope.returns.row_details(ret.id or 0) or {}
+    # The fee the shopper was shown when asking is the fee charged, whatever the policy says
+    # since; and the request was accepted when made, so a window closed since refuses nothing.
+    shown_fee = details.get("return_shipping_fee")
+    fee = shown_fee if isinstance(shown_fee, Money) and shown_fee.currency == order.currency \
+        else decision.return_shipping_fee
+    decision = replace(decision, reasons=(), return_shipping_fee=fee,
+                       items=tuple(replace(i, eligible=True, reasons=()) for i in decision.items))
+    inspected = ret.status in (ReturnStatus.INSPECTED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED)
+    accepted = {i.order_line_id: i.accepted_quantity for i in ret.items} if inspected else None
+    return resolution_plans(policy, order, decision, accepted=accepted,
+                            already_resolved=_resolved_units(scope, ret.order_id, exclude=ret.id))
+
+
+def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
+    """Write one resolution per kind with its outbox row, in the return's own commit."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        ret = scope.returns.get_by_reference(reference)
+        if ret is None or ret.id is None:
+            raise NotFound(f"no return {reference} in this shop")
+        if not ret.can("resolve"):
+            ret.resolve(now, actor)  # raises IllegalTransition with the status in the message
+        plans = _plans(scope, ret, now)
+        automatic = getattr(svc.adapter(shop.platform), "automatic_resolutions", True)
+        order = scope.orders.get(ret.order_id)
+        assert order is not None
+        stored = []
+        variants = {i.order_line_id: i.exchange_variant_id for i in ret.items}
+        restock = {i.order_line_id: bool(i.inspection and i.inspection.restock) for i in ret.items}
+        for plan in plans:
+            if plan.net.is_zero() and plan.kind is not ResolutionKind.EXCHANGE:
+                continue
+            lines = [{"line_id": ln.line_id, "quantity": ln.quantity, "amount": str(ln.amount.amount),
+                      "tax": str(ln.tax.amount), "restock": restock.get(ln.line_id, False),
+                      "exchange_variant_id": variants.get(ln.line_id),
+                      "tax_by_rate": _tax_by_rate(order, ln.line_id, ln.quantity)} for ln in plan.lines]
+            resolution = scope.resolutions.add(
+                return_id=ret.id, kind=plan.kind, amount=plan.net, tax=plan.tax, bonus=plan.bonus,
+                restocking_fee=plan.restocking_fee, shipping_fee=plan.return_shipping_fee, lines=lines,
+                exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.lines) if v), None),
+                idempotency_key=idempotency_key(shop.id, ret.reference, plan.kind.value), now=now,
+                push_status="pending" if automatic else "awaiting_merchant",
+            )
+            if automatic:
+                scope.outbox.add("push_resolution", resolution.id, now)
+            stored.append(resolution)
+        summary = ", ".join(f"{resolution_name(r.kind, 'en')} {r.amount}" for r in stored) or "nothing to pay back"
+        ret.resolve(now, actor, summary)
+        scope.returns.save(ret, now)
+        queue_shopper_email(svc, scope, ret, "resolve", {
+            "resolutions": [{"label": resolution_name(r.kind, ret.locale), "amount": r.amount, "code": r.code}
+                            for r in stored],
+            "delay": _refund_delay(ret.locale, stored, automatic),
+        })
+        uow.commit()
+    return stored
+
+
+def _tax_by_rate(order: Order, line_id: str, quantity: int) -> list[list[str]]:
+    """The tax per platform rate id for `quantity` units (WooCommerce refunds tax per rate)."""
+    line = order.line(line_id)
+    if not line.tax_by_rate or not line.quantity:
+        return []
+    return [[rate, str(Money.from_minor(amount.minor * quantity // line.quantity, amount.currency).amount)]
+            for rate, amount in line.tax_by_rate]
+
+
+def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bool) -> str:
+    if not any(r.kind is ResolutionKind.REFUND for r in stored):
+        return ""
+    if locale == "fr":
+        return ("Le remboursement arrive sur votre moyen de paiement d'origine sous 5 à 10 jours ouvrés."
+                if automatic else "Le marchand vous rembourse par virement ou chèque sous quelques jours.")
+    return ("The refund reaches your original payment method within 5 to 10 business days."
+            if automatic else "The merchant refunds you by bank transfer or cheque within a few days.")
+
+
+def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor: str, note: str) -> None:
+    """The merchant carried the resolution out by hand (bank transfer, cheque, in the shop admin)."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        resolution = scope.resolutions.get(resolution_id)
+        if resolution is None:
+            raise NotFound(f"no resolution {resolution_id} in this shop")
+        if resolution.push_status in ("pushed", "done_by_merchant"):
+            raise InvalidReturn("this resolution is already carried out")
+        scope.resolutions.mark_done_by_merchant(resolution_id, note.strip()[:200], now)
+        ret = scope.returns.get(resolution.return_id)
+        if ret is not None:
+            ret.note(now, actor, f"{resolution.kind.value} {resolution.amount} carried out by hand: {note}", private=True)
+            scope.returns.save(ret, now)
+        uow.commit()
+
+
+def retry_resolution(svc: Services, shop_id: int, resolution_id: int) -> None:
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        resolution = scope.resolutions.get(resolution_id)
+        if resolution is None:
+            raise NotFound(f"no resolution {resolution_id} in this shop")
+        if resolution.push_status != "failed":
+            raise InvalidReturn("only a failed push can be retried")
+        scope.resolutions.retry(resolution_id)
+        scope.outbox.add("push_resolution", resolution_id, now)
+        uow.commit()
+
+
+def record_satisfaction(svc: Services, shop_id: int, tracking_token: str, score: int, comment: str) -> None:
+    if not 1 <= score <= 5:
+        raise InvalidReturn("the score is between 1 and 5")
+    with svc.uow() as uow:
+        shop = _shop(uow, shop_id)
+        scope = uow.scope(shop)
+        ret = scope.returns.get_by_tracking_token(tracking_token)
+        if ret is None or ret.id is None:
+            raise NotFound("no such return")
+        if ret.status not in (ReturnStatus.RESOLVED, ReturnStatus.CLOSED):
+            raise InvalidReturn("the question is asked once the return is resolved")
+        scope.returns.set_satisfaction(ret.id, score, comment.strip()[:1000])
+        uow.commit()
+
