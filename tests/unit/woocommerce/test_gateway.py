@@ -1,0 +1,346 @@
+"""The WooCommerce gateway against recorded traffic: pushes happen once, retries adopt, lists are paged."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+import responses
+
+from connector.domain.money import Money
+from connector.domain.returns import ResolutionKind
+from connector.ports import PlatformError, PlatformGateway, PushLine, ResolutionPush
+from platforms.woocommerce.client import WooCommerceClient
+from platforms.woocommerce.gateway import WooCommerceGateway
+from platforms.woocommerce.mapping import REFERENCE_META_KEY
+from tests.unit.woocommerce.recordings import rest, rest_body
+
+STORE = "https://127.0.0.1:8443"
+API = STORE + "/wp-json/wc/v3/"
+APP = "https://returns.example"
+REF = "R-7KQ2MX/1"
+
+
+def usd(amount: str) -> Money:
+    return Money.of(amount, "USD")
+
+
+def gateway(*, gateway_refunds: bool = False) -> WooCommerceGateway:
+    client = WooCommerceClient(STORE, "ck_x", "cs_x", sleep=lambda _: None)
+    return WooCommerceGateway(client, gateway_refunds=gateway_refunds, app_url=APP, webhook_secret="whsec")
+
+
+def refund_push(*lines: PushLine, amount: str = "76.96", kind: ResolutionKind = ResolutionKind.REFUND) -> ResolutionPush:
+    return ResolutionPush(
+        reference=REF, idempotency_key="idem-1", kind=kind, amount=usd(amount), platform_order_id="20",
+        customer_email="jane.doe@example.test", customer_platform_id="2", lines=lines,
+    )
+
+
+SNEAKER = PushLine("1", 1, usd("71.10"), usd("5.87"), restock=True, tax_by_rate=(("1", usd("5.87")),))
+
+
+def posts(path: str) -> list[Any]:
+    return [c for c in responses.calls if c.request.method == "POST" and c.request.url.startswith(API + path)]
+
+
+def sent_json(call: Any) -> Any:
+    return json.loads(call.request.body)
+
+
+def our_refund(refund_id: int = 23) -> dict[str, Any]:
+    refund = copy.deepcopy(rest_body("refunds-list")[0])
+    refund["id"] = refund_id
+    refund["meta_data"].append({"id": 99, "key": REFERENCE_META_KEY, "value": REF})
+    return refund
+
+
+def test_gateway_is_a_platform_gateway() -> None:
+    assert isinstance(gateway(), PlatformGateway)
+
+
+@responses.activate
+def test_refund_push_sends_ex_tax_line_totals_tax_per_rate_and_json_booleans() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    result = gateway().push(refund_push(SNEAKER))
+    assert (result.platform_reference, result.adopted) == ("23", False)
+    body = sent_json(posts("orders/20/refunds")[0])
+    assert body["amount"] == "76.96"
+    assert body["line_items"] == [
+        {"id": 1, "quantity": 1, "refund_total": "71.10", "refund_tax": [{"id": 1, "refund_total": "5.87"}]}
+    ]
+    assert body["api_refund"] is False
+    assert body["api_restock"] is True
+    assert f"[{REF}]" in body["reason"]
+    assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+
+
+@responses.activate
+def test_gateway_refunds_option_sends_api_refund_true_as_a_boolean() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    gateway(gateway_refunds=True).push(refund_push(SNEAKER))
+    assert sent_json(posts("orders/20/refunds")[0])["api_refund"] is True
+
+
+@responses.activate
+def test_refund_tax_without_rates_is_split_like_the_order_line() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.get(API + "orders/20", json=rest_body("orders-get-1"))
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    line = PushLine("1", 1, usd("71.10"), usd("5.87"), restock=False)
+    gateway().push(refund_push(line))
+    body = sent_json(posts("orders/20/refunds")[0])
+    assert body["line_items"][0]["refund_tax"] == [{"id": 1, "refund_total": "5.87"}]
+    assert body["api_restock"] is False
+
+
+@responses.activate
+def test_refund_already_carrying_the_reference_is_adopted_without_posting() -> None:
+    responses.get(API + "orders/20/refunds", json=[our_refund()])
+    result = gateway().push(refund_push(SNEAKER))
+    assert (result.platform_reference, result.adopted) == ("23", True)
+    assert posts("orders/20/refunds") == []
+
+
+@responses.activate
+def test_refund_retried_after_timeout_is_adopted_not_repeated() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.get(API + "orders/20/refunds", json=[our_refund()])  # the timed-out POST did land
+    responses.post(API + "orders/20/refunds", body=requests.ReadTimeout("gateway slow"))
+    result = gateway().push(refund_push(SNEAKER))
+    assert (result.platform_reference, result.adopted) == ("23", True)
+    assert len(posts("orders/20/refunds")) == 1
+
+
+@responses.activate
+def test_refund_lost_and_absent_is_a_retryable_error_after_one_post() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", body=requests.ConnectionError("reset"))
+    with pytest.raises(PlatformError) as caught:
+        gateway().push(refund_push(SNEAKER))
+    assert caught.value.retryable
+    assert len(posts("orders/20/refunds")) == 1
+
+
+@responses.activate
+def test_refund_saved_despite_a_500_is_adopted() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.get(API + "orders/20/refunds", json=[our_refund()])
+    responses.post(API + "orders/20/refunds", status=500, body="<html>Fatal error</html>")
+    assert gateway().push(refund_push(SNEAKER)).adopted
+
+
+@responses.activate
+def test_over_refund_500_becomes_a_clear_final_error() -> None:
+    recorded = rest("refunds-create-over-amount-ERROR")["response"]
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=recorded["status"], json=recorded["body"])
+    with pytest.raises(PlatformError, match="more than what is left to refund") as caught:
+        gateway().push(refund_push(amount="9999.00"))
+    assert not caught.value.retryable
+    assert len(posts("orders/20/refunds")) == 1
+
+
+@responses.activate
+def test_gateway_that_cannot_refund_is_explained() -> None:
+    recorded = rest("refunds-create-api-refund-true-ERROR")["response"]
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=500, json=recorded["body"])
+    with pytest.raises(PlatformError, match="by hand"):
+        gateway(gateway_refunds=True).push(refund_push(amount="5.00"))
+
+
+@responses.activate
+def test_mixed_restock_refund_is_refused_before_any_post() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    kept = PushLine("2", 1, usd("108.00"), usd("8.91"), restock=False, tax_by_rate=(("1", usd("8.91")),))
+    with pytest.raises(PlatformError, match="restocks all or none"):
+        gateway().push(refund_push(SNEAKER, kept, amount="193.87"))
+    assert posts("orders/20/refunds") == []
+
+
+def coupon_push(kind: ResolutionKind = ResolutionKind.STORE_CREDIT, code: str = "") -> ResolutionPush:
+    return ResolutionPush(
+        reference=REF, idempotency_key="idem-2", kind=kind, amount=usd("25.00"), platform_order_id="20",
+        customer_email="jane.doe@example.test", customer_platform_id="2", coupon_code=code,
+        expires_at=datetime(2027, 5, 1, 12, tzinfo=UTC),
+    )
+
+
+@responses.activate
+def test_coupon_found_by_code_is_adopted_before_creating() -> None:
+    existing = copy.deepcopy(rest_body("coupons-create-store-credit-like"))
+    existing["meta_data"] = [{"id": 5, "key": REFERENCE_META_KEY, "value": REF}]
+    responses.get(
+        API + "coupons", json=[existing],
+        match=[responses.matchers.query_param_matcher({"code": "return-credit-20"})],
+    )
+    result = gateway().push(coupon_push(code="Return-Credit-20"))
+    assert (result.platform_reference, result.adopted, result.code) == ("24", True, "return-credit-20")
+    assert posts("coupons") == []
+
+
+@responses.activate
+def test_store_credit_is_a_single_use_coupon_for_the_customer() -> None:
+    responses.get(API + "coupons", json=[])
+    responses.post(API + "coupons", status=201, json=rest_body("coupons-create-store-credit-like"))
+    result = gateway().push(coupon_push(code="return-credit-20"))
+    assert (result.platform_reference, result.adopted, result.code) == ("24", False, "return-credit-20")
+    body = sent_json(posts("coupons")[0])
+    assert body["code"] == "return-credit-20"
+    assert body["discount_type"] == "fixed_cart"
+    assert body["amount"] == "25.00"
+    assert body["email_restrictions"] == ["jane.doe@example.test"]
+    assert (body["usage_limit"], body["usage_limit_per_user"], body["individual_use"]) == (1, 1, False)
+    assert body["date_expires"] == "2027-05-01"
+    assert f"[{REF}]" in body["description"]
+    assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+
+
+@responses.activate
+def test_coupon_without_a_code_gets_the_same_derived_code_on_every_try() -> None:
+    responses.get(API + "coupons", json=[])
+    responses.post(API + "coupons", status=201, json=rest_body("coupons-create-store-credit-like"))
+    gateway().push(coupon_push(ResolutionKind.COUPON))
+    gateway().push(coupon_push(ResolutionKind.COUPON))
+    first, second = (sent_json(c)["code"] for c in posts("coupons"))
+    assert first == second
+    assert first.startswith("return-")
+
+
+@responses.activate
+def test_coupon_code_used_by_someone_else_is_refused() -> None:
+    responses.get(API + "coupons", json=[rest_body("coupons-create")])  # save10, not ours
+    with pytest.raises(PlatformError, match="already exists"):
+        gateway().push(coupon_push(code="save10"))
+    assert posts("coupons") == []
+
+
+def webhook(hook_id: int, topic: str, status: str, url: str = APP + "/webhooks/woocommerce") -> dict[str, Any]:
+    hook = copy.deepcopy(rest_body("webhooks-list")[0])
+    hook.update(id=hook_id, topic=topic, status=status, delivery_url=url)
+    return hook
+
+
+@responses.activate
+def test_disabled_webhook_is_reactivated_and_reported() -> None:
+    responses.get(API + "webhooks", json=[
+        webhook(1, "order.updated", "disabled"),
+        webhook(2, "order.created", "active"),
+        webhook(3, "order.deleted", "paused"),
+        webhook(4, "order.updated", "disabled", url="https://someone-else.example/hook"),
+    ], headers={"X-WP-TotalPages": "1"})
+    for hook_id in (1, 3):
+        responses.put(API + f"webhooks/{hook_id}", json=webhook(hook_id, "order.updated", "active"))
+    changes = gateway().reactivate_disabled_webhooks()
+    assert {(c.webhook_id, c.previous_status, c.action) for c in changes} == {
+        ("1", "disabled", "reactivated"), ("3", "paused", "reactivated")
+    }
+    puts = [c for c in responses.calls if c.request.method == "PUT"]
+    assert {c.request.url for c in puts} == {API + "webhooks/1", API + "webhooks/3"}
+    assert all(sent_json(c) == {"status": "active"} for c in puts)
+
+
+@responses.activate
+def test_ensure_webhooks_creates_missing_topics_and_updates_ours() -> None:
+    responses.get(API + "webhooks", json=[webhook(1, "order.updated", "disabled")])
+    responses.put(API + "webhooks/1", json=webhook(1, "order.updated", "active"))
+    responses.post(API + "webhooks", status=201, json=rest_body("webhooks-create-order_created"))
+    changes = gateway().ensure_webhooks()
+    assert {(c.topic, c.action) for c in changes} == {
+        ("order.created", "created"), ("order.updated", "updated"),
+        ("order.deleted", "created"), ("order.restored", "created"),
+    }
+    created = [sent_json(c) for c in posts("webhooks")]
+    assert {b["topic"] for b in created} == {"order.created", "order.deleted", "order.restored"}
+    assert all(b["delivery_url"] == APP + "/webhooks/woocommerce" and b["secret"] == "whsec" for b in created)
+
+
+@responses.activate
+def test_orders_since_follows_pages_and_reports_progress() -> None:
+    orders = rest_body("orders-list-basic-auth-https")
+    for page, chunk in ((1, orders[:2]), (2, orders[2:])):
+        responses.get(
+            API + "orders", json=chunk, headers={"X-WP-Total": "3", "X-WP-TotalPages": "2"},
+            match=[responses.matchers.query_param_matcher({"page": str(page)}, strict_match=False)],
+        )
+    seen: list[tuple[int, int | None]] = []
+    since = datetime(2026, 11, 22, tzinfo=UTC)
+    found = list(gateway().orders_since(since, lambda done, total: seen.append((done, total))))
+    assert [o.platform_order_id for o in found] == ["22", "21", "20"]
+    assert seen[-1] == (3, 3)
+    first = responses.calls[0].request.url
+    assert "modified_after=2026-11-22T00%3A00%3A00" in first
+    assert "dates_are_gmt=true" in first
+
+
+@responses.activate
+def test_fetch_order_reads_refunded_quantities_from_the_refunds_list() -> None:
+    responses.get(API + "orders/20", json=rest_body("orders-get-1-after-refund"))
+    responses.get(API + "orders/20/refunds", json=rest_body("refunds-list"))
+    order = gateway().fetch_order("20")
+    assert order is not None
+    assert order.line("1").refunded_quantity == 1
+    assert order.refunded == usd("76.96")
+
+
+@responses.activate
+def test_fetch_order_of_an_unknown_id_is_none() -> None:
+    responses.get(API + "orders/999", status=404, json={
+        "code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data": {"status": 404}})
+    assert gateway().fetch_order("999") is None
+
+
+@responses.activate
+def test_find_order_checks_the_billing_email_case_insensitively() -> None:
+    responses.get(API + "orders/20", json=rest_body("orders-get-1"))
+    found = gateway().find_order("#20", " Jane.Doe@Example.TEST ")
+    assert found is not None
+    assert found.platform_order_id == "20"
+    assert gateway().find_order("#20", "someone@else.test") is None
+
+
+@responses.activate
+def test_exchange_creates_a_paid_order_with_a_credit_line_and_notes_the_original() -> None:
+    responses.get(API + "orders", json=[])
+    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
+    created = copy.deepcopy(rest_body("orders-create-2"))
+    created.update(id=30, number="30")
+    responses.post(API + "orders", status=201, json=created)
+    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
+    push = ResolutionPush(
+        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd("27.06"),
+        platform_order_id="21", customer_email="jane.doe@example.test", customer_platform_id="2",
+        lines=(PushLine("7", 1, usd("25.00"), usd("2.06"), restock=True),), exchange_variant_id="17",
+    )
+    result = gateway().push(push)
+    assert (result.platform_reference, result.adopted) == ("30", False)
+    body = sent_json(posts("orders")[0])
+    assert body["line_items"] == [{"variation_id": 17, "quantity": 1}]
+    assert body["set_paid"] is True
+    assert body["fee_lines"][0]["total"] == "-27.06"
+    assert f"[{REF}]" in body["fee_lines"][0]["name"]
+    assert body["billing"]["email"] == "jane.doe@example.test"
+    assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+    assert "#30" in sent_json(posts("orders/21/notes")[0])["note"]
+
+
+@responses.activate
+def test_exchange_already_made_is_found_by_search_and_adopted() -> None:
+    made = copy.deepcopy(rest_body("orders-create-2"))
+    made.update(id=30, meta_data=[{"id": 1, "key": REFERENCE_META_KEY, "value": REF}])
+    responses.get(API + "orders", json=[made],
+                  match=[responses.matchers.query_param_matcher({"search": REF}, strict_match=False)])
+    push = ResolutionPush(
+        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd("27.06"),
+        platform_order_id="21", customer_email="jane.doe@example.test", customer_platform_id="2",
+        exchange_variant_id="17",
+    )
+    assert gateway().push(push).adopted
+    assert [c for c in responses.calls if c.request.method == "POST"] == []
