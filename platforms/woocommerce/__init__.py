@@ -1,4 +1,4 @@
-"""The WooCommerce adapter: webhook envelope, verification, parsing, and a gateway per shop. No Flask, no storage.
+"""The WooCommerce adapter: webhook envelope, verification, parsing, a gateway per shop. Ports and this package only.
 
 Registered as the `woocommerce` entry point of `returns_connector.platforms`.
 """

@@ -1,6 +1,6 @@
-"""One WooCommerce shop as the workflow needs it: orders in, refunds/coupons/exchanges out, exactly once.
+"""WooCommerce PlatformGateway: orders in; refunds, coupons, exchanges out, exactly once. Domain, ports, this package.
 
-Imports the domain, the ports and this package. There is no idempotency key in
+There is no idempotency key in
 WooCommerce's REST API, so every write is preceded by a look for what a previous
 attempt may have created (the reference is in its meta data) and followed, when its
 answer was lost, by the same look before anyone may try again.
