@@ -92,6 +92,13 @@ class PlatformReturnStatusChanged:
 
 
 @dataclass(frozen=True)
+class OrderRefreshRequested:
+    """Something changed on an order that the delivery does not describe: read it again."""
+
+    platform_order_id: str
+
+
+@dataclass(frozen=True)
 class AppUninstalled:
     pass
 
@@ -120,7 +127,7 @@ class Ignored:
 
 
 PlatformEvent = (
-    OrderChanged | OrderDeleted | RefundRecorded | PlatformReturnRequested
+    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | PlatformReturnRequested
     | PlatformReturnStatusChanged | AppUninstalled | CustomerDataRequested
     | CustomerRedactRequested | ShopRedactRequested | Ignored
 )

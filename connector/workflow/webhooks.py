@@ -18,6 +18,7 @@ from connector.ports import (
     Ignored,
     OrderChanged,
     OrderDeleted,
+    OrderRefreshRequested,
     PlatformEvent,
     PlatformReturnRequested,
     PlatformReturnStatusChanged,
@@ -115,6 +116,10 @@ def apply_event(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Platfor
         scope.orders.save(event.order)
     elif isinstance(event, OrderDeleted):
         scope.orders.delete(event.platform_order_id)
+    elif isinstance(event, OrderRefreshRequested):
+        fresh = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id)).fetch_order(event.platform_order_id)
+        if fresh is not None:
+            scope.orders.save(fresh)
     elif isinstance(event, RefundRecorded):
         _note_refund(scope, event, now)
     elif isinstance(event, PlatformReturnRequested):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,6 +21,7 @@ from connector.ports import (
     Ignored,
     OrderChanged,
     OrderDeleted,
+    OrderRefreshRequested,
     PlatformEvent,
     RefundRecorded,
 )
@@ -39,17 +39,6 @@ Json = Mapping[str, Any]
 
 class MappingError(ValueError):
     """WooCommerce JSON that is not the resource we expected; the message says what is off."""
-
-
-@dataclass(frozen=True)
-class OrderRefreshRequested(Ignored):
-    """An order to read again from WooCommerce; the webhook body did not carry it.
-
-    A subclass of Ignored so a workflow that does not know it stays correct: the
-    refund it announces also fires `order.updated`, which carries the whole order.
-    """
-
-    platform_order_id: str = ""
 
 
 def money(value: Any, currency: str) -> Money:
@@ -315,7 +304,7 @@ def events_from_webhook(topic: str, body: Json) -> list[PlatformEvent]:
         if topic == "order.deleted":
             return [OrderDeleted(resource_id(topic, body))]
         if topic == REFUNDED_ACTION_TOPIC:
-            return [OrderRefreshRequested(topic=topic, platform_order_id=resource_id(topic, body))]
+            return [OrderRefreshRequested(platform_order_id=resource_id(topic, body))]
     except MappingError:
         raise
     except (KeyError, TypeError, ValueError, DomainError) as exc:
