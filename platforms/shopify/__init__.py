@@ -2,7 +2,8 @@
 
 Configuration comes as a plain mapping (connector.config reads the environment):
 SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_PREVIOUS_API_SECRET (during a secret
-rotation), SHOPIFY_SCOPES, SHOPIFY_API_VERSION, SHOPIFY_ADMIN_URL, APP_URL; REDIS_URL
+rotation), SHOPIFY_SCOPES, SHOPIFY_API_VERSION, SHOPIFY_ADMIN_URL, SHOPIFY_OAUTH_URL (default
+https://{shop}/admin/oauth, for a stand-in), APP_URL; REDIS_URL
 when set makes the GraphQL cost limiter shared by all workers.
 """
 
@@ -22,6 +23,8 @@ from connector.ports import (
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
 from platforms.shopify.gateway import ShopifyGateway
 from platforms.shopify.mapping import parse_event
+from platforms.shopify.oauth import DEFAULT_OAUTH_URL
+from platforms.shopify.returns import ShopifyReturns
 from platforms.shopify.signatures import is_valid_shop_domain, verify_webhook
 from platforms.shopify.throttle import CostLimiter, InProcessLimiter, RedisLimiter
 
@@ -37,6 +40,7 @@ class ShopifyConfig:
     api_version: str = DEFAULT_API_VERSION
     admin_url: str = DEFAULT_ADMIN_URL
     app_url: str = "http://127.0.0.1:5000"
+    oauth_url: str = DEFAULT_OAUTH_URL
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -52,6 +56,7 @@ class ShopifyConfig:
             api_version=settings.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION,
             admin_url=settings.get("SHOPIFY_ADMIN_URL") or DEFAULT_ADMIN_URL,
             app_url=settings.get("APP_URL") or "http://127.0.0.1:5000",
+            oauth_url=settings.get("SHOPIFY_OAUTH_URL") or DEFAULT_OAUTH_URL,
         )
 
 
@@ -116,14 +121,20 @@ class ShopifyAdapter:
         return parse_event(topic, payload)
 
     def gateway(self, shop: ShopConnection) -> ShopifyGateway:
-        client = AdminClient(
+        return ShopifyGateway(self._client(shop), options=shop.options)
+
+    def returns(self, shop: ShopConnection) -> ShopifyReturns:
+        """The shop's Shopify returns, for workflow steps that mirror ours there."""
+        return ShopifyReturns(self._client(shop))
+
+    def _client(self, shop: ShopConnection) -> AdminClient:
+        return AdminClient(
             shop.domain,
             shop.access_token,
             admin_url=self.config.admin_url,
             api_version=self.config.api_version,
             limiter=self.limiter,
         )
-        return ShopifyGateway(client, options=shop.options)
 
 
 def create_adapter(settings: Mapping[str, str]) -> ShopifyAdapter:
