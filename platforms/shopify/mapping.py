@@ -32,6 +32,7 @@ from connector.ports import (
     Ignored,
     OrderChanged,
     OrderDeleted,
+    OrderRefreshRequested,
     PlatformEvent,
     PlatformReturnRequested,
     PlatformReturnStatusChanged,
@@ -384,6 +385,9 @@ def _parse(topic: str, payload: JSON) -> list[PlatformEvent]:
         return [OrderChanged(order_from_webhook(payload))]
     if topic == "orders/delete":
         return [OrderDeleted(_rest_id(payload))]
+    if topic == "orders/edited":
+        # The edit payload lists what changed, not the order: read the order again.
+        return [OrderRefreshRequested(numeric_id(payload["order_edit"]["order_id"]))]
     if topic == "refunds/create":
         return [refund_from_webhook(payload)]
     if topic == "returns/request":

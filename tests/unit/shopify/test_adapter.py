@@ -15,6 +15,7 @@ from connector.ports import (
     CustomerRedactRequested,
     Ignored,
     OrderChanged,
+    OrderRefreshRequested,
     PlatformAdapter,
     PlatformReturnRequested,
     PlatformReturnStatusChanged,
@@ -200,3 +201,8 @@ def test_an_unknown_topic_is_acknowledged_and_ignored(adapter: ShopifyAdapter) -
 def test_a_body_that_is_not_the_json_the_topic_needs_is_a_bad_webhook(adapter: ShopifyAdapter, body: bytes) -> None:
     with pytest.raises(BadWebhook):
         adapter.parse_webhook("refunds/create", body)
+
+
+def test_an_edited_order_asks_for_the_order_to_be_read_again(adapter: ShopifyAdapter) -> None:
+    [event] = receive(adapter, "orders/edited", "webhooks/orders__edited.json")
+    assert isinstance(event, OrderRefreshRequested)
