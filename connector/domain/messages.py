@@ -1,4 +1,4 @@
-"""Shopper-facing texts of policy reasons in French and English, money and dates per locale. Standard library only."""
+"""Policy reasons in French and English, money and dates per locale. Standard library only."""
 
 from __future__ import annotations
 

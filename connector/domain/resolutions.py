@@ -1,4 +1,4 @@
-"""What a return gives back: amounts paid per returned unit, fees, bonus, the resolution record. Standard library only.
+"""What a return gives back: price paid per unit, fees, bonus, the record. Standard library only.
 
 Rounding rule: the amount for returning k units of a line of q units, when r were
 already resolved, is floor(paid * (r+k)/q) - floor(paid * r/q) in minor units. The
@@ -32,7 +32,9 @@ def allocate_order_discount(lines: Sequence[OrderLine], discount: Money) -> list
     weights: list[int] = []
     for line in lines:
         if line.currency != discount.currency:
-            raise CurrencyMismatch(f"line {line.platform_line_id} is in {line.currency}, the discount in {discount.currency}")
+            raise CurrencyMismatch(
+                f"line {line.platform_line_id} is in {line.currency}, the discount in {discount.currency}"
+            )
         weights.append(max(0, (line.subtotal - line.discount).minor))
     if discount.minor > sum(weights):
         raise InvalidReturn(f"an order discount of {discount} is more than the lines cost")
@@ -142,7 +144,9 @@ def plan_resolution(
     resolved = dict(already_resolved or {})
     shipping_left = return_shipping_fee or Money.zero(currency)
     if shipping_left.currency != currency:
-        raise CurrencyMismatch(f"the return shipping fee is in {shipping_left.currency}, the order in {currency}")
+        raise CurrencyMismatch(
+            f"the return shipping fee is in {shipping_left.currency}, the order in {currency}"
+        )
     if store_credit_bonus_percent < 0:
         raise InvalidReturn("a store credit bonus cannot be negative")
 
