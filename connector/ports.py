@@ -213,6 +213,31 @@ class PlatformAdapter(Protocol):
     def gateway(self, shop: ShopConnection) -> PlatformGateway: ...
 
 
+@dataclass(frozen=True)
+class ConnectOutcome:
+    """What an adapter found when a shop was connected: usable or not, and why."""
+
+    ok: bool
+    message: str
+    name: str = ""
+    currency: str = ""
+    locale: str = ""
+    # Adapter settings to remember for this shop (e.g. WooCommerce query-string auth).
+    options: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class ConnectablePlatform(Protocol):
+    """An adapter that checks credentials with a real call and subscribes to webhooks."""
+
+    def normalise_domain(self, text: str) -> str:
+        """The shop's key as this platform names it; ValueError with a clear message if not one."""
+        ...
+
+    def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

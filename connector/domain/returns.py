@@ -9,12 +9,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from connector.domain.errors import IllegalTransition, InvalidReturn
 
 
-class ReturnStatus(str, Enum):
+class ReturnStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -26,28 +26,28 @@ class ReturnStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     PORTAL = "portal"
     WEBHOOK = "webhook"
     ADMIN = "admin"
     API = "api"
 
 
-class ResolutionKind(str, Enum):
+class ResolutionKind(StrEnum):
     REFUND = "refund"
     STORE_CREDIT = "store_credit"
     COUPON = "coupon"
     EXCHANGE = "exchange"
 
 
-class Condition(str, Enum):
+class Condition(StrEnum):
     AS_NEW = "as_new"
     OPENED = "opened"
     DAMAGED = "damaged"
     MISSING = "missing"
 
 
-class RejectedItemHandling(str, Enum):
+class RejectedItemHandling(StrEnum):
     """What happens to an item refused at inspection (the policy chooses)."""
 
     SEND_BACK_AT_SHOPPER_COST = "send_back"

@@ -233,7 +233,7 @@ class OrderRepository:
         self._session = session
         self._shop = shop
 
-    def _query(self) -> Select[tuple[OrderRow]]:
+    def _query(self) -> Select[OrderRow]:
         return (
             select(OrderRow).where(OrderRow.shop_id == self._shop.id)
             .options(selectinload(OrderRow.lines))
@@ -414,7 +414,7 @@ class ReturnRepository:
         self._session = session
         self._shop = shop
 
-    def _query(self) -> Select[tuple[ReturnRow]]:
+    def _query(self) -> Select[ReturnRow]:
         return select(ReturnRow).where(ReturnRow.shop_id == self._shop.id).options(
             selectinload(ReturnRow.items), selectinload(ReturnRow.events), selectinload(ReturnRow.order)
         )
@@ -531,7 +531,7 @@ class ReturnRepository:
             "platform_return_id": row.platform_return_id, "order_name": row.order.name,
         }
 
-    def list(
+    def search(
         self, flt: ReturnListFilter, *, limit: int = 50, offset: int = 0, newest_first: bool = True,
     ) -> tuple[list[ReturnRequest], int]:
         query = self._filtered(flt)
@@ -544,7 +544,7 @@ class ReturnRepository:
         )
         return [return_from_row(r) for r in rows], count
 
-    def _filtered(self, flt: ReturnListFilter) -> Select[tuple[ReturnRow]]:
+    def _filtered(self, flt: ReturnListFilter) -> Select[ReturnRow]:
         query = select(ReturnRow).where(ReturnRow.shop_id == self._shop.id)
         if flt.status:
             query = query.where(ReturnRow.status == flt.status)

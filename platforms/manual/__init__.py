@@ -19,7 +19,6 @@ from connector.ports import (
     ShopConnection,
     WebhookEnvelope,
 )
-
 from platforms.manual.csv_orders import COLUMNS, CsvOrderError, parse_orders_csv
 
 COLUMNS_HELP = "Columns: " + ", ".join(COLUMNS) + " (the first seven are required)."

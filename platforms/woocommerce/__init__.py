@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from connector.ports import BadWebhook, PlatformEvent, ShopConnection, WebhookEnvelope
+from connector.ports import BadWebhook, ConnectOutcome, PlatformEvent, ShopConnection, WebhookEnvelope
 from platforms.woocommerce import mapping
-from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient
+from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient, WooCommerceError
 from platforms.woocommerce.gateway import WooCommerceGateway
 from platforms.woocommerce.signatures import (
     SIGNATURE_HEADER,
@@ -112,6 +113,26 @@ class WooCommerceAdapter:
             return mapping.events_from_webhook(topic, _json_object(body))
         except mapping.MappingError as exc:
             raise BadWebhook(str(exc)) from exc
+
+    def normalise_domain(self, text: str) -> str:
+        return normalise_store_url(text)
+
+    def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome:
+        """Check the keys with a real call, then create (or update) our order webhooks."""
+        gateway = self.gateway(shop)
+        diagnosis = gateway.check_connection()
+        if not diagnosis.ok:
+            return ConnectOutcome(ok=False, message=diagnosis.message)
+        options = {"query_string_auth": "yes"} if diagnosis.query_string_auth else {}
+        if options:
+            # The check found the Authorization header stripped: webhooks go through the same client.
+            gateway = self.gateway(replace(shop, options={**shop.options, **options}))
+        try:
+            changes = gateway.ensure_webhooks(app_url, shop.webhook_secret)
+        except WooCommerceError as exc:
+            return ConnectOutcome(ok=False, message=f"the keys work but webhooks could not be created: {exc}")
+        notes = tuple(f"webhook {c.topic} {c.action}" for c in changes)
+        return ConnectOutcome(ok=True, message=diagnosis.message, options=options, notes=notes)
 
     def client(self, shop: ShopConnection) -> WooCommerceClient:
         return WooCommerceClient(

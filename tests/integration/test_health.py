@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from redis import Redis
 
 from connector.bootstrap import Services
 from connector.jobs.queues import RedisJobQueue
-from redis import Redis
 
 
 def test_health_reports_database_and_inline_queue(client: FlaskClient) -> None:

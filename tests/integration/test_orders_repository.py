@@ -34,7 +34,8 @@ def test_older_order_update_never_overwrites_a_newer_one(services: Services) -> 
         uow.commit()
     with services.uow() as uow:
         loaded = uow.scope(shop).orders.get("1001")
-    assert loaded is not None and loaded.customer.email == "new@example.com"
+    assert loaded is not None
+    assert loaded.customer.email == "new@example.com"
 
 
 def test_order_is_found_by_its_number_with_or_without_hash(services: Services) -> None:

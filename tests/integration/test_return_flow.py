@@ -44,8 +44,10 @@ def test_manual_shop_resolution_waits_for_the_merchant_and_is_marked_done(servic
     with services.uow() as uow:
         stored = uow.scope(shop).resolutions.get(resolution.id)
         ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
-    assert stored is not None and stored.push_status == "done_by_merchant"
-    assert ret is not None and ret.status is ReturnStatus.RESOLVED
+    assert stored is not None
+    assert stored.push_status == "done_by_merchant"
+    assert ret is not None
+    assert ret.status is ReturnStatus.RESOLVED
     kinds = [e.kind for e in ret.timeline]
     assert kinds == ["requested", "approve", "receive", "inspect", "resolve", "note"]
 
@@ -68,7 +70,8 @@ def test_resolution_is_pushed_once_even_when_the_push_job_runs_twice(services: S
     assert fake.state.creations == 1
     with services.uow() as uow:
         stored = uow.scope(shop).resolutions.get(resolution.id)
-    assert stored is not None and stored.push_status == "pushed"
+    assert stored is not None
+    assert stored.push_status == "pushed"
 
 
 def test_double_resolve_is_refused_and_writes_nothing_more(services: Services) -> None:
@@ -81,7 +84,8 @@ def test_double_resolve_is_refused_and_writes_nothing_more(services: Services) -
         flow.resolve(services, shop.id, opened.ret.reference, "merchant")
     with services.uow() as uow:
         ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
-        assert ret is not None and ret.id is not None
+        assert ret is not None
+        assert ret.id is not None
         assert len(uow.scope(shop).resolutions.for_return(ret.id)) == 1
 
 

@@ -47,8 +47,8 @@ def test_another_shops_ids_find_nothing(services: Services) -> None:
         assert b.returns.get_by_reference(ret.reference) is None
         assert b.returns.get_by_tracking_token(ret.tracking_token) is None
         assert b.returns.row_details(ret.id) is None
-        assert b.returns.list(ReturnListFilter()) == ([], 0)
-        assert b.returns.list(ReturnListFilter(search=ret.reference)) == ([], 0)
+        assert b.returns.search(ReturnListFilter()) == ([], 0)
+        assert b.returns.search(ReturnListFilter(search=ret.reference)) == ([], 0)
         assert b.returns.for_order("1001") == []
         assert b.returns.quantities_in_returns("1001") == {}
         assert b.returns.count_for_customer("claire@example.com") == 0
@@ -69,7 +69,9 @@ def test_another_shops_ids_find_nothing(services: Services) -> None:
         assert a.orders.get("1001") is not None
         assert a.returns.get(ret.id) is not None
         stored = a.resolutions.get(resolution_id)
-        assert stored is not None and stored.push_status == "pending" and stored.last_error == ""
+        assert stored is not None
+        assert stored.push_status == "pending"
+        assert stored.last_error == ""
         assert a.returns.row_details(ret.id)["satisfaction"] is None  # type: ignore[index]
 
 
@@ -81,5 +83,6 @@ def test_order_saved_in_one_shop_is_invisible_in_another_with_the_same_platform_
     with services.uow() as uow:
         a_order = uow.scope(shop_a).orders.get("1001")
         b_order = uow.scope(shop_b).orders.get("1001")
-    assert a_order is not None and b_order is not None
+    assert a_order is not None
+    assert b_order is not None
     assert (a_order.customer.email, b_order.customer.email) == ("a@example.com", "b@example.com")

@@ -78,7 +78,8 @@ def test_rejection_needs_a_message_for_the_shopper() -> None:
     ret = a_return()
     with pytest.raises(InvalidReturn):
         ret.reject(NOW, "merchant", "  ")
-    assert ret.status is ReturnStatus.REQUESTED and ret.timeline == []
+    assert ret.status is ReturnStatus.REQUESTED
+    assert ret.timeline == []
 
 
 def test_inspection_quantities_must_add_up_and_nothing_changes_otherwise() -> None:
@@ -105,5 +106,6 @@ def test_references_are_short_and_unambiguous() -> None:
     refs = {new_reference() for _ in range(200)}
     assert len(refs) == 200
     for ref in refs:
-        assert ref.startswith("R-") and len(ref) == 8
+        assert ref.startswith("R-")
+        assert len(ref) == 8
         assert not set(ref[2:]) & set("01ILO")

@@ -1,0 +1,83 @@
+"""Connecting shops: credentials checked with a real call, webhooks subscribed, kept encrypted."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from connector.domain.shops import Shop
+from connector.ports import ConnectablePlatform, PlatformError, ShopConnection
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+
+
+class ConnectError(Exception):
+    """The shop could not be connected; the message tells the merchant what to fix."""
+
+
+def connect_shop(
+    svc: Services, platform: str, domain: str, credentials: dict[str, str], *, name: str = "",
+) -> tuple[Shop, list[str]]:
+    """Check the credentials, subscribe webhooks, then store the shop (only if it works)."""
+    try:
+        adapter = svc.adapter(platform)
+    except LookupError as exc:
+        raise ConnectError(str(exc)) from exc
+    with svc.uow() as uow:
+        existing = uow.shops.by_domain(platform, domain)
+        secret = uow.shops.connection(existing.id).webhook_secret if existing else ""
+    # Each shop gets its own webhook secret (WooCommerce signs with it; Shopify ignores it).
+    webhook_secret = secret or secrets.token_urlsafe(32)
+    probe = ShopConnection(
+        shop_id=existing.id if existing else 0, platform=platform, domain=domain,
+        access_token=credentials.get("access_token", ""), consumer_key=credentials.get("consumer_key", ""),
+        consumer_secret=credentials.get("consumer_secret", ""), webhook_secret=webhook_secret,
+        options=dict(existing.options) if existing else {},
+    )
+    notes: list[str] = []
+    outcome = None
+    if isinstance(adapter, ConnectablePlatform):
+        try:
+            outcome = adapter.connect(probe, svc.settings.app_url)
+        except PlatformError as exc:
+            raise ConnectError(str(exc)) from exc
+        if not outcome.ok:
+            raise ConnectError(outcome.message)
+        notes = [outcome.message, *outcome.notes]
+    with svc.uow() as uow:
+        shop = uow.shops.connect(
+            platform=platform, domain=domain, now=svc.clock.now(), name=name or (outcome.name if outcome else ""),
+            credentials=credentials, webhook_secret=webhook_secret,
+            currency=(outcome.currency if outcome and outcome.currency else "EUR"),
+            locale=(outcome.locale if outcome and outcome.locale in ("fr", "en") else "fr"),
+        )
+        if outcome and outcome.options:
+            shop = uow.shops.update(shop.id, options={**shop.options, **outcome.options})
+        uow.commit()
+    return shop, notes
+
+
+def _domain(svc: Services, platform: str, text: str) -> str:
+    adapter = svc.adapters.get(platform)
+    if not isinstance(adapter, ConnectablePlatform):
+        raise ConnectError(f"no {platform} adapter is installed")
+    try:
+        return adapter.normalise_domain(text)
+    except ValueError as exc:
+        raise ConnectError(str(exc)) from exc
+
+
+def connect_woocommerce_with_keys(svc: Services, url: str, key: str, secret: str) -> tuple[Shop, list[str]]:
+    if not key.startswith("ck_") or not secret.startswith("cs_"):
+        raise ConnectError("WooCommerce keys look like ck_… (consumer key) and cs_… (consumer secret): "
+                           "make them in WooCommerce > Settings > Advanced > REST API, with Read/Write permission")
+    domain = _domain(svc, "woocommerce", url)
+    return connect_shop(svc, "woocommerce", domain, {"consumer_key": key, "consumer_secret": secret})
+
+
+def connect_shopify_with_token(svc: Services, domain: str, token: str) -> Shop:
+    if not token.strip():
+        raise ConnectError("the Admin API access token is empty")
+    shop, _notes = connect_shop(svc, "shopify", _domain(svc, "shopify", domain), {"access_token": token.strip()})
+    return shop
