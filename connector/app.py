@@ -85,7 +85,8 @@ def _register_optional(app: Flask) -> None:
         "connector.web.portal",
         "connector.web.admin",
         "connector.web.api",
-        "connector.web.install",
+        "connector.web.shopify_install",
+        "connector.web.woocommerce_connect",
     ):
         try:
             module = importlib.import_module(module_name)
