@@ -99,6 +99,20 @@ class OrderRefreshRequested:
 
 
 @dataclass(frozen=True)
+class StoreCreditSpent:
+    """An order paid part of its total with a store-credit coupon the app issued.
+
+    For platforms without a native wallet (WooCommerce): the app's ledger is debited and
+    the remainder re-issued, so no credit is lost.
+    """
+
+    platform_order_id: str
+    customer_email: str
+    code: str
+    amount: Money
+
+
+@dataclass(frozen=True)
 class AppUninstalled:
     pass
 
@@ -127,7 +141,8 @@ class Ignored:
 
 
 PlatformEvent = (
-    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | PlatformReturnRequested
+    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | StoreCreditSpent
+    | PlatformReturnRequested
     | PlatformReturnStatusChanged | AppUninstalled | CustomerDataRequested
     | CustomerRedactRequested | ShopRedactRequested | Ignored
 )
@@ -236,6 +251,43 @@ class ConnectablePlatform(Protocol):
         ...
 
     def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome: ...
+
+
+@dataclass(frozen=True)
+class MirroredLine:
+    """One returned line as the platform's own return needs it."""
+
+    platform_line_id: str
+    quantity: int
+    reason: str
+    note: str = ""
+    restock: bool = False
+    accepted_quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class ReturnMirror:
+    """A change of one of our returns, to mirror in the platform's own returns (Shopify).
+
+    `action`: open (approved in the app), approve/decline (one the shopper asked through the
+    platform), inspect (dispositions), close, cancel. `reference` is written on what is created.
+    """
+
+    action: str
+    reference: str
+    platform_order_id: str
+    platform_return_id: str | None
+    lines: tuple[MirroredLine, ...] = ()
+    message: str = ""
+
+
+@runtime_checkable
+class MirroringPlatform(Protocol):
+    """An adapter whose platform has returns of its own, kept in step with ours."""
+
+    def mirror_return(self, shop: ShopConnection, change: ReturnMirror) -> str | None:
+        """Apply the change idempotently; returns the platform's return id when known."""
+        ...
 
 
 class Clock(Protocol):
