@@ -1,0 +1,60 @@
+"""Every text a shopper or merchant can see exists in French, and the compiled catalogs are current."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+METHOD_MAP = [("connector/**.py", "python"), ("webhooks/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def _catalogs() -> list[Path]:
+    return sorted(ROOT.glob("connector/**/LC_MESSAGES/messages.po"))
+
+
+def _french() -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for po in _catalogs():
+        with po.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and isinstance(message.id, str) and message.string:
+                    texts[message.id] = str(message.string)
+    return texts
+
+
+def _used_msgids() -> dict[str, str]:
+    used: dict[str, str] = {}
+    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), METHOD_MAP):
+        ids = message if isinstance(message, tuple) else (message,)
+        for msgid in ids:
+            if msgid:
+                used.setdefault(msgid, filename)
+    return used
+
+
+def test_every_visible_text_has_a_french_translation() -> None:
+    french = _french()
+    missing = {msgid: where for msgid, where in _used_msgids().items() if msgid not in french}
+    assert not missing, f"{len(missing)} texts without French: {list(missing.items())[:20]}"
+
+
+def test_compiled_catalogs_match_their_sources() -> None:
+    assert _catalogs(), "no translation catalog found"
+    for po in _catalogs():
+        mo = po.with_suffix(".mo")
+        assert mo.exists(), f"{mo} missing: run python scripts/i18n.py compile"
+        with po.open("rb") as handle:
+            source = read_po(handle)
+        expected = io.BytesIO()
+        write_mo(expected, source)
+        with mo.open("rb") as handle:
+            compiled = read_mo(handle)
+        expected.seek(0)
+        wanted = read_mo(expected)
+        assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in wanted if m.id}, (
+            f"{mo} is stale: run python scripts/i18n.py compile")
