@@ -1,0 +1,78 @@
+"""The returns-connector command, as a merchant runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from connector.bootstrap import Services
+from connector.cli import main
+from connector.demo import demo_csv
+from tests import builders
+from tests.conftest import TEST_KEY
+
+
+def _env(services: Services) -> dict[str, str]:
+    return {
+        "DATABASE_URL": services.settings.database_url, "INSTANCE_PATH": str(services.settings.instance_path),
+        "SECRET_KEY": "x", "TOKEN_ENCRYPTION_KEY": TEST_KEY, "REDIS_URL": "",
+    }
+
+
+def test_orders_import_reads_a_csv_into_a_manual_shop(services: Services, tmp_path: Path) -> None:
+    shop = builders.shop(services)
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text(demo_csv(services.clock.now()), encoding="utf-8")
+    result = CliRunner().invoke(main, ["orders", "import", "--shop", shop.slug, str(csv_file)], env=_env(services))
+    assert result.exit_code == 0, result.output
+    assert "imported 5 orders" in result.output
+    with services.uow() as uow:
+        order = uow.scope(shop).orders.get("1003")
+    assert order is not None and order.lines[0].final_sale and order.customer.email == "lea@example.com"
+
+
+def test_a_bad_csv_imports_nothing_and_names_every_bad_line(services: Services, tmp_path: Path) -> None:
+    shop = builders.shop(services)
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text(
+        "order_number,email,placed_at,currency,title,quantity,unit_price\n"
+        "2001,ann@example.com,2026-06-01,EUR,Robe,1,49.00\n"
+        "2002,not-an-email,2026-06-01,EUR,Robe,1,49.00\n"
+        "2003,bob@example.com,yesterday,EUR,Robe,two,49.00\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["orders", "import", "--shop", shop.slug, str(csv_file)], env=_env(services))
+    assert result.exit_code == 1
+    assert "line 3" in result.output and "line 4" in result.output and "nothing imported" in result.output
+    with services.uow() as uow:
+        assert uow.scope(shop).orders.count() == 0
+
+
+def test_unknown_shop_is_a_clear_error(services: Services, tmp_path: Path) -> None:
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text("x\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["orders", "import", "--shop", "nope", str(csv_file)], env=_env(services))
+    assert result.exit_code == 1
+    assert "no shop 'nope'" in result.output
+
+
+def test_demo_loads_a_shop_that_shop_list_shows(services: Services) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["demo"], env=_env(services))
+    assert result.exit_code == 0, result.output
+    assert "/portal/demo/" in result.output
+    listed = runner.invoke(main, ["shop", "list"], env=_env(services))
+    assert "demo\tmanual" in listed.output and "5 orders" in listed.output
+
+
+def test_api_token_is_printed_once_and_stored_hashed(services: Services) -> None:
+    shop = builders.shop(services)
+    result = CliRunner().invoke(main, ["api-token", "create", "--shop", shop.slug], env=_env(services))
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("rc_")
+    from connector.workflow.api_tokens import shop_for_token
+
+    assert shop_for_token(services, token) == shop.id
+    with services.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT token_hash FROM api_tokens").scalar_one()
+    assert token not in stored
