@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-from sqlalchemy import text
-
+from connector.persistence.database import ping
 from connector.web.context import services
 
 bp = Blueprint("health", __name__)
@@ -15,8 +14,7 @@ def healthz() -> tuple[Response, int]:
     svc = services()
     body: dict[str, str] = {}
     try:
-        with svc.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(svc.engine)
         body["database"] = "ok"
     except Exception as exc:  # any failure is "down"; the message says which part
         body["database"] = f"down: {type(exc).__name__}"

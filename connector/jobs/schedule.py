@@ -1,0 +1,72 @@
+"""Periodic work: reconciliation of connected shops and platform health checks.
+
+Platforms do not guarantee webhook delivery (WooCommerce never retries, and disables a
+webhook after a few failures), so each connected shop is re-read on a schedule. With
+Redis, a `SET NX EX` key per period makes one worker among many enqueue each run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from connector.bootstrap import Services
+from connector.jobs.queues import RedisJobQueue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: timedelta
+    task: str
+    queue: str
+    # Which shops it applies to, by platform; None: every active shop with an integration.
+    platforms: frozenset[str] | None = None
+
+
+SCHEDULE = (
+    Periodic("reconcile", timedelta(minutes=15), "connector.jobs.tasks.reconcile", "sync"),
+    Periodic("webhook-health", timedelta(hours=1), "connector.jobs.tasks.check_webhooks", "sync",
+             frozenset({"woocommerce"})),
+)
+
+_last_run: dict[str, datetime] = {}
+
+
+def _claim(svc: Services, key: str, now: datetime, every: timedelta) -> bool:
+    """True for the one process that should run `key` in this period."""
+    if isinstance(svc.queue, RedisJobQueue):
+        period = int(now.timestamp() // every.total_seconds())
+        return bool(svc.queue.connection.set(f"rc:schedule:{key}:{period}", "1", nx=True,
+                                             ex=int(every.total_seconds()) * 2))
+    last = _last_run.get(key)
+    if last is not None and now - last < every:
+        return False
+    _last_run[key] = now
+    return True
+
+
+def run_due(svc: Services, now: datetime | None = None,
+            is_wanted: Callable[[Periodic], bool] = lambda _p: True) -> list[str]:
+    """Enqueue every periodic job that is due; returns what was enqueued (for logs and tests)."""
+    now = now or svc.clock.now()
+    with svc.uow() as uow:
+        shops = [s for s in uow.shops.all() if s.active and s.platform != "manual"]
+    enqueued: list[str] = []
+    for periodic in SCHEDULE:
+        if not is_wanted(periodic):
+            continue
+        for shop in shops:
+            if periodic.platforms is not None and shop.platform not in periodic.platforms:
+                continue
+            key = f"{periodic.name}:{shop.id}"
+            if not _claim(svc, key, now, periodic.every):
+                continue
+            svc.queue.enqueue(periodic.task, shop.id, queue=periodic.queue,
+                              job_id=f"{periodic.name}-{shop.id}-{int(now.timestamp())}")
+            enqueued.append(key)
+    return enqueued
