@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["returns_connector"] = services
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
 
     from connector.web.health import bp as health_bp
     from connector.web.home import bp as home_bp
