@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.config import Settings
 from connector.jobs.queues import InlineJobQueue, RedisJobQueue, redis_from_url
+from connector.jobs.ratelimit import InProcessLimiter, RedisLimiter, RetryAfterLimiter
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.database import make_engine, make_session_factory
+from connector.persistence.queue_tables import WebhookIntakeStore
 from connector.persistence.unit_of_work import UnitOfWork
 from connector.ports import Clock, JobQueue, PlatformAdapter
 
@@ -50,9 +52,19 @@ class Services:
     adapters: dict[str, PlatformAdapter]
     queue: JobQueue
     clock: Clock = field(default_factory=SystemClock)
+    # Retry-After holds per platform and shop, shared through Redis when there is one.
+    limiter: RetryAfterLimiter = field(default_factory=InProcessLimiter)
+    _intake: WebhookIntakeStore | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.box)
+
+    @property
+    def intake(self) -> WebhookIntakeStore:
+        """The webhook request path's store (lean insert, cached shops); one per services."""
+        if self._intake is None:
+            self._intake = WebhookIntakeStore(self.engine, self.session_factory, self.box)
+        return self._intake
 
     def adapter(self, platform: str) -> PlatformAdapter:
         try:
@@ -65,10 +77,19 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
     engine = make_engine(settings.database_url)
     if queue is None:
         queue = RedisJobQueue(redis_from_url(settings.redis_url)) if settings.redis_url else InlineJobQueue()
+    limiter: RetryAfterLimiter = (
+        RedisLimiter(redis_from_url(settings.redis_url)) if settings.redis_url else InProcessLimiter()
+    )
+    adapters = load_adapters(settings)
+    for adapter in adapters.values():
+        # Platforms may not import connector.jobs: an adapter that wants the shared
+        # Retry-After limiter declares the attribute and is given it here.
+        if hasattr(adapter, "retry_after_limiter"):
+            adapter.retry_after_limiter = limiter
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
-        box=CredentialBox(settings.token_encryption_key), adapters=load_adapters(settings),
-        queue=queue, clock=clock or SystemClock(),
+        box=CredentialBox(settings.token_encryption_key), adapters=adapters,
+        queue=queue, clock=clock or SystemClock(), limiter=limiter,
     )
 
 

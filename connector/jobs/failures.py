@@ -1,9 +1,14 @@
-"""Failed work, for the admin and the CLI: deliveries, outbox rows and RQ's failed jobs."""
+"""Failed work, for the admin and the CLI: deliveries, outbox rows and RQ's failed jobs.
+
+The database rows are the record that matters (a delivery or push parked as failed);
+RQ's failed-job registry shows jobs that crashed outright. Imports RQ and the services.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
@@ -22,6 +27,7 @@ class Failure:
 
 
 def list_failures(svc: Services, shop_id: int | None = None) -> list[Failure]:
+    """Everything that gave up, newest first per kind; one shop's only when `shop_id` is given."""
     rows: list[Failure] = []
     with svc.uow() as uow:
         for d in uow.deliveries.failed():
@@ -34,13 +40,27 @@ def list_failures(svc: Services, shop_id: int | None = None) -> list[Failure]:
         for name in QUEUE_NAMES:
             registry = FailedJobRegistry(queue=svc.queue.queue(name))
             for job_id in registry.get_job_ids():
-                job = Job.fetch(job_id, connection=svc.queue.connection, serializer=JSONSerializer)
+                try:
+                    job = Job.fetch(job_id, connection=svc.queue.connection, serializer=JSONSerializer)
+                except NoSuchJobError:
+                    continue  # expired between the listing and the fetch
                 rows.append(Failure("rq", job_id, None, f"{name}: {job.func_name}{tuple(job.args)}",
-                                    (job.exc_info or "").strip().splitlines()[-1:][0] if job.exc_info else ""))
+                                    _last_line(job.exc_info)))
     return rows
 
 
+def _last_line(text: str | None) -> str:
+    """The exception line of a traceback: what an admin reads first."""
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 def retry_failure(svc: Services, kind: str, failure_id: str, shop_id: int | None = None) -> bool:
+    """Put one failure back to work; False when there is no such failure (in this shop).
+
+    A delivery or outbox row goes back to pending and the relay hands it on within a
+    second; an RQ job is requeued as it was.
+    """
     if kind == "rq":
         if not isinstance(svc.queue, RedisJobQueue):
             return False

@@ -107,7 +107,7 @@ class InlineJobQueue:
     def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None:
         func = resolve_task(task)
         if self.eager:
-            func(*args)
+            self._call(task, func, args)
             return
         self._jobs.put((task, args))
         self._ensure_thread()
@@ -118,14 +118,20 @@ class InlineJobQueue:
                 self._thread = threading.Thread(target=self._run, name="inline-jobs", daemon=True)
                 self._thread.start()
 
+    @staticmethod
+    def _call(task: str, func: Callable[..., Any], args: tuple[int | str, ...]) -> None:
+        try:
+            func(*args)
+        except Exception:
+            # The job's own records (delivery, outbox row) keep the failure, and the sweep
+            # hands it on again later: there is no RQ here to retry it.
+            log.exception("inline job %s%r failed", task, args)
+
     def _run(self) -> None:
         while True:
             task, args = self._jobs.get()
             try:
-                resolve_task(task)(*args)
-            except Exception:
-                # The job's own records (delivery, outbox row) keep the failure for a retry.
-                log.exception("inline job %s%r failed", task, args)
+                self._call(task, resolve_task(task), args)
             finally:
                 self._jobs.task_done()
 

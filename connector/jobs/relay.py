@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 
 from connector.bootstrap import Services
 from connector.persistence.tables import WebhookDeliveryRow
-from connector.workflow.push import LEASE, PUSH_TASK
+from connector.workflow.push import PUSH_TASK, lease
 from connector.workflow.webhooks import PROCESS_TASK
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,13 @@ OUTBOX_TASKS = {"push_resolution": (PUSH_TASK, "push"), "send_email": ("connecto
 
 
 def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> tuple[int, int]:
-    """Enqueue waiting deliveries and due outbox rows; returns how many of each."""
+    """Enqueue waiting deliveries and due outbox rows; returns how many of each were handed on.
+
+    What could not be enqueued (Redis away) is given back at once, so the next pass or
+    an `outbox drain` hands it on when Redis returns; nothing is left marked as queued.
+    """
     now = svc.clock.now()
     stale = now - (timedelta(0) if sweep_all else REQUEUE_AFTER)
-    handed = 0
     with svc.uow() as uow:
         session = uow.session
         query = select(WebhookDeliveryRow.id).where(
@@ -44,22 +47,47 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
         if ids:
             session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)).values(queued_at=now))
         uow.commit()
-    for delivery_id in ids:
-        svc.queue.enqueue(PROCESS_TASK, delivery_id, queue="webhooks", job_id=f"delivery-{delivery_id}-{int(now.timestamp())}")
-        handed += 1
-    pushed = 0
+    handed = _enqueue_all(svc, [(PROCESS_TASK, "webhooks", i, f"delivery-{i}-{int(now.timestamp())}") for i in ids])
+    if len(handed) < len(ids):
+        lost = [i for i in ids if i not in set(handed)]
+        with svc.uow() as uow:
+            uow.session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(lost))
+                                .values(queued_at=None))
+            uow.commit()
+    wait = lease(svc)
     with svc.uow() as uow:
         due = uow.all_outbox.pending(now, limit=batch)
-        claimed = [item for item in due if uow.all_outbox.claim(item.id, now, LEASE)]
+        taken = [item for item in due if uow.all_outbox.hand_off(item.id, now, wait)]
         uow.commit()
-    for item in claimed:
+    jobs: list[tuple[str, str, int, str]] = []
+    for item in taken:
         task, queue = OUTBOX_TASKS.get(item.task, (None, None))
         if task is None or queue is None:
             log.error("outbox row %s has an unknown task %s", item.id, item.task)
             continue
-        svc.queue.enqueue(task, item.id, queue=queue, job_id=f"outbox-{item.id}-{item.attempts + 1}")
-        pushed += 1
-    return handed, pushed
+        jobs.append((task, queue, item.id, f"outbox-{item.id}-{item.attempts + 1}-{int(now.timestamp())}"))
+    pushed = _enqueue_all(svc, jobs)
+    if len(pushed) < len(jobs):
+        with svc.uow() as uow:
+            for _task, _queue, outbox_id, _job_id in jobs:
+                if outbox_id not in pushed:
+                    uow.all_outbox.release(outbox_id, now)
+            uow.commit()
+    return len(handed), len(pushed)
+
+
+def _enqueue_all(svc: Services, jobs: list[tuple[str, str, int, str]]) -> list[int]:
+    """Enqueue until the queue fails; returns the subject ids that made it."""
+    done: list[int] = []
+    for task, queue, subject_id, job_id in jobs:
+        try:
+            svc.queue.enqueue(task, subject_id, queue=queue, job_id=job_id)
+        except Exception:
+            # Redis went away: stop here, the caller gives the rest back for the next pass.
+            log.warning("enqueue of %s %s failed; handed back", task, subject_id, exc_info=True)
+            break
+        done.append(subject_id)
+    return done
 
 
 def drain(svc: Services, *, sweep_all: bool = True) -> tuple[int, int]:

@@ -11,7 +11,7 @@ def process_delivery(delivery_id: int) -> str:
 
 
 def push_resolution(outbox_id: int) -> str:
-    return push.push_resolution(current_services(), int(outbox_id), claimed=True)
+    return push.push_resolution(current_services(), int(outbox_id))
 
 
 def send_email(email_id: int) -> str:

@@ -1,15 +1,25 @@
-"""The outbox and the webhook delivery log: durable records of work to do after a commit."""
+"""The outbox and the webhook delivery log: durable records of work to do after a commit.
+
+Imports SQLAlchemy and the persistence package. The request path of a webhook uses
+`WebhookIntakeStore` (one Core INSERT on one connection); jobs use the repositories.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, Insert, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from connector.persistence.crypto import CredentialBox
+from connector.persistence.repositories import ShopRepository
 from connector.persistence.tables import OutboxRow, WebhookDeliveryRow
+from connector.ports import ShopConnection
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,18 @@ def _item(row: OutboxRow) -> OutboxItem:
     return OutboxItem(row.id, row.shop_id, row.task, row.subject_id, row.status, row.attempts, row.last_error)
 
 
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
 class OutboxRepository:
-    """Scoped to one shop, or (shop_id None) the relay's view across shops."""
+    """Scoped to one shop, or (shop_id None) the relay's view across shops.
+
+    Two clocks per row: `available_at` says when the relay may hand it to the queue
+    (again), `locked_until` says that a worker is running it. The relay's hand-off and
+    the worker's claim are both conditional UPDATEs, so two relays or two workers never
+    both win the same row.
+    """
 
     def __init__(self, session: Session, shop_id: int | None) -> None:
         self._session = session
@@ -51,7 +71,11 @@ class OutboxRepository:
         return _item(row) if row else None
 
     def pending(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        query = select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.available_at <= now)
+        """Rows the relay may hand on: due, and not held by a running worker."""
+        query = select(OutboxRow).where(
+            OutboxRow.status == "pending", OutboxRow.available_at <= now,
+            or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now),
+        )
         if self._shop_id is not None:
             query = query.where(OutboxRow.shop_id == self._shop_id)
         return [_item(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
@@ -62,39 +86,68 @@ class OutboxRepository:
             query = query.where(OutboxRow.shop_id == self._shop_id)
         return [_item(r) for r in self._session.scalars(query.order_by(OutboxRow.id.desc()).limit(limit))]
 
+    def hand_off(self, outbox_id: int, now: datetime, wait: timedelta) -> bool:
+        """The relay takes the row to enqueue it; it is not handed on again before `wait`."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending", OutboxRow.available_at <= now)
+            .values(available_at=now + wait)
+        )
+        return _rowcount(result) > 0
+
+    def release(self, outbox_id: int, now: datetime) -> None:
+        """Undo a hand-off whose enqueue failed (Redis away): the next relay pass retries it."""
+        self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == outbox_id, OutboxRow.status == "pending")
+            .values(available_at=now)
+        )
+
     def claim(self, outbox_id: int, now: datetime, lease: timedelta) -> bool:
-        """Hold the row for one worker for `lease`; another claim fails until it expires.
+        """Hold the row for one worker for `lease`; another claim fails until it lapses.
 
         A worker that dies mid-push lets the lease lapse, and the sweep hands the row on.
         """
         result = self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending", OutboxRow.available_at <= now)
-            .values(available_at=now + lease, attempts=OutboxRow.attempts + 1)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending",
+                   or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
+            .values(locked_until=now + lease, available_at=now + lease, attempts=OutboxRow.attempts + 1)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return _rowcount(result) > 0
 
     def done(self, outbox_id: int, now: datetime) -> None:
         self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == outbox_id).values(status="done", processed_at=now, last_error="")
+            update(OutboxRow).where(OutboxRow.id == outbox_id)
+            .values(status="done", processed_at=now, last_error="", locked_until=None)
         )
 
     def retry_later(self, outbox_id: int, error: str, at: datetime) -> None:
         self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == outbox_id).values(available_at=at, last_error=error[:2000])
+            update(OutboxRow).where(OutboxRow.id == outbox_id)
+            .values(available_at=at, last_error=error[:2000], locked_until=None)
+        )
+
+    def defer(self, outbox_id: int, at: datetime, why: str) -> None:
+        """Give the row back without counting an attempt (the platform asked us to wait)."""
+        self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == outbox_id)
+            .values(available_at=at, last_error=why[:2000], locked_until=None,
+                    attempts=OutboxRow.attempts - 1)
         )
 
     def fail(self, outbox_id: int, error: str) -> None:
         self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == outbox_id).values(status="failed", last_error=error[:2000])
+            update(OutboxRow).where(OutboxRow.id == outbox_id)
+            .values(status="failed", last_error=error[:2000], locked_until=None)
         )
 
     def requeue(self, outbox_id: int, now: datetime) -> bool:
         query = update(OutboxRow).where(OutboxRow.id == outbox_id, OutboxRow.status == "failed")
         if self._shop_id is not None:
             query = query.where(OutboxRow.shop_id == self._shop_id)
-        result = self._session.execute(query.values(status="pending", available_at=now, attempts=0))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        result = self._session.execute(
+            query.values(status="pending", available_at=now, attempts=0, locked_until=None))
+        return _rowcount(result) > 0
 
 
 @dataclass(frozen=True)
@@ -125,12 +178,12 @@ class DeliveryRepository:
 
     def record(
         self, *, platform: str, shop_id: int, topic: str, dedupe_key: str, body: bytes,
-        received_at: datetime, triggered_at: datetime | None,
+        received_at: datetime, triggered_at: datetime | None, status: str = "received",
     ) -> int | None:
         """Insert the delivery; None when the same key was already recorded (a repeat)."""
         row = WebhookDeliveryRow(
             platform=platform, shop_id=shop_id, topic=topic, dedupe_key=dedupe_key, body=body,
-            received_at=received_at, triggered_at=triggered_at, status="received",
+            received_at=received_at, triggered_at=triggered_at, status=status,
         )
         try:
             with self._session.begin_nested():
@@ -141,8 +194,22 @@ class DeliveryRepository:
         return row.id
 
     def get(self, delivery_id: int) -> Delivery | None:
-        row = self._session.get(WebhookDeliveryRow, delivery_id)
+        row = self._session.get(WebhookDeliveryRow, delivery_id, populate_existing=True)
         return _delivery(row) if row else None
+
+    def claim(self, delivery_id: int) -> bool:
+        """Take a received delivery for this transaction.
+
+        The UPDATE locks the row (PostgreSQL) or the database (SQLite) until the commit,
+        so a second worker on the same delivery waits, then finds it no longer
+        `received` and leaves it alone: its events are applied once.
+        """
+        result = self._session.execute(
+            update(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.id == delivery_id, WebhookDeliveryRow.status == "received")
+            .values(attempts=WebhookDeliveryRow.attempts + 1)
+        )
+        return _rowcount(result) > 0
 
     def waiting(self, limit: int = 500, after_id: int = 0) -> list[Delivery]:
         rows = self._session.scalars(
@@ -162,14 +229,125 @@ class DeliveryRepository:
         self._session.execute(
             update(WebhookDeliveryRow).where(WebhookDeliveryRow.id == delivery_id).values(
                 status=status, processed_at=now, error=error[:2000],
-                attempts=WebhookDeliveryRow.attempts + 1,
             )
         )
+
+    def note_failure(self, delivery_id: int, error: str, now: datetime, *, final: bool) -> int:
+        """Count a failed attempt (its own transaction rolled back); `final` gives up on it.
+
+        `queued_at` is set so the relay waits its re-queue delay before handing it on.
+        Returns the attempts so far.
+        """
+        values: dict[str, Any] = {"error": error[:2000], "attempts": WebhookDeliveryRow.attempts + 1,
+                                  "queued_at": now}
+        if final:
+            values.update(status="failed", processed_at=now)
+        self._session.execute(
+            update(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.id == delivery_id, WebhookDeliveryRow.status == "received")
+            .values(**values)
+        )
+        attempts = self._session.scalar(
+            select(WebhookDeliveryRow.attempts).where(WebhookDeliveryRow.id == delivery_id))
+        return int(attempts or 0)
 
     def requeue(self, delivery_id: int) -> bool:
         result = self._session.execute(
             update(WebhookDeliveryRow).where(WebhookDeliveryRow.id == delivery_id,
                                              WebhookDeliveryRow.status == "failed")
-            .values(status="received", error="")
+            .values(status="received", error="", queued_at=None, attempts=0)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return _rowcount(result) > 0
+
+
+@dataclass(frozen=True)
+class KnownShop:
+    """What the webhook edge needs of a shop: its id and decrypted webhook credentials."""
+
+    id: int
+    connection: ShopConnection
+
+
+class WebhookIntakeStore:
+    """The request path of a webhook: a cached shop lookup and one lean INSERT.
+
+    The ORM unit of work costs more than the whole rest of the intake, so this uses Core
+    on one connection checkout: `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (both
+    PostgreSQL and SQLite >= 3.35 speak it). A repeat inserts nothing and returns no id.
+    Shops are cached for `ttl` seconds with their decrypted secret: a rotated secret is
+    picked up at once because a failed signature check asks the database again.
+    """
+
+    def __init__(self, engine: Engine, session_factory: sessionmaker[Session], box: CredentialBox,
+                 ttl: float = 30.0) -> None:
+        self._engine = engine
+        self._session_factory = session_factory
+        self._box = box
+        self._ttl = ttl
+        self._shops: dict[tuple[str, str], tuple[float, KnownShop | None]] = {}
+        self._lock = threading.Lock()
+        self._insert = self._build_insert(engine.dialect.name)
+
+    @staticmethod
+    def _build_insert(dialect: str) -> Insert:
+        table = WebhookDeliveryRow
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing(
+                index_elements=["platform", "shop_id", "dedupe_key"]).returning(table.id)
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(table).on_conflict_do_nothing(
+                index_elements=["platform", "shop_id", "dedupe_key"]).returning(table.id)
+        return insert(table).returning(table.id)
+
+    def shop(self, platform: str, domain: str, *, fresh: bool = False) -> KnownShop | None:
+        key = (platform, domain)
+        now = time.monotonic()
+        if not fresh:
+            with self._lock:
+                cached = self._shops.get(key)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        with self._session_factory() as session:
+            shops = ShopRepository(session, self._box)
+            found = shops.by_domain(platform, domain)
+            known = KnownShop(found.id, shops.connection(found.id)) if found is not None else None
+        with self._lock:
+            if len(self._shops) > 10_000:
+                self._shops.clear()  # bounded: a flood of made-up domains cannot grow it forever
+            # An unknown shop is remembered only briefly: it may be connecting right now.
+            self._shops[key] = (now + (self._ttl if known is not None else min(self._ttl, 2.0)), known)
+        return known
+
+    def forget(self, platform: str, domain: str) -> None:
+        with self._lock:
+            self._shops.pop((platform, domain), None)
+
+    def record(
+        self, *, platform: str, shop_id: int, topic: str, dedupe_key: str, body: bytes,
+        received_at: datetime, triggered_at: datetime | None, status: str = "received",
+        queued_at: datetime | None = None,
+    ) -> int | None:
+        """Insert and commit the delivery; None for a repeat; LookupError when the shop is gone."""
+        values = {
+            "platform": platform, "shop_id": shop_id, "topic": topic, "dedupe_key": dedupe_key,
+            "body": body, "received_at": received_at, "triggered_at": triggered_at, "status": status,
+            "attempts": 0, "error": "", "queued_at": queued_at,
+            "processed_at": received_at if status != "received" else None,
+        }
+        try:
+            with self._engine.begin() as conn:
+                if self._engine.dialect.name in ("postgresql", "sqlite"):
+                    found = conn.execute(self._insert, values).scalar()
+                    return int(found) if found is not None else None
+                try:
+                    with conn.begin_nested():
+                        return int(conn.execute(self._insert, values).scalar_one())
+                except IntegrityError:
+                    return None
+        except IntegrityError as exc:
+            # ON CONFLICT covers the repeat; what is left is the shop's foreign key.
+            raise LookupError(f"shop {shop_id} is gone") from exc

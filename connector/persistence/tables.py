@@ -258,7 +258,10 @@ class OutboxRow(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the relay may hand the row to the queue (again): a hand-off pushes it forward.
     available_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A worker running the row holds it until then; one killed mid-push lets it lapse.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -1,8 +1,15 @@
-"""Carrying a resolution out at the platform, exactly once, from its outbox row."""
+"""Carrying a resolution out at the platform, exactly once, from its outbox row.
+
+Exactly once rests on three things: the worker claims the row with a lease (one worker
+at a time), the platform call carries a marker with the return reference (a retry after
+a worker died mid-call finds and adopts what was created), and the result is recorded
+with the row's end in one commit. Imports the domain and ports at run time.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -19,9 +26,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUSH_TASK = "connector.jobs.tasks.push_resolution"
-# How long one worker holds a push; a worker killed mid-push lets it lapse and the sweep hands it on.
-LEASE = timedelta(minutes=5)
+# How long one worker holds a push; a worker killed mid-push lets it lapse and the sweep hands
+# it on. Longer than the push job's timeout (300 s), so a live push is never run twice at once.
+LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
+# A Retry-After hold up to this long is slept through in the job; a longer one gives the row back.
+SLEEP_THROUGH = 5.0
+# When a platform says 429 without saying how long to wait.
+DEFAULT_HOLD = 30.0
+
+
+def lease(svc: Services) -> timedelta:
+    """The push lease; RETURNS_PUSH_LEASE_SECONDS shortens it (tests that kill a worker)."""
+    raw = svc.settings.extra.get("RETURNS_PUSH_LEASE_SECONDS", "")
+    try:
+        return timedelta(seconds=float(raw)) if raw else LEASE
+    except ValueError:
+        return LEASE
 
 
 def backoff(attempts: int) -> timedelta:
@@ -50,16 +71,19 @@ def _push_for(reference: str, resolution: StoredResolution, order_id: str, email
     )
 
 
-def push_resolution(svc: Services, outbox_id: int, *, claimed: bool = False) -> str:
-    """Run one outbox row. Returns what happened: pushed, adopted, retry, failed, skipped."""
+def push_resolution(svc: Services, outbox_id: int) -> str:
+    """Run one outbox row. Returns pushed, adopted, retry, deferred, failed or skipped.
+
+    Safe to run twice or concurrently: only the worker that wins the claim calls the platform.
+    """
     now = svc.clock.now()
     with svc.uow() as uow:
         item = uow.all_outbox.get(outbox_id)
         if item is None or item.status != "pending":
             return "skipped"
-        if not claimed and not uow.all_outbox.claim(outbox_id, now, LEASE):
+        if not uow.all_outbox.claim(outbox_id, now, lease(svc)):
             return "skipped"  # another worker holds it
-        uow.commit()
+        uow.commit()  # the claim stands even if this worker dies from here on
         shop = uow.shops.get(item.shop_id)
         if shop is None:
             return "skipped"
@@ -83,16 +107,31 @@ def push_resolution(svc: Services, outbox_id: int, *, claimed: bool = False) -> 
         push = _push_for(ret.reference, resolution, order.platform_order_id, order.customer.email,
                          order.customer.platform_customer_id)
         connection = uow.shops.connection(shop.id)
+    hold_key = f"{shop.platform}:{shop.domain}"  # connector.jobs.ratelimit.limiter_key's shape
+    left = svc.limiter.wait_time(hold_key)
+    if 0 < left <= SLEEP_THROUGH:
+        time.sleep(left)  # a short hold: cheaper to wait here than to go round the outbox
+        left = 0.0
+    if left > 0:
+        # The platform asked every worker to wait (429 Retry-After): give the row back.
+        with svc.uow() as uow:
+            uow.scope(shop).outbox.defer(outbox_id, now + timedelta(seconds=left), "waiting for the platform's Retry-After")
+            uow.commit()
+        return "deferred"
     adapter = svc.adapter(shop.platform)
     try:
         # Outside any transaction: a platform call can take long and must not hold locks.
         result = adapter.gateway(connection).push(push)
     except PlatformError as exc:
-        return _record_failure(svc, shop, outbox_id, resolution.id, str(exc), exc.retryable, item.attempts)
+        if exc.status == 429:
+            retry_after = getattr(exc, "retry_after", None)
+            svc.limiter.hold(hold_key, float(retry_after) if retry_after else DEFAULT_HOLD)
+        return _record_failure(svc, shop, outbox_id, resolution.id, str(exc), exc.retryable or exc.status == 429,
+                               item.attempts + 1)
     except Exception as exc:  # unknown failure: retry, the adapter's adoption keeps it single
         log.exception("push of resolution %s failed", resolution.id)
         return _record_failure(svc, shop, outbox_id, resolution.id, f"{type(exc).__name__}: {exc}", True,
-                               item.attempts)
+                               item.attempts + 1)
     with svc.uow() as uow:
         scope = uow.scope(shop)
         scope.resolutions.mark_pushed(resolution.id, platform_reference=result.platform_reference,

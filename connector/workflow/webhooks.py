@@ -1,13 +1,22 @@
-"""Webhook intake and processing: record a delivery once, then apply its events."""
+"""Webhook intake and processing: record a delivery once, then apply its events.
+
+Intake (the request path) verifies, de-duplicates and records; nothing else. Processing
+runs in a job from the recorded row: the adapter turns the topic into port events
+(`parse_webhook`, or a per-topic table `webhook_handlers`), and a dispatcher from event
+type to handler applies them in one transaction with the delivery's status. Imports the
+domain and ports at run time; services and storage only for type checking.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
 from connector.ports import (
@@ -19,11 +28,14 @@ from connector.ports import (
     OrderChanged,
     OrderDeleted,
     OrderRefreshRequested,
+    PlatformAdapter,
     PlatformEvent,
     PlatformReturnRequested,
     PlatformReturnStatusChanged,
     RefundRecorded,
+    ShopConnection,
     ShopRedactRequested,
+    WebhookEnvelope,
 )
 from connector.workflow.markers import resolution_marker
 
@@ -34,6 +46,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "connector.jobs.tasks.process_delivery"
+# After this many failed tries a delivery is parked as failed (visible in `jobs failed`).
+MAX_DELIVERY_ATTEMPTS = 8
+# Column sizes of webhook_deliveries: a longer key is hashed, a longer topic refused.
+MAX_TOPIC = 100
+MAX_KEY = 128
+
+TopicHandler = Callable[[bytes], list[PlatformEvent]]
 
 
 @dataclass(frozen=True)
@@ -45,98 +64,261 @@ class Intake:
     delivery_id: int | None = None
 
 
-def receive_webhook(svc: Services, platform: str, headers: dict[str, str], body: bytes) -> Intake:
-    """Verify, de-duplicate and record a delivery. Nothing else happens on the request path."""
+def topic_handlers(adapter: PlatformAdapter) -> Mapping[str, TopicHandler] | None:
+    """The adapter's own table from topic to handler, when it registers one.
+
+    An adapter that offers `webhook_handlers` names every topic it handles: any other
+    topic is recorded and acknowledged as ignored without a job. Without the table,
+    every topic goes through `parse_webhook`, which answers `Ignored` for the others.
+    """
+    handlers = getattr(adapter, "webhook_handlers", None)
+    return handlers if isinstance(handlers, Mapping) else None
+
+
+def events_for(adapter: PlatformAdapter, topic: str, body: bytes) -> list[PlatformEvent]:
+    handlers = topic_handlers(adapter)
+    if handlers is None:
+        return adapter.parse_webhook(topic, body)
+    handler = handlers.get(topic)
+    return handler(body) if handler is not None else [Ignored(topic)]
+
+
+def _envelope_problem(envelope: WebhookEnvelope) -> str:
+    if not envelope.topic or len(envelope.topic) > MAX_TOPIC or not envelope.topic.isprintable():
+        return "the webhook topic is missing, too long or not printable"
+    if not envelope.shop_domain or not envelope.shop_domain.isprintable():
+        return "the shop is missing or not printable"
+    return ""
+
+
+def _dedupe_key(envelope: WebhookEnvelope) -> str:
+    key = envelope.dedupe_key
+    if len(key) <= MAX_KEY and key.isprintable():
+        return key
+    # Still one key per delivery id, whatever its length: the uniqueness rule keeps working.
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _verified(adapter: PlatformAdapter, headers: Mapping[str, str], body: bytes, shop: ShopConnection) -> bool:
+    try:
+        return bool(adapter.verify_webhook(headers, body, shop))
+    except Exception:  # a malformed signature header is a wrong signature, not a crash
+        log.info("signature check raised on a %s webhook; answered 401", adapter.name, exc_info=True)
+        return False
+
+
+def receive_webhook(svc: Services, platform: str, headers: Mapping[str, str], body: bytes) -> Intake:
+    """Verify, de-duplicate and record a delivery. Nothing else happens on the request path.
+
+    Bad input gets its 4xx here; only the database being away raises (the edge answers
+    503 so the platform retries). In Redis mode the queue is not touched: the relay
+    hands recorded deliveries on, so a Redis outage never refuses or loses a webhook.
+    """
     adapter = svc.adapters.get(platform)
     if adapter is None:
         return Intake(404, f"unknown platform {platform}")
-    ping = getattr(adapter, "is_creation_ping", None)
-    if ping is not None and ping(headers, body):
-        return Intake(200, "ping acknowledged")
     try:
+        ping = getattr(adapter, "is_creation_ping", None)
+        if ping is not None and ping(headers, body):
+            return Intake(200, "ping acknowledged")
         envelope = adapter.envelope(headers, body)
     except BadWebhook as exc:
         return Intake(400, str(exc))
-    with svc.uow() as uow:
-        shop = uow.shops.by_domain(platform, envelope.shop_domain)
+    except Exception:
+        # Adapter code reading untrusted headers: whatever trips it is bad input.
+        log.warning("the %s adapter could not read a webhook's headers", platform, exc_info=True)
+        return Intake(400, "unreadable webhook headers")
+    problem = _envelope_problem(envelope)
+    if problem:
+        return Intake(400, problem)
+    shop = svc.intake.shop(platform, envelope.shop_domain)
+    if shop is None:
+        return Intake(404, f"unknown shop {envelope.shop_domain}")
+    if not _verified(adapter, headers, body, shop.connection):
+        # The cached secret may be the one just rotated away: ask the database once more.
+        shop = svc.intake.shop(platform, envelope.shop_domain, fresh=True)
         if shop is None:
             return Intake(404, f"unknown shop {envelope.shop_domain}")
-        connection = uow.shops.connection(shop.id)
-        if not adapter.verify_webhook(headers, body, connection):
+        if not _verified(adapter, headers, body, shop.connection):
             return Intake(401, "invalid signature")
-        try:
-            parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return Intake(400, "body is not JSON")
-        if not isinstance(parsed, dict):
-            return Intake(400, "body is not a JSON object")
-        delivery_id = uow.deliveries.record(
-            platform=platform, shop_id=shop.id, topic=envelope.topic, dedupe_key=envelope.dedupe_key,
-            body=body, received_at=svc.clock.now(), triggered_at=envelope.triggered_at,
+    try:
+        parsed = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return Intake(400, "body is not JSON")
+    if not isinstance(parsed, dict):
+        return Intake(400, "body is not a JSON object")
+    handlers = topic_handlers(adapter)
+    ignored = handlers is not None and envelope.topic not in handlers
+    inline = svc.queue.mode == "inline"
+    now = svc.clock.now()
+    try:
+        delivery_id = svc.intake.record(
+            platform=platform, shop_id=shop.id, topic=envelope.topic, dedupe_key=_dedupe_key(envelope),
+            body=body, received_at=now, triggered_at=envelope.triggered_at,
+            status="ignored" if ignored else "received",
+            # Inline mode hands it on below: the sweep waits before handing it on again.
+            queued_at=now if inline and not ignored else None,
         )
-        uow.commit()
+    except LookupError:
+        svc.intake.forget(platform, envelope.shop_domain)  # the shop was removed meanwhile
+        return Intake(404, f"unknown shop {envelope.shop_domain}")
     if delivery_id is None:
         return Intake(200, "duplicate delivery, already accepted")
-    if svc.queue.mode == "inline":
-        # The embedded default: process in this process, after the commit, off the request.
-        svc.queue.enqueue(PROCESS_TASK, delivery_id, queue="webhooks", job_id=f"delivery-{delivery_id}")
+    if ignored:
+        return Intake(200, "ignored", delivery_id)
+    if inline:
+        try:
+            svc.queue.enqueue(PROCESS_TASK, delivery_id, queue="webhooks", job_id=f"delivery-{delivery_id}")
+        except Exception:
+            # Recorded and committed: the sweep hands it on again; the platform hears 200.
+            log.exception("processing delivery %s failed; the sweep will retry it", delivery_id)
     return Intake(200, "accepted", delivery_id)
 
 
 def process_delivery(svc: Services, delivery_id: int) -> str:
-    """Apply one recorded delivery. Idempotent: a processed delivery is left alone."""
+    """Apply one recorded delivery. Idempotent: a processed delivery is left alone.
+
+    Returns processed, ignored, failed or skipped. A failure that may pass (an order not
+    known yet, the platform away) is counted and raised again, so RQ retries it with
+    backoff; after MAX_DELIVERY_ATTEMPTS the delivery is parked as failed.
+    """
+    try:
+        return _apply_delivery(svc, delivery_id)
+    except Exception as exc:
+        with svc.uow() as uow:
+            attempts = uow.deliveries.note_failure(
+                delivery_id, f"{type(exc).__name__}: {exc}", svc.clock.now(), final=False)
+            if attempts >= MAX_DELIVERY_ATTEMPTS:
+                uow.deliveries.mark(delivery_id, "failed", svc.clock.now(), f"{type(exc).__name__}: {exc}")
+            uow.commit()
+        if attempts >= MAX_DELIVERY_ATTEMPTS:
+            log.exception("delivery %s failed %s times; parked as failed", delivery_id, attempts)
+            return "failed"
+        raise
+
+
+def _apply_delivery(svc: Services, delivery_id: int) -> str:
+    now = svc.clock.now()
     with svc.uow() as uow:
+        # The claim is the first write: a second worker on this delivery waits here,
+        # then sees it processed and leaves it alone.
+        if not uow.deliveries.claim(delivery_id):
+            return "skipped"
         delivery = uow.deliveries.get(delivery_id)
-        if delivery is None or delivery.status in ("processed", "ignored"):
+        shop = uow.shops.get(delivery.shop_id) if delivery is not None else None
+        if delivery is None or shop is None:
             return "skipped"
-        shop = uow.shops.get(delivery.shop_id)
-        if shop is None:
-            return "skipped"
-        adapter = svc.adapter(delivery.platform)
+        adapter = svc.adapters.get(delivery.platform)
+        if adapter is None:
+            uow.deliveries.mark(delivery_id, "failed", now, f"no adapter installed for {delivery.platform}")
+            uow.commit()
+            return "failed"
         try:
-            events = adapter.parse_webhook(delivery.topic, delivery.body)
+            events = events_for(adapter, delivery.topic, delivery.body)
         except BadWebhook as exc:
-            uow.deliveries.mark(delivery_id, "failed", svc.clock.now(), f"unreadable: {exc}")
+            uow.deliveries.mark(delivery_id, "failed", now, f"unreadable: {exc}")
             uow.commit()
             return "failed"
         scope = uow.scope(shop)
-        for event in events:
-            apply_event(svc, uow, scope, event)
-        status = "ignored" if events and all(isinstance(e, Ignored) for e in events) else "processed"
-        uow.deliveries.mark(delivery_id, status, svc.clock.now())
+        applied = [dispatch(svc, uow, scope, event) for event in events]
+        status = "processed" if any(applied) else "ignored"
+        uow.deliveries.mark(delivery_id, status, now)
         uow.commit()
         return status
 
 
+# ---- the dispatcher: one handler per event type ----
+
+EventHandler = Callable[["Services", "UnitOfWork", "ShopScope", Any], None]
+_HANDLERS: dict[type[Any], EventHandler] = {}
+E = TypeVar("E")
+
+
+def register_event_handler(event_type: type[E], handler: Callable[[Services, UnitOfWork, ShopScope, E], None]) -> None:
+    """Add (or replace) the handler of an event type; a platform package may bring its own."""
+    _HANDLERS[event_type] = handler
+
+
+def handles(event_type: type[E]) -> Callable[[Callable[[Services, UnitOfWork, ShopScope, E], None]],
+                                             Callable[[Services, UnitOfWork, ShopScope, E], None]]:
+    def decorate(handler: Callable[[Services, UnitOfWork, ShopScope, E], None]
+                 ) -> Callable[[Services, UnitOfWork, ShopScope, E], None]:
+        register_event_handler(event_type, handler)
+        return handler
+    return decorate
+
+
+def dispatch(svc: Services, uow: UnitOfWork, scope: ShopScope, event: PlatformEvent | Any) -> bool:
+    """Apply one event; False when nothing handles it (Ignored, or a type nobody registered)."""
+    if isinstance(event, Ignored):
+        return False
+    handler = next((_HANDLERS[t] for t in type(event).__mro__ if t in _HANDLERS), None)
+    if handler is None:
+        log.warning("no handler for %s events; delivery recorded as ignored", type(event).__name__)
+        return False
+    handler(svc, uow, scope, event)
+    return True
+
+
 def apply_event(svc: Services, uow: UnitOfWork, scope: ShopScope, event: PlatformEvent) -> None:
-    now = svc.clock.now()
-    shop = scope.shop
-    if isinstance(event, OrderChanged):
-        # save() keeps a newer stored order when an older event arrives late.
-        scope.orders.save(event.order)
-    elif isinstance(event, OrderDeleted):
-        scope.orders.delete(event.platform_order_id)
-    elif isinstance(event, OrderRefreshRequested):
-        fresh = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id)).fetch_order(event.platform_order_id)
-        if fresh is not None:
-            scope.orders.save(fresh)
-    elif isinstance(event, RefundRecorded):
-        _note_refund(scope, event, now)
-    elif isinstance(event, PlatformReturnRequested):
-        _open_platform_return(svc, scope, event, now)
-    elif isinstance(event, PlatformReturnStatusChanged):
-        _mirror_return_status(scope, event, now)
-    elif isinstance(event, AppUninstalled):
-        uow.shops.uninstall(shop.id, now)
-    elif isinstance(event, CustomerDataRequested):
-        export_customer_data(svc, scope, event.customer_email, event.request_id)
-    elif isinstance(event, CustomerRedactRequested):
-        scope.orders.redact_customer(event.customer_email)
-        scope.returns.redact_customer(event.customer_email)
-    elif isinstance(event, ShopRedactRequested):
-        redact_shop(scope)
-    elif isinstance(event, Ignored):
-        pass
+    """Kept for callers of the earlier API: dispatch one event."""
+    dispatch(svc, uow, scope, event)
+
+
+@handles(OrderChanged)
+def _order_changed(svc: Services, uow: UnitOfWork, scope: ShopScope, event: OrderChanged) -> None:
+    # save() keeps a newer stored order when an older event arrives late (out of order).
+    scope.orders.save(event.order)
+
+
+@handles(OrderDeleted)
+def _order_deleted(svc: Services, uow: UnitOfWork, scope: ShopScope, event: OrderDeleted) -> None:
+    scope.orders.delete(event.platform_order_id)
+
+
+@handles(OrderRefreshRequested)
+def _order_refresh(svc: Services, uow: UnitOfWork, scope: ShopScope, event: OrderRefreshRequested) -> None:
+    fresh = svc.adapter(scope.shop.platform).gateway(uow.shops.connection(scope.shop.id)).fetch_order(
+        event.platform_order_id)
+    if fresh is not None:
+        scope.orders.save(fresh)
+
+
+@handles(RefundRecorded)
+def _refund_recorded(svc: Services, uow: UnitOfWork, scope: ShopScope, event: RefundRecorded) -> None:
+    _note_refund(scope, event, svc.clock.now())
+
+
+@handles(PlatformReturnRequested)
+def _return_requested(svc: Services, uow: UnitOfWork, scope: ShopScope, event: PlatformReturnRequested) -> None:
+    _open_platform_return(svc, uow, scope, event, svc.clock.now())
+
+
+@handles(PlatformReturnStatusChanged)
+def _return_status(svc: Services, uow: UnitOfWork, scope: ShopScope, event: PlatformReturnStatusChanged) -> None:
+    _mirror_return_status(scope, event, svc.clock.now())
+
+
+@handles(AppUninstalled)
+def _uninstalled(svc: Services, uow: UnitOfWork, scope: ShopScope, event: AppUninstalled) -> None:
+    uow.shops.uninstall(scope.shop.id, svc.clock.now())
+    svc.intake.forget(scope.shop.platform, scope.shop.domain)
+
+
+@handles(CustomerDataRequested)
+def _data_request(svc: Services, uow: UnitOfWork, scope: ShopScope, event: CustomerDataRequested) -> None:
+    export_customer_data(svc, scope, event.customer_email, event.request_id)
+
+
+@handles(CustomerRedactRequested)
+def _customer_redact(svc: Services, uow: UnitOfWork, scope: ShopScope, event: CustomerRedactRequested) -> None:
+    scope.orders.redact_customer(event.customer_email)
+    scope.returns.redact_customer(event.customer_email)
+
+
+@handles(ShopRedactRequested)
+def _shop_redact(svc: Services, uow: UnitOfWork, scope: ShopScope, event: ShopRedactRequested) -> None:
+    redact_shop(scope)
 
 
 def _note_refund(scope: ShopScope, event: RefundRecorded, now: datetime) -> None:
@@ -152,18 +334,28 @@ def _note_refund(scope: ShopScope, event: RefundRecorded, now: datetime) -> None
                 if resolution.push_status != "pushed":
                     scope.resolutions.mark_pushed(
                         resolution.id, platform_reference=event.platform_refund_id, code="", now=now)
-        if not ours and ret.status not in (ReturnStatus.CLOSED, ReturnStatus.CANCELLED):
-            ret.note(now, "platform",
-                     f"refund {event.platform_refund_id} of {event.amount} made in the shop's admin", private=True)
-            scope.returns.save(ret, now)
+        if ours or ret.status in (ReturnStatus.CLOSED, ReturnStatus.CANCELLED):
+            continue
+        text = f"refund {event.platform_refund_id} of {event.amount} made in the shop's admin"
+        # WooCommerce repeats every refund in each order.updated: note each one once.
+        if any(e.message == text for e in ret.timeline):
+            continue
+        ret.note(now, "platform", text, private=True)
+        scope.returns.save(ret, now)
 
 
-def _open_platform_return(svc: Services, scope: ShopScope, event: PlatformReturnRequested, now: datetime) -> None:
+def _open_platform_return(svc: Services, uow: UnitOfWork, scope: ShopScope, event: PlatformReturnRequested,
+                          now: datetime) -> None:
     if scope.returns.get_by_platform_return_id(event.platform_return_id) is not None:
         return
     order = scope.orders.get(event.platform_order_id)
     if order is None:
-        raise LookupError(f"order {event.platform_order_id} is not known yet; the delivery will be retried")
+        # Deliveries come out of order: the return may beat its order's webhook. Read it.
+        order = svc.adapter(scope.shop.platform).gateway(uow.shops.connection(scope.shop.id)).fetch_order(
+            event.platform_order_id)
+        if order is None:
+            raise LookupError(f"order {event.platform_order_id} is not known yet; the delivery will be retried")
+        scope.orders.save(order)
     items = [
         ReturnItem(order_line_id=line_id, quantity=qty, reason=reason or "other",
                    resolution=ResolutionKind.REFUND, comment=note)

@@ -133,6 +133,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('available_at', connector.persistence.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', connector.persistence.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', connector.persistence.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('processed_at', connector.persistence.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
