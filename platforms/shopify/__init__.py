@@ -10,25 +10,35 @@ when set makes the GraphQL cost limiter shared by all workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from connector.ports import (
     BadWebhook,
+    ConnectOutcome,
     PlatformEvent,
+    ReturnMirror,
     ShopConnection,
     WebhookEnvelope,
 )
+from platforms.shopify import connect as connecting
+from platforms.shopify import oauth
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
 from platforms.shopify.gateway import ShopifyGateway
 from platforms.shopify.mapping import parse_event
-from platforms.shopify.oauth import DEFAULT_OAUTH_URL
+from platforms.shopify.mirror import ShopifyMirror
+from platforms.shopify.oauth import DEFAULT_OAUTH_URL, AccessToken
 from platforms.shopify.returns import ShopifyReturns
-from platforms.shopify.signatures import is_valid_shop_domain, verify_webhook
+from platforms.shopify.signatures import (
+    InvalidSignature,
+    is_valid_shop_domain,
+    verify_session_token,
+    verify_webhook,
+)
 from platforms.shopify.throttle import CostLimiter, InProcessLimiter, RedisLimiter
 
-__all__ = ["ShopifyAdapter", "ShopifyConfig", "create_adapter"]
+__all__ = ["AccessToken", "InvalidSignature", "ShopifyAdapter", "ShopifyConfig", "create_adapter"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ def _parse_time(raw: str) -> datetime | None:
 
 
 class ShopifyAdapter:
-    """connector.ports.PlatformAdapter for Shopify."""
+    """connector.ports.PlatformAdapter, ConnectablePlatform and MirroringPlatform for Shopify."""
 
     name = "shopify"
 
@@ -126,6 +136,57 @@ class ShopifyAdapter:
     def returns(self, shop: ShopConnection) -> ShopifyReturns:
         """The shop's Shopify returns, for workflow steps that mirror ours there."""
         return ShopifyReturns(self._client(shop))
+
+    # ---- connecting (ports.ConnectablePlatform) ----
+
+    def normalise_domain(self, text: str) -> str:
+        return connecting.normalise_domain(text)
+
+    def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome:
+        """Read the shop with its token, check the scopes, subscribe the webhooks."""
+        scopes = [s.strip() for s in self.config.scopes.split(",") if s.strip()]
+        return connecting.connect(self._client(shop), app_url or self.config.app_url, scopes)
+
+    # ---- Shopify returns (ports.MirroringPlatform) ----
+
+    def mirror_return(self, shop: ShopConnection, change: ReturnMirror) -> str | None:
+        return ShopifyMirror(self.returns(shop)).apply(change)
+
+    # ---- OAuth install and embedded token exchange ----
+
+    @property
+    def install_enabled(self) -> bool:
+        """Public install needs the app's client id and secret; a custom app's token does not."""
+        return bool(self.config.api_key and self.config.api_secret)
+
+    def authorize_url(self, shop: str, redirect_uri: str, state: str) -> str:
+        """Where the merchant grants the app its scopes (an offline token: no per-user grant)."""
+        return oauth.authorize_url(
+            shop, self.config.api_key, self.config.scopes, redirect_uri, state, oauth_url=self.config.oauth_url
+        )
+
+    def finish_install(self, query: str | Sequence[tuple[str, str]], expected_state: str, now: datetime) -> AccessToken:
+        """Check the callback (HMAC, 90 s, state) and trade its code for the offline token.
+
+        Raises InvalidSignature for a forged or stale callback, PlatformError when Shopify
+        refuses the code.
+        """
+        callback = oauth.verify_callback(
+            query, api_secrets=self.config.secrets, expected_state=expected_state, now=now
+        )
+        return oauth.exchange_code(
+            callback.shop, callback.code, self.config.api_key, self.config.api_secret, oauth_url=self.config.oauth_url
+        )
+
+    def shop_of_id_token(self, id_token: str, now: datetime) -> str:
+        """The shop an App Bridge ID token is for; raises InvalidSignature."""
+        return verify_session_token(id_token, self.config.api_key, self.config.secrets, now)
+
+    def exchange_id_token(self, id_token: str, now: datetime) -> AccessToken:
+        """Trade an App Bridge ID token for the shop's offline access token (token exchange)."""
+        return oauth.exchange_session_token(
+            id_token, self.config.api_key, self.config.secrets, now=now, oauth_url=self.config.oauth_url
+        )
 
     def _client(self, shop: ShopConnection) -> AdminClient:
         return AdminClient(

@@ -138,7 +138,12 @@ class AdminClient:
                         self._backoff(attempt, None)
                     continue
                 messages = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
-                raise PlatformError(f"Shopify GraphQL error: {messages or errors}", retryable=False)
+                # A missing scope answers 200 with ACCESS_DENIED: give it the status a
+                # caller checks for (403), with Shopify's message naming the scope.
+                denied = any(_error_code(e) == "ACCESS_DENIED" for e in errors)
+                raise PlatformError(
+                    f"Shopify GraphQL error: {messages or errors}", retryable=False, status=403 if denied else None
+                )
             data = payload.get("data")
             if not isinstance(data, dict):
                 raise PlatformError("Shopify answered without data", retryable=True)

@@ -27,8 +27,12 @@ from platforms.shopify.mapping import gid, numeric_id, order_from_graphql
 log = logging.getLogger(__name__)
 
 # The topics the app subscribes to when a shop installs it.
+# The compliance topics (customers/data_request, customers/redact, shop/redact) cannot
+# be subscribed through the API: they are set in the app's configuration (shopify.app.toml
+# `compliance_topics`) to the same address.
 WEBHOOK_TOPICS = (
     "orders/create", "orders/updated", "orders/cancelled", "orders/fulfilled",
+    "orders/partially_fulfilled", "orders/paid", "orders/edited", "orders/delete",
     "refunds/create", "returns/request", "returns/approve", "returns/decline",
     "returns/cancel", "returns/close", "app/uninstalled",
 )

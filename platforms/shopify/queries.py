@@ -229,21 +229,62 @@ fragment ReturnFields on Return {
   id
   name
   status
-  returnLineItems(first: 100) {
+  returnLineItems(first: 50) {
     nodes {
       id
       quantity
-      ... on ReturnLineItem { fulfillmentLineItem { id lineItem { id } } }
-    }
-  }
-  reverseFulfillmentOrders(first: 10) {
-    nodes {
-      id
-      lineItems(first: 100) {
-        nodes { id totalQuantity fulfillmentLineItem { id lineItem { id } } }
+      ... on ReturnLineItem {
+        returnReasonNote
+        customerNote
+        processedQuantity
+        fulfillmentLineItem { id lineItem { id } }
       }
     }
   }
+  exchangeLineItems(first: 10) {
+    nodes { id quantity processedQuantity variantId }
+  }
+  reverseFulfillmentOrders(first: 5) {
+    nodes {
+      id
+      lineItems(first: 50) {
+        nodes {
+          id
+          totalQuantity
+          dispositions { quantity type }
+          fulfillmentLineItem { id lineItem { id } }
+        }
+      }
+    }
+  }
+}
+"""
+
+# The returns of an order, light enough to scan for the one carrying our reference
+# (written in each return line's returnReasonNote), and where the order was shipped
+# from (where a restocked item goes back).
+ORDER_RETURNS = """
+query OrderReturns($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillments(first: 10) { status location { id } }
+    returns(first: 20) {
+      nodes {
+        id
+        status
+        returnLineItems(first: 20) {
+          nodes { id quantity ... on ReturnLineItem { returnReasonNote fulfillmentLineItem { lineItem { id } } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+# No id: Shopify answers with the shop's primary location.
+PRIMARY_LOCATION = """
+query PrimaryLocation {
+  location { id }
 }
 """
 
@@ -301,8 +342,20 @@ mutation ReverseFulfillmentOrderDispose($dispositionInputs: [ReverseFulfillmentO
 RETURN_PROCESS = """
 mutation ReturnProcess($input: ReturnProcessInput!) {
   returnProcess(input: $input) {
-    return { id status }
+    return { id status refunds(first: 10) { nodes { id note } } }
     userErrors { field message code }
+  }
+}
+"""
+
+# A Shopify return's refunds: returnProcess takes no idempotency key, so a retry looks
+# here for the refund carrying our marker before processing again.
+RETURN_REFUNDS = """
+query ReturnRefunds($id: ID!) {
+  return(id: $id) {
+    id
+    status
+    refunds(first: 20) { nodes { id note totalRefundedSet { presentmentMoney { amount currencyCode } } } }
   }
 }
 """
@@ -322,6 +375,17 @@ mutation ReturnCancel($id: ID!, $notifyCustomer: Boolean) {
     return { id status }
     userErrors { field message code }
   }
+}
+"""
+
+# ---- connecting a shop ----
+
+# Who the shop is, its main language, and what the token may do (to name a missing scope).
+SHOP_FOR_CONNECT = """
+query ShopForConnect {
+  shop { name currencyCode myshopifyDomain contactEmail }
+  shopLocales(published: true) { locale primary }
+  currentAppInstallation { accessScopes { handle } }
 }
 """
 

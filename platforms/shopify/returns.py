@@ -41,24 +41,51 @@ class ShopifyReturn:
     lines: tuple[tuple[str, str, int], ...] = ()
     # (reverse fulfillment order line item id, order line id, quantity): what dispose takes
     reverse_lines: tuple[tuple[str, str, int], ...] = ()
+    # Parallel to `lines`: the notes written on each line (our reference lives there)
+    # and how many units of it returnProcess already confirmed.
+    notes: tuple[str, ...] = ()
+    processed: tuple[int, ...] = ()
+    # Parallel to `reverse_lines`: units already disposed (restocked, not restocked, missing).
+    disposed: tuple[int, ...] = ()
+    # (exchange line item id, variant id, quantity, processed quantity)
+    exchange_lines: tuple[tuple[str, str, int, int], ...] = ()
+
+    def carries(self, reference: str) -> bool:
+        """Whether one of its lines carries our return reference (so it is ours to adopt)."""
+        return any(reference in note for note in self.notes)
+
+
+def _line_item_id(item: Mapping[str, Any]) -> str:
+    line_item = ((item.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id")
+    return numeric_id(line_item) if line_item else ""
 
 
 def _return_from(node: Mapping[str, Any]) -> ShopifyReturn:
-    lines = []
+    lines, notes, processed = [], [], []
     for item in (node.get("returnLineItems") or {}).get("nodes") or []:
-        line_item = ((item.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id")
-        lines.append((numeric_id(item["id"]), numeric_id(line_item) if line_item else "", int(item["quantity"])))
-    reverse = []
+        lines.append((numeric_id(item["id"]), _line_item_id(item), int(item["quantity"])))
+        notes.append(" ".join(str(item.get(k) or "") for k in ("returnReasonNote", "customerNote")).strip())
+        processed.append(int(item.get("processedQuantity") or 0))
+    reverse, disposed = [], []
     for order in (node.get("reverseFulfillmentOrders") or {}).get("nodes") or []:
         for item in (order.get("lineItems") or {}).get("nodes") or []:
-            line_item = ((item.get("fulfillmentLineItem") or {}).get("lineItem") or {}).get("id")
-            reverse.append((numeric_id(item["id"]), numeric_id(line_item) if line_item else "", int(item["totalQuantity"])))
+            reverse.append((numeric_id(item["id"]), _line_item_id(item), int(item["totalQuantity"])))
+            disposed.append(sum(int(d.get("quantity") or 0) for d in item.get("dispositions") or []))
+    exchanges = [
+        (numeric_id(item["id"]), numeric_id(item["variantId"]) if item.get("variantId") else "",
+         int(item["quantity"]), int(item.get("processedQuantity") or 0))
+        for item in (node.get("exchangeLineItems") or {}).get("nodes") or []
+    ]
     return ShopifyReturn(
         id=numeric_id(node["id"]),
         name=str(node.get("name") or ""),
         status=str(node.get("status") or "").lower(),
         lines=tuple(lines),
         reverse_lines=tuple(reverse),
+        notes=tuple(notes),
+        processed=tuple(processed),
+        disposed=tuple(disposed),
+        exchange_lines=tuple(exchanges),
     )
 
 
@@ -79,9 +106,16 @@ class ShopifyReturns:
         return result
 
     def create_return(
-        self, order_id: str, lines: Sequence[ReturnLine], requested_at: datetime | None = None
+        self,
+        order_id: str,
+        lines: Sequence[ReturnLine],
+        requested_at: datetime | None = None,
+        exchanges: Sequence[tuple[str, int]] = (),
     ) -> ShopifyReturn:
-        """Open an already-approved return in Shopify (returnCreate) for our approved request."""
+        """Open an already-approved return in Shopify (returnCreate) for our approved request.
+
+        `exchanges` are (variant id, quantity) to send in place of the returned items.
+        """
         returnable = self.returnable(order_id)
         items = []
         for line in lines:
@@ -101,10 +135,31 @@ class ShopifyReturns:
                     retryable=False,
                 )
         return_input: dict[str, Any] = {"orderId": gid("Order", order_id), "returnLineItems": items}
+        if exchanges:
+            return_input["exchangeLineItems"] = [
+                {"variantId": gid("ProductVariant", variant), "quantity": quantity} for variant, quantity in exchanges
+            ]
         if requested_at is not None:
             return_input["requestedAt"] = requested_at.astimezone(UTC).isoformat()
         payload = self.client.mutate(queries.RETURN_CREATE, {"returnInput": return_input}, "returnCreate")
         return _return_from(payload["return"])
+
+    def for_order(self, order_id: str) -> tuple[list[ShopifyReturn], str | None]:
+        """The order's returns (lines and notes only) and the location it was shipped from."""
+        order = self.client.execute(queries.ORDER_RETURNS, {"id": gid("Order", order_id)}).get("order")
+        if not order:
+            raise PlatformError(f"order {order_id} not found in Shopify", retryable=False)
+        found = [_return_from(node) for node in (order.get("returns") or {}).get("nodes") or []]
+        location = next(
+            (numeric_id(f["location"]["id"]) for f in order.get("fulfillments") or []
+             if f.get("location") and f.get("status") == "SUCCESS"),
+            None,
+        )
+        return found, location
+
+    def primary_location(self) -> str | None:
+        node = self.client.execute(queries.PRIMARY_LOCATION).get("location")
+        return numeric_id(node["id"]) if node else None
 
     def fetch(self, return_id: str) -> ShopifyReturn | None:
         node = self.client.execute(queries.RETURN_BY_ID, {"id": gid("Return", return_id)}).get("return")
@@ -151,29 +206,51 @@ class ShopifyReturns:
         lines: Sequence[tuple[str, int]],
         *,
         refunds: Sequence[tuple[str, Money]] = (),
+        store_credit: Money | None = None,
+        exchanges: Sequence[tuple[str, int]] = (),
         note: str = "",
         notify: bool = False,
-    ) -> str:
+    ) -> tuple[str, list[tuple[str, str]]]:
         """Confirm returned lines ((return line item id, quantity)) and optionally refund.
 
         `refunds` are (parent CAPTURE/SALE transaction id, amount): Shopify recommends
-        refunding returns here rather than with a bare refundCreate.
+        refunding returns here rather than with a bare refundCreate. `store_credit` pays
+        back as store credit instead (refundMethods); `exchanges` are (exchange line item
+        id, quantity) to confirm, which creates their fulfillment orders.
+        Returns the status and the return's refunds as (refund id, note).
         """
         process_input: dict[str, Any] = {
             "returnId": gid("Return", return_id),
             "returnLineItems": [{"id": gid("ReturnLineItem", li), "quantity": q} for li, q in lines],
             "notifyCustomer": notify,
         }
+        if exchanges:
+            process_input["exchangeLineItems"] = [
+                {"id": gid("ExchangeLineItem", li), "quantity": q} for li, q in exchanges
+            ]
         if note:
             process_input["note"] = note
-        if refunds:
-            process_input["financialTransfer"] = {"issueRefund": {"orderTransactions": [
+        if refunds or store_credit is not None:
+            issue: dict[str, Any] = {"orderTransactions": [
                 {"parentId": gid("OrderTransaction", parent),
                  "transactionAmount": {"amount": str(money.amount), "currencyCode": money.currency}}
                 for parent, money in refunds
-            ]}}
+            ]}
+            if store_credit is not None:
+                issue["refundMethods"] = [{"storeCreditRefund": {"amount": {
+                    "amount": str(store_credit.amount), "currencyCode": store_credit.currency}}}]
+            process_input["financialTransfer"] = {"issueRefund": issue}
         payload = self.client.mutate(queries.RETURN_PROCESS, {"input": process_input}, "returnProcess")
-        return str(payload["return"]["status"]).lower()
+        node = payload["return"]
+        made = [(numeric_id(r["id"]), str(r.get("note") or ""))
+                for r in ((node.get("refunds") or {}).get("nodes") or [])]
+        return str(node["status"]).lower(), made
+
+    def refunds(self, return_id: str) -> list[tuple[str, str]]:
+        """The refunds made through a return, as (refund id, note)."""
+        node = self.client.execute(queries.RETURN_REFUNDS, {"id": gid("Return", return_id)}).get("return") or {}
+        return [(numeric_id(r["id"]), str(r.get("note") or ""))
+                for r in ((node.get("refunds") or {}).get("nodes") or [])]
 
     def close(self, return_id: str) -> str:
         payload = self.client.mutate(queries.RETURN_CLOSE, {"id": gid("Return", return_id)}, "returnClose")
