@@ -39,7 +39,7 @@ class WebhookChange:
 
     webhook_id: str
     topic: str
-    action: str  # created, updated, reactivated
+    action: str  # created, adopted, updated, reactivated
     previous_status: str = ""
 
 
@@ -162,6 +162,16 @@ class WooCommerceGateway:
         return {line.platform_line_id: list(line.tax_by_rate) for line in order.lines}
 
     def _refund(self, push: ResolutionPush) -> PushResult:
+        """One refund, or two when restocked and kept items are mixed (see payloads.split_by_restock)."""
+        parts = payloads.split_by_restock(push)
+        results = [self._one_refund(part) for part in parts]
+        if len(results) == 1:
+            return results[0]
+        return PushResult(
+            ",".join(r.platform_reference for r in results), adopted=all(r.adopted for r in results)
+        )
+
+    def _one_refund(self, push: ResolutionPush) -> PushResult:
         existing = self._existing_refund(push)
         if existing is not None:
             return PushResult(str(existing["id"]), adopted=True)
@@ -282,12 +292,25 @@ class WooCommerceGateway:
         for topic in WEBHOOK_TOPICS:
             hook = existing.get(topic)
             if hook is None:
-                created: Any = self.client.post("webhooks", payloads.webhook_body(topic, delivery_url(url), key))
-                changes.append(WebhookChange(str(created["id"]), topic, "created"))
+                changes.append(self._create_webhook(topic, url, key))
             else:
                 self.client.put(f"webhooks/{int(hook['id'])}", {"status": "active", "secret": key})
                 changes.append(WebhookChange(str(hook["id"]), topic, "updated", str(hook.get("status", ""))))
         return changes
+
+    def _create_webhook(self, topic: str, app_url: str, secret: str) -> WebhookChange:
+        """POST one webhook; when the answer is lost, adopt the one that was made rather than add a twin."""
+        try:
+            created: Any = self.client.post("webhooks", payloads.webhook_body(topic, delivery_url(app_url), secret))
+        except OutcomeUnknown:
+            made = [w for w in self._our_webhooks(app_url) if str(w.get("topic")) == topic]
+            if not made:
+                raise
+            hook = made[-1]
+            # The secret WooCommerce saved cannot be read back: write ours to be sure.
+            self.client.put(f"webhooks/{int(hook['id'])}", {"status": "active", "secret": secret})
+            return WebhookChange(str(hook["id"]), topic, "adopted", str(hook.get("status", "")))
+        return WebhookChange(str(created["id"]), topic, "created")
 
     def reactivate_disabled_webhooks(self, app_url: str | None = None) -> list[WebhookChange]:
         """Turn our disabled or paused webhooks back on; the merchant should be told which.

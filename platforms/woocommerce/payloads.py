@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 from connector.domain.money import Money
@@ -53,6 +55,36 @@ def _line_taxes(line: PushLine, order_line_rates: Mapping[str, Sequence[tuple[st
     return [{"id": int(rate_id), "refund_total": amount_text(amount)} for rate_id, amount in rates]
 
 
+RESTOCK_SUFFIX = "/restock"
+KEPT_SUFFIX = "/kept"
+
+
+def split_by_restock(push: ResolutionPush) -> list[ResolutionPush]:
+    """One refund push per api_restock value: WooCommerce restocks all or none of a refund's items.
+
+    A push whose lines agree is returned unchanged (its reference too, so refunds made
+    before this split existed are still adopted). Otherwise each part carries the
+    reference with a suffix, so a retry adopts each part on its own, and the amount
+    (fees already deducted) is shared in proportion to what each part's lines are worth.
+    """
+    restocked = [line for line in push.lines if line.restock]
+    kept = [line for line in push.lines if not line.restock]
+    if not restocked or not kept:
+        return [push]
+
+    def worth(lines: Sequence[PushLine]) -> Decimal:
+        return sum((line.amount.amount + line.tax.amount for line in lines), Decimal(0))
+
+    weights = [worth(restocked), worth(kept)]
+    if sum(weights) <= 0:
+        raise PushRefused("the returned lines are worth nothing: there is no refund to split")
+    restock_amount, kept_amount = push.amount.allocate(weights)
+    return [
+        replace(push, reference=push.reference + RESTOCK_SUFFIX, amount=restock_amount, lines=tuple(restocked)),
+        replace(push, reference=push.reference + KEPT_SUFFIX, amount=kept_amount, lines=tuple(kept)),
+    ]
+
+
 def refund_body(
     push: ResolutionPush,
     *,
@@ -70,7 +102,7 @@ def refund_body(
         raise PushRefused(f"a WooCommerce refund must be more than zero, not {push.amount}")
     restocks = {line.restock for line in push.lines}
     if len(restocks) > 1:
-        # One refund has one api_restock flag for all its lines.
+        # One refund has one api_restock flag for all its lines: split_by_restock first.
         raise PushRefused(
             "WooCommerce restocks all or none of a refund's items: push the restocked and the "
             "kept items as separate refunds"

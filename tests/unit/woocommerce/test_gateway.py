@@ -156,12 +156,56 @@ def test_gateway_that_cannot_refund_is_explained() -> None:
         gateway(gateway_refunds=True).push(refund_push(amount="5.00"))
 
 
+KEPT = PushLine("2", 1, usd("108.00"), usd("8.91"), restock=False, tax_by_rate=(("1", usd("8.91")),))
+
+
+def refund_with_reference(refund_id: int, reference: str) -> dict[str, Any]:
+    refund = our_refund(refund_id)
+    refund["meta_data"][-1]["value"] = reference
+    return refund
+
+
 @responses.activate
-def test_mixed_restock_refund_is_refused_before_any_post() -> None:
+def test_mixed_restock_refund_becomes_two_refunds_one_restocking() -> None:
     responses.get(API + "orders/20/refunds", json=[])
-    kept = PushLine("2", 1, usd("108.00"), usd("8.91"), restock=False, tax_by_rate=(("1", usd("8.91")),))
-    with pytest.raises(PlatformError, match="restocks all or none"):
-        gateway().push(refund_push(SNEAKER, kept, amount="193.87"))
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    responses.post(API + "orders/20/refunds", status=201, json={**rest_body("refunds-create-partial"), "id": 24})
+    result = gateway().push(refund_push(SNEAKER, KEPT, amount="193.88"))
+    assert (result.platform_reference, result.adopted) == ("23,24", False)
+    restocked, kept = (sent_json(c) for c in posts("orders/20/refunds"))
+    assert (restocked["api_restock"], kept["api_restock"]) == (True, False)
+    assert [line["id"] for line in restocked["line_items"]] == [1]
+    assert [line["id"] for line in kept["line_items"]] == [2]
+    assert {"key": REFERENCE_META_KEY, "value": REF + "/restock"} in restocked["meta_data"]
+    assert {"key": REFERENCE_META_KEY, "value": REF + "/kept"} in kept["meta_data"]
+
+
+@responses.activate
+def test_split_refund_amounts_share_the_net_in_proportion_and_add_up() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    gateway().push(refund_push(SNEAKER, KEPT, amount="183.88"))  # a 10.00 fee deducted
+    amounts = [Money.of(sent_json(c)["amount"], "USD") for c in posts("orders/20/refunds")]
+    assert amounts[0] + amounts[1] == usd("183.88")
+    assert amounts == [usd("73.00"), usd("110.88")]
+
+
+@responses.activate
+def test_split_refund_retried_adopts_the_part_made_and_makes_only_the_other() -> None:
+    responses.get(API + "orders/20/refunds", json=[refund_with_reference(23, REF + "/restock")])
+    responses.post(API + "orders/20/refunds", status=201, json={**rest_body("refunds-create-partial"), "id": 24})
+    result = gateway().push(refund_push(SNEAKER, KEPT, amount="193.88"))
+    assert (result.platform_reference, result.adopted) == ("23,24", False)
+    [made] = posts("orders/20/refunds")
+    assert sent_json(made)["api_restock"] is False
+
+
+@responses.activate
+def test_split_refund_with_both_parts_made_is_adopted_without_posting() -> None:
+    responses.get(API + "orders/20/refunds", json=[
+        refund_with_reference(23, REF + "/restock"), refund_with_reference(24, REF + "/kept")])
+    result = gateway().push(refund_push(SNEAKER, KEPT, amount="193.88"))
+    assert (result.platform_reference, result.adopted) == ("23,24", True)
     assert posts("orders/20/refunds") == []
 
 
@@ -260,6 +304,27 @@ def test_ensure_webhooks_creates_missing_topics_and_updates_ours() -> None:
     created = [sent_json(c) for c in posts("webhooks")]
     assert {b["topic"] for b in created} == {"order.created", "order.deleted", "order.restored"}
     assert all(b["delivery_url"] == APP + "/webhooks/woocommerce" and b["secret"] == "whsec" for b in created)
+
+
+@responses.activate
+def test_webhook_whose_creation_answer_was_lost_is_adopted_not_doubled() -> None:
+    ours = [webhook(hook_id, topic, "active") for hook_id, topic in
+            ((1, "order.created"), (2, "order.updated"), (3, "order.deleted"))]
+    responses.get(API + "webhooks", json=ours[:2])  # before: order.deleted is missing
+    responses.get(API + "webhooks", json=ours)  # after the lost POST: it was made
+    responses.put(API + "webhooks/1", json=ours[0])
+    responses.put(API + "webhooks/2", json=ours[1])
+    responses.put(API + "webhooks/3", json=ours[2])
+    responses.post(API + "webhooks", body=requests.ReadTimeout("slow ping"))
+    responses.post(API + "webhooks", status=201, json=rest_body("webhooks-create-order_created"))
+    changes = gateway().ensure_webhooks()
+    assert {(c.topic, c.action) for c in changes} == {
+        ("order.created", "updated"), ("order.updated", "updated"),
+        ("order.deleted", "adopted"), ("order.restored", "created"),
+    }
+    assert len(posts("webhooks")) == 2
+    adopted_put = [c for c in responses.calls if c.request.method == "PUT" and c.request.url == API + "webhooks/3"]
+    assert sent_json(adopted_put[0]) == {"status": "active", "secret": "whsec"}
 
 
 @responses.activate
