@@ -1,0 +1,118 @@
+"""Who may do what in the portal: lookup rate limits and signed tokens. Stdlib, itsdangerous, redis.
+
+Imports no Flask request state: the views pass in what they read, so this is testable alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+log = logging.getLogger(__name__)
+
+LOOKUP_LIMIT = 10  # lookups per client IP and shop in one window
+SHOP_LOOKUP_LIMIT = 300  # all IPs together, for one shop: slows a spread-out enumeration
+LOOKUP_WINDOW_SECONDS = 15 * 60
+TOKEN_MAX_AGE = 2 * 3600  # a shopper fills the form in minutes; a leaked link dies soon
+
+
+class Counter(Protocol):
+    def hit(self, key: str, now: float) -> int:
+        """Count one more event for `key` in the window holding `now`; the count so far."""
+        ...
+
+
+class MemoryCounter:
+    """Fixed windows in this process: enough for one web process, forgets on restart."""
+
+    def __init__(self, window_seconds: int) -> None:
+        self.window = window_seconds
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, now: float) -> int:
+        window = int(now // self.window)
+        with self._lock:
+            # Old windows are dropped as we go, so memory stays bounded by the active keys.
+            for stale in [k for k in self._counts if k[1] < window]:
+                del self._counts[stale]
+            count = self._counts.get((key, window), 0) + 1
+            self._counts[(key, window)] = count
+        return count
+
+
+class RedisCounter:
+    """Fixed windows in Redis, shared by every web process: INCR and EXPIRE in one round trip."""
+
+    def __init__(self, client: Any, window_seconds: int, prefix: str = "rc:portal-lookup") -> None:
+        self.client = client
+        self.window = window_seconds
+        self.prefix = prefix
+        self._fallback = MemoryCounter(window_seconds)
+
+    def hit(self, key: str, now: float) -> int:
+        window = int(now // self.window)
+        name = f"{self.prefix}:{key}:{window}"
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, self.window + 60)
+            count, _ = pipe.execute()
+            return int(count)
+        except Exception:  # a Redis outage must not lock every shopper out, nor open the gate
+            log.warning("portal rate limit: Redis unavailable, counting in this process", exc_info=True)
+            return self._fallback.hit(key, now)
+
+
+class LookupLimiter:
+    """Order lookups per (shop, client IP) and per shop, in fixed windows."""
+
+    def __init__(self, counter: Counter, per_ip: int = LOOKUP_LIMIT, per_shop: int = SHOP_LOOKUP_LIMIT) -> None:
+        self.counter = counter
+        self.per_ip = per_ip
+        self.per_shop = per_shop
+
+    def allow(self, shop_id: int, client_ip: str, now: float) -> bool:
+        by_ip = self.counter.hit(f"{shop_id}:ip:{client_ip}", now)
+        by_shop = self.counter.hit(f"{shop_id}:all", now)
+        return by_ip <= self.per_ip and by_shop <= self.per_shop
+
+    @property
+    def retry_after(self) -> int:
+        return int(getattr(self.counter, "window", LOOKUP_WINDOW_SECONDS))
+
+
+def limiter_for(redis_url: str | None, redis_factory: Callable[[str], Any] | None = None) -> LookupLimiter:
+    if redis_url:
+        if redis_factory is None:
+            from redis import Redis
+
+            redis_factory = Redis.from_url
+        return LookupLimiter(RedisCounter(redis_factory(redis_url), LOOKUP_WINDOW_SECONDS))
+    return LookupLimiter(MemoryCounter(LOOKUP_WINDOW_SECONDS))
+
+
+class Tokens:
+    """Signed, time-limited tokens: the found order, the request under review, proxy forms."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="returns-connector.portal")
+
+    def dump(self, kind: str, payload: dict[str, Any]) -> str:
+        return str(self._serializer.dumps({"k": kind, **payload}))
+
+    def load(self, kind: str, token: str, max_age: int = TOKEN_MAX_AGE) -> dict[str, Any] | None:
+        """The payload, or None for a token that is forged, expired or of another kind."""
+        if not token:
+            return None
+        try:
+            data = self._serializer.loads(token, max_age=max_age)
+        except BadSignature:  # SignatureExpired is a BadSignature
+            return None
+        if not isinstance(data, dict) or data.get("k") != kind:
+            return None
+        return data

@@ -1,0 +1,490 @@
+"""What each portal page shows, gathered from storage and the return use cases. Flask-Babel for words.
+
+The views stay thin: they parse the request, call one function here (or a use case in
+connector.workflow.returns), and render. Nothing here writes except the order found live.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+
+from connector.bootstrap import Services
+from connector.domain.messages import format_date, format_money, resolution_name
+from connector.domain.money import Money
+from connector.domain.orders import Order, OrderLine
+from connector.domain.policy import LineEligibility, PolicyDecision, ReturnPolicy
+from connector.domain.resolutions import ResolutionPlan, returned_line_amount
+from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
+from connector.domain.shops import Shop
+from connector.persistence.repositories import StoredResolution, normalise_order_name
+from connector.ports import PlatformError
+from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejected, read_photo
+from connector.workflow import returns as flow
+
+log = logging.getLogger(__name__)
+
+
+# ---- lookup ----
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _matches(order: Order, secret: str) -> bool:
+    """The shopper proved the order is theirs: its email, or its postal code."""
+    given = secret.strip()
+    if "@" in given:
+        return _same(given.lower(), order.customer.email.strip().lower())
+    postal = "".join(given.split()).upper()
+    return bool(postal) and _same(postal, "".join(order.customer.postal_code.split()).upper())
+
+
+def find_order(svc: Services, shop: Shop, number: str, secret: str) -> Order | None:
+    """The order named by its number, if the email or postal code is the order's; else None.
+
+    The caller answers the same for "no such order" and "wrong email": no enumeration.
+    An order not stored yet is asked of the platform (email only) and stored.
+    """
+    if not normalise_order_name(number) or not secret.strip():
+        return None
+    with svc.uow() as uow:
+        scope = uow.scope(shop)
+        order = scope.orders.find_by_name(number)
+        if order is not None:
+            return order if _matches(order, secret) else None
+        if "@" not in secret:
+            return None
+        try:
+            gateway = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id))
+            found = gateway.find_order(normalise_order_name(number), secret.strip())
+        except (PlatformError, LookupError):
+            log.warning("live order lookup failed for shop %s", shop.id, exc_info=True)
+            return None
+        if found is None or not _matches(found, secret):
+            return None
+        scope.orders.save(found)
+        uow.commit()
+        return found
+
+
+# ---- the items page ----
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One order line as the shopper sees it, with what the policy says of it."""
+
+    index: int
+    line: OrderLine
+    verdict: LineEligibility
+    why_not: tuple[str, ...]
+    unit_price: str
+    bonus_per_unit: str
+    variants: tuple[Variant, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReturnSummary:
+    reference: str
+    status: ReturnStatus
+    tracking_token: str
+    requested_on: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    needs_photo: bool = False
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    order: Order
+    rows: tuple[ItemRow, ...]
+    reasons: tuple[Choice, ...]
+    resolutions: tuple[Choice, ...]
+    returns: tuple[ReturnSummary, ...]
+    window_ends: str
+
+    @property
+    def any_returnable(self) -> bool:
+        return any(row.verdict.returnable for row in self.rows)
+
+
+def resolution_label(kind: ResolutionKind, lang: str) -> str:
+    name = resolution_name(kind, lang)
+    return name[:1].upper() + name[1:]
+
+
+def status_label(status: ReturnStatus) -> str:
+    labels: dict[ReturnStatus, str] = {
+        ReturnStatus.REQUESTED: _("Waiting for approval"),
+        ReturnStatus.APPROVED: _("Approved: send your parcel"),
+        ReturnStatus.REJECTED: _("Declined"),
+        ReturnStatus.IN_TRANSIT: _("Parcel on its way"),
+        ReturnStatus.RECEIVED: _("Parcel received"),
+        ReturnStatus.INSPECTED: _("Items checked"),
+        ReturnStatus.RESOLVED: _("Resolved"),
+        ReturnStatus.CLOSED: _("Closed"),
+        ReturnStatus.CANCELLED: _("Cancelled"),
+    }
+    return labels[status]
+
+
+def _variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy) -> dict[str, tuple[Variant, ...]]:
+    """Other variants per product, when the platform's gateway can list them (else: a text field)."""
+    if ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
+        return {}
+    try:
+        with svc.uow() as uow:
+            gateway = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id))
+    except LookupError:
+        return {}
+    lister = getattr(gateway, "variants_of", None)
+    if lister is None:
+        return {}
+    found: dict[str, tuple[Variant, ...]] = {}
+    for product_id in {ln.product_id for ln in order.lines if ln.product_id}:
+        try:
+            listed = lister(product_id)
+        except PlatformError:
+            log.warning("variants of %s could not be listed", product_id, exc_info=True)
+            continue
+        found[product_id] = tuple(_variant(v) for v in listed)
+    return found
+
+
+def _variant(value: Any) -> Variant:
+    if isinstance(value, tuple):
+        return Variant(str(value[0]), str(value[1]))
+    ident = getattr(value, "platform_variant_id", None) or getattr(value, "variant_id", None) or value.id
+    return Variant(str(ident), str(getattr(value, "title", ident)))
+
+
+def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
+    policy = flow.policy_for(shop)
+    with svc.uow() as uow:
+        scope = uow.scope(shop)
+        verdicts = flow.eligibility(scope, order, svc.clock.now())
+        existing = scope.returns.for_order(order.platform_order_id)
+    variants = _variants(svc, shop, order, policy)
+    rows = []
+    for index, (line, verdict) in enumerate(zip(order.lines, verdicts, strict=True)):
+        bonus = ""
+        if policy.store_credit_bonus_percent and verdict.returnable:
+            unit = returned_line_amount(line, 1, verdict.already_returned).total
+            bonus = format_money(unit.percent(policy.store_credit_bonus_percent, round_down=True), lang)
+        rows.append(ItemRow(
+            index=index, line=line, verdict=verdict, why_not=tuple(r.text(lang) for r in verdict.reasons),
+            unit_price=format_money(_unit_paid(line), lang),
+            bonus_per_unit=bonus, variants=variants.get(line.product_id or "", ()),
+        ))
+    last_day = verdicts[0].last_day if verdicts else None
+    return ItemsPage(
+        order=order, rows=tuple(rows),
+        reasons=tuple(Choice(r.code, r.label(lang), r.needs_photo) for r in policy.reasons),
+        resolutions=tuple(Choice(k.value, resolution_label(k, lang)) for k in policy.allowed_resolutions),
+        returns=tuple(ReturnSummary(r.reference, r.status, r.tracking_token,
+                                    format_date(r.timeline[0].at.date(), lang) if r.timeline else "")
+                      for r in existing),
+        window_ends=format_date(last_day, lang) if last_day else "",
+    )
+
+
+def _unit_paid(line: OrderLine) -> Money:
+    return returned_line_amount(line, 1).total if line.quantity else line.unit_price
+
+
+# ---- the request form, parsed ----
+
+@dataclass
+class ParsedRequest:
+    """What the shopper asked for, per line index, with the problems found before the policy."""
+
+    wanted: list[flow.WantedItem] = field(default_factory=list)
+    photos: dict[str, list[Photo]] = field(default_factory=dict)
+    errors: dict[int, list[str]] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+
+    def problem(self, index: int, text: str) -> None:
+        self.errors.setdefault(index, []).append(text)
+
+
+def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: ReturnPolicy) -> ParsedRequest:
+    """Read items-form fields (`qty-N`, `reason-N`, ...), photos checked but not yet stored."""
+    parsed = ParsedRequest(values={k: v for k, v in form.items() if k != "csrf_token"})
+    for index, line in enumerate(order.lines):
+        if form.get(f"line-{index}", line.platform_line_id) != line.platform_line_id:
+            parsed.problem(index, _("This order changed since the page was shown. Please check it again."))
+            continue
+        try:
+            quantity = int(form.get(f"qty-{index}", "0") or "0")
+        except ValueError:
+            quantity = -1
+        if quantity == 0:
+            continue
+        if quantity < 0:
+            parsed.problem(index, _("Choose how many to return."))
+            continue
+        reason = form.get(f"reason-{index}", "")
+        if policy.reason(reason) is None:
+            parsed.problem(index, _("Choose a reason."))
+        try:
+            resolution = ResolutionKind(form.get(f"resolution-{index}", ""))
+        except ValueError:
+            parsed.problem(index, _("Choose what you would like instead."))
+            continue
+        variant: str | None = None
+        comment = form.get(f"comment-{index}", "").strip()
+        if resolution is ResolutionKind.EXCHANGE:
+            variant = form.get(f"variant-{index}", "").strip() or None
+            wish = form.get(f"exchange-{index}", "").strip()[:200]
+            if variant is None and wish:
+                # No variant list from the platform: the shopper says what they want, the merchant
+                # picks the variant; until then the exchange names the variant they have.
+                variant = line.variant_id or line.product_id or line.platform_line_id
+                label = _("Exchange wanted:")
+                comment = f"{label} {wish}\n{comment}".strip()
+            if variant is None:
+                parsed.problem(index, _("Say which size or colour you would like instead."))
+        photos = []
+        uploads = [f for f in files.getlist(f"photos-{index}") if f and f.filename] if files else []
+        if len(uploads) > MAX_PHOTOS_PER_ITEM:
+            parsed.problem(index, _("Add at most %(count)d photos per item.", count=MAX_PHOTOS_PER_ITEM))
+            uploads = []
+        for upload in uploads:
+            try:
+                photos.append(read_photo(upload.stream, upload.filename or "photo"))
+            except PhotoRejected as rejected:
+                if rejected.problem == "size":
+                    parsed.problem(index, _("%(name)s is larger than 8 MB.", name=rejected.filename))
+                else:
+                    parsed.problem(index, _("%(name)s is not a JPEG, PNG, WebP or HEIC photo.",
+                                            name=rejected.filename))
+        if index in parsed.errors:
+            continue
+        parsed.photos[line.platform_line_id] = photos
+        # Placeholder names tell the policy a photo is there; the real names come once stored.
+        parsed.wanted.append(flow.WantedItem(
+            line.platform_line_id, quantity, reason, resolution, comment=comment[:2000],
+            photos=tuple("pending" for _photo in photos), exchange_variant_id=variant,
+        ))
+    return parsed
+
+
+# ---- the review ----
+
+@dataclass(frozen=True)
+class ReviewLine:
+    title: str
+    quantity: int
+    reason: str
+    resolution: str
+    amount: str
+    restocking_fee: str
+    photos: int
+    exchange: str
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    kind: str
+    gross: str
+    restocking_fee: str
+    return_shipping_fee: str
+    bonus: str
+    net: str
+    has_fees: bool
+    has_bonus: bool
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    lines: tuple[ReviewLine, ...]
+    plans: tuple[PlanRow, ...]
+    notes: tuple[str, ...]
+    free_return: bool
+    return_shipping_fee: str
+    total: str
+    auto_approved: bool
+
+
+def plan_rows(plans: Sequence[ResolutionPlan], lang: str) -> tuple[PlanRow, ...]:
+    return tuple(PlanRow(
+        kind=resolution_label(p.kind, lang), gross=format_money(p.gross, lang),
+        restocking_fee=format_money(p.restocking_fee, lang),
+        return_shipping_fee=format_money(p.return_shipping_fee, lang), bonus=format_money(p.bonus, lang),
+        net=format_money(p.net, lang), has_fees=not p.fees.is_zero(), has_bonus=not p.bonus.is_zero(),
+    ) for p in plans)
+
+
+def review_page(order: Order, policy: ReturnPolicy, wanted: Sequence[flow.WantedItem],
+                decision: PolicyDecision, plans: Sequence[ResolutionPlan], lang: str) -> ReviewPage:
+    by_line = {item.line_id: item for item in decision.items}
+    lines = []
+    for want in wanted:
+        item = by_line[want.line_id]
+        reason = policy.reason(want.reason)
+        lines.append(ReviewLine(
+            title=order.line(want.line_id).title, quantity=want.quantity,
+            reason=reason.label(lang) if reason else want.reason,
+            resolution=resolution_label(want.resolution, lang), amount=format_money(item.amount, lang),
+            restocking_fee=format_money(item.restocking_fee, lang) if not item.restocking_fee.is_zero() else "",
+            photos=len(want.photos), exchange=want.exchange_variant_id or "",
+        ))
+    net = sum((p.net.amount for p in plans), Money.zero(order.currency).amount)
+    return ReviewPage(
+        lines=tuple(lines), plans=plan_rows(plans, lang),
+        notes=tuple(n.text(lang) for n in decision.notes),
+        free_return=decision.free_return,
+        return_shipping_fee=format_money(decision.return_shipping_fee, lang),
+        total=format_money(Money(net, order.currency), lang), auto_approved=decision.auto_approved,
+    )
+
+
+def item_problems(decision: PolicyDecision, order: Order, lang: str) -> dict[int, list[str]]:
+    """The policy's refusals per line index, for the items page shown again."""
+    index = {line.platform_line_id: i for i, line in enumerate(order.lines)}
+    problems: dict[int, list[str]] = {}
+    for item in decision.items:
+        if not item.eligible and item.line_id in index:
+            problems.setdefault(index[item.line_id], []).extend(r.text(lang) for r in item.reasons)
+    return problems
+
+
+# ---- draft: the reviewed request, carried to the confirmation in a signed field ----
+
+def draft_payload(shop: Shop, order: Order, wanted: Sequence[flow.WantedItem]) -> dict[str, Any]:
+    return {"s": shop.id, "o": order.platform_order_id, "i": [
+        [w.line_id, w.quantity, w.reason, w.resolution.value, w.comment, list(w.photos), w.exchange_variant_id]
+        for w in wanted]}
+
+
+def wanted_from_draft(data: Mapping[str, Any]) -> list[flow.WantedItem]:
+    return [flow.WantedItem(str(line), int(qty), str(reason), ResolutionKind(kind), comment=str(comment),
+                            photos=tuple(str(p) for p in photos), exchange_variant_id=variant)
+            for line, qty, reason, kind, comment, photos, variant in data["i"]]
+
+
+# ---- tracking ----
+
+@dataclass(frozen=True)
+class Step:
+    on: str
+    title: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Credit:
+    kind: str
+    amount: str
+    code: str
+    when: str
+
+
+@dataclass(frozen=True)
+class TrackingPage:
+    shop: Shop
+    ret: ReturnRequest
+    order_name: str
+    status: str
+    steps: tuple[Step, ...]
+    credits: tuple[Credit, ...]
+    expected: tuple[PlanRow, ...]
+    can_cancel: bool
+    ask_satisfaction: bool
+    satisfaction: int | None
+    lines: tuple[tuple[str, int, str], ...]
+    free_return: bool
+    return_shipping_fee: str
+    requested_on: date | None
+
+
+def _step(kind: str, ret: ReturnRequest, message: str) -> tuple[str, str] | None:
+    titles = {
+        "requested": _("Return requested"),
+        "approve": _("Return approved"),
+        "reject": _("Return declined"),
+        "mark_in_transit": _("Parcel on its way"),
+        "receive": _("Parcel received by the shop"),
+        "inspect": _("Items checked"),
+        "resolve": _("Return resolved"),
+        "close": _("Return closed"),
+        "cancel": _("Return cancelled"),
+        "note": _("Message from the shop"),
+    }
+    if kind not in titles:
+        return None
+    if kind == "mark_in_transit" and message:
+        message = _("Tracking number: %(number)s", number=message)
+    if kind == "resolve":
+        message = ""  # the amounts are listed with their dates below, in the shopper's language
+    return titles[kind], message
+
+
+def _credit(resolution: StoredResolution, automatic: bool, lang: str) -> Credit:
+    if resolution.kind is ResolutionKind.REFUND:
+        when = (_("The money reaches your original payment method within 5 to 10 business days.")
+                if automatic else _("The shop refunds you by bank transfer or cheque within a few days."))
+    elif resolution.kind is ResolutionKind.EXCHANGE:
+        when = _("The shop sends you the item you chose in exchange.")
+    else:
+        when = (_("Available now in your customer account.") if resolution.push_status == "pushed"
+                else _("Available within a few days; you will receive an email."))
+    return Credit(resolution_label(resolution.kind, lang), format_money(resolution.amount, lang),
+                  resolution.code, when)
+
+
+def tracking_page(svc: Services, shop: Shop, token: str, lang: str) -> TrackingPage | None:
+    with svc.uow() as uow:
+        scope = uow.scope(shop)
+        ret = scope.returns.get_by_tracking_token(token)
+        if ret is None or ret.id is None:
+            return None
+        details = scope.returns.row_details(ret.id) or {}
+        stored = scope.resolutions.for_return(ret.id)
+        order = scope.orders.get(ret.order_id)
+    automatic = bool(getattr(svc.adapter(shop.platform), "automatic_resolutions", True)) \
+        if shop.platform in svc.adapters else False
+    steps = []
+    for event in ret.timeline:
+        if event.private:
+            continue
+        shown = _step(event.kind, ret, event.message)
+        if shown:
+            steps.append(Step(format_date(event.at.date(), lang), *shown))
+    expected: tuple[PlanRow, ...] = ()
+    if not stored and ret.status not in (ReturnStatus.REJECTED, ReturnStatus.CANCELLED):
+        try:
+            expected = plan_rows(flow.planned_resolutions(svc, shop.id, ret.reference), lang)
+        except (flow.NotFound, ValueError):
+            expected = ()
+    fee = details.get("return_shipping_fee")
+    lines = tuple(
+        (order.line(i.order_line_id).title if order and i.order_line_id in order.lines_by_id else i.order_line_id,
+         i.quantity, resolution_label(i.resolution, lang)) for i in ret.items)
+    return TrackingPage(
+        shop=shop, ret=ret, order_name=str(details.get("order_name", "")), status=status_label(ret.status),
+        steps=tuple(steps), credits=tuple(_credit(r, automatic, lang) for r in stored), expected=expected,
+        can_cancel=ret.can("cancel"),
+        ask_satisfaction=ret.status in (ReturnStatus.RESOLVED, ReturnStatus.CLOSED)
+        and details.get("satisfaction") is None,
+        satisfaction=details.get("satisfaction"), lines=lines,
+        free_return=bool(details.get("free_return")),
+        return_shipping_fee=format_money(fee, lang) if isinstance(fee, Money) and not fee.is_zero() else "",
+        requested_on=ret.timeline[0].at.date() if ret.timeline else None,
+    )
