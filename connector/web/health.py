@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
+
 from connector.persistence.database import ping
 from connector.web.context import services
 

@@ -29,7 +29,9 @@ def test_orders_import_reads_a_csv_into_a_manual_shop(services: Services, tmp_pa
     assert "imported 5 orders" in result.output
     with services.uow() as uow:
         order = uow.scope(shop).orders.get("1003")
-    assert order is not None and order.lines[0].final_sale and order.customer.email == "lea@example.com"
+    assert order is not None
+    assert order.lines[0].final_sale
+    assert order.customer.email == "lea@example.com"
 
 
 def test_a_bad_csv_imports_nothing_and_names_every_bad_line(services: Services, tmp_path: Path) -> None:
@@ -42,7 +44,9 @@ def test_a_bad_csv_imports_nothing_and_names_every_bad_line(services: Services, 
         "2003,bob@example.com,yesterday,EUR,Robe,two,49.00\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["orders", "import", "--shop", shop.slug, str(csv_file)], env=_env(services))
     assert result.exit_code == 1
-    assert "line 3" in result.output and "line 4" in result.output and "nothing imported" in result.output
+    assert "line 3" in result.output
+    assert "line 4" in result.output
+    assert "nothing imported" in result.output
     with services.uow() as uow:
         assert uow.scope(shop).orders.count() == 0
 
@@ -61,7 +65,8 @@ def test_demo_loads_a_shop_that_shop_list_shows(services: Services) -> None:
     assert result.exit_code == 0, result.output
     assert "/portal/demo/" in result.output
     listed = runner.invoke(main, ["shop", "list"], env=_env(services))
-    assert "demo\tmanual" in listed.output and "5 orders" in listed.output
+    assert "demo\tmanual" in listed.output
+    assert "5 orders" in listed.output
 
 
 def test_api_token_is_printed_once_and_stored_hashed(services: Services) -> None:
