@@ -1,1 +1,2 @@
 """Storage: SQLAlchemy tables, repositories scoped to one shop, the unit of work, migrations."""
+from connector.persistence import merchant_webhooks as merchant_webhooks  # noqa: F401

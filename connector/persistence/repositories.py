@@ -544,6 +544,26 @@ class ReturnRepository:
         )
         return [return_from_row(r) for r in rows], count
 
+    def search_after(
+        self, flt: ReturnListFilter, *, after_created_at: datetime | None, after_id: int | None, limit: int,
+    ) -> list[tuple[ReturnRequest, datetime, datetime]]:
+        """Newest first, strictly after (created_at, id): keyset pages that neither skip nor repeat.
+
+        Added for the API's cursor pagination; returns each return with its created and updated times.
+        """
+        query = self._filtered(flt)
+        if after_created_at is not None and after_id is not None:
+            query = query.where(or_(
+                ReturnRow.created_at < after_created_at,
+                (ReturnRow.created_at == after_created_at) & (ReturnRow.id < after_id),
+            ))
+        rows = self._session.scalars(
+            query.options(selectinload(ReturnRow.items), selectinload(ReturnRow.events),
+                          selectinload(ReturnRow.order))
+            .order_by(ReturnRow.created_at.desc(), ReturnRow.id.desc()).limit(limit)
+        )
+        return [(return_from_row(r), r.created_at, r.updated_at) for r in rows]
+
     def _filtered(self, flt: ReturnListFilter) -> Select[ReturnRow]:
         query = select(ReturnRow).where(ReturnRow.shop_id == self._shop.id)
         if flt.status:
