@@ -1,0 +1,44 @@
+"""The merchant admin edge: registers the admin blueprint, its sign-in and its translations.
+
+create_app calls `register(app, csrf)`. The views live in the admin_* modules beside this
+one, each on the blueprint of admin_core. Imports Flask and those modules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+TRANSLATIONS = Path(__file__).resolve().parent / "admin_translations"
+
+
+def register(app: Flask, csrf: CSRFProtect) -> None:
+    # Importing the view modules attaches their routes to the blueprint.
+    from connector.web import (  # noqa: F401
+        admin_actions,
+        admin_analytics,
+        admin_customers,
+        admin_policy,
+        admin_returns,
+        admin_settings,
+    )
+    from connector.web.admin_core import bp
+    from connector.web.auth import bp as auth_bp
+
+    # Both check CSRF themselves: the cookie sign-in does, a session token is its own proof.
+    csrf.exempt(bp)
+    csrf.exempt(auth_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(bp)
+    _add_translations(app)
+
+
+def _add_translations(app: Flask) -> None:
+    """Merge the admin's catalog into the app's: Flask-Babel already read the config at init."""
+    directory = str(TRANSLATIONS)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] += ";" + directory
+    babel = app.extensions.get("babel")
+    if babel is not None and directory not in babel.translation_directories:
+        babel.translation_directories.append(directory)

@@ -1,0 +1,47 @@
+"""Admin customer view: a customer's returns, orders, free returns used, and the block list.
+
+Imports Flask and the web helpers.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request
+from werkzeug.wrappers import Response
+
+from connector.domain.policy import InvalidPolicy
+from connector.web.admin_core import _, back_to, bp, fail, shop
+from connector.web.context import services
+from connector.workflow import abuse
+from connector.workflow.returns import policy_for
+
+
+@bp.get("/customers/<email>")
+def customer(email: str) -> str:
+    if "@" not in email:
+        abort(404)
+    signals = abuse.customer_signals(services(), shop().id, email)
+    return render_template("admin/customer.html", c=signals)
+
+
+@bp.post("/customers/block")
+def block_customer() -> Response:
+    email = request.form.get("email", "").strip().lower()
+    blocked = request.form.get("blocked") == "1"
+    try:
+        abuse.set_blocked(services(), shop().id, email, blocked)
+    except InvalidPolicy as exc:
+        fail(_("Not done: %(why)s", why=str(exc)))
+        return back_to("blocked_customers")
+    if blocked:
+        flash(_("%(email)s is blocked: new return requests from this address are refused.", email=email))
+    else:
+        flash(_("%(email)s may request returns again.", email=email))
+    target = request.form.get("back", "")
+    if target == "customer":
+        return back_to("customer", email=email)
+    return back_to("blocked_customers")
+
+
+@bp.get("/customers")
+def blocked_customers() -> str:
+    return render_template("admin/customers.html", blocked=policy_for(shop()).blocked_emails)

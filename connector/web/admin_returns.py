@@ -1,0 +1,141 @@
+"""Admin views of returns: the filtered list, its CSV export, bulk decisions and a return's page.
+
+Thin: parse the query or form, call one use case, render. Imports Flask and the web helpers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, abort, flash, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from connector.domain.returns import Condition, ReturnStatus
+from connector.persistence.repositories import RETURN_SORTS, ReturnListFilter, ReturnSummary
+from connector.web.admin_core import (
+    _,
+    actor,
+    back_to,
+    bp,
+    day_after,
+    day_start,
+    fail,
+    locale,
+    parse_day,
+    query_string,
+    shop,
+)
+from connector.web.context import services
+from connector.workflow import admin_returns, returns as flow
+
+PAGE_SIZE = 25
+CSV_LIMIT = 50_000  # a spreadsheet's worth; the JSON API pages through more
+
+
+def _filters() -> tuple[ReturnListFilter, dict[str, str]]:
+    args = request.args
+    raw = {key: args.get(key, "").strip() for key in
+           ("status", "reason", "resolution", "customer", "product", "q", "from", "to", "sort")}
+    start, end = parse_day(raw["from"]), parse_day(raw["to"])
+    flt = ReturnListFilter(
+        status=raw["status"] if raw["status"] in {s.value for s in ReturnStatus} else None,
+        reason=raw["reason"] or None, resolution=raw["resolution"] or None,
+        customer=raw["customer"] or None, product=raw["product"] or None, search=raw["q"] or None,
+        created_from=day_start(start) if start else None, created_to=day_after(end) if end else None,
+    )
+    return flt, {k: v for k, v in raw.items() if v}
+
+
+def _reason_label(code: str) -> str:
+    reason = flow.policy_for(shop()).reason(code)
+    return reason.label(locale()) if reason else code
+
+
+@bp.get("/")
+def returns_list() -> str:
+    flt, raw = _filters()
+    sort = raw.get("sort", "-created")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    with services().uow() as uow:
+        rows, total = uow.scope(shop()).returns.admin_summaries(
+            flt, sort=sort if sort in RETURN_SORTS else "-created", limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return render_template(
+        "admin/returns.html", rows=rows, total=total, page=page, pages=pages, raw=raw,
+        statuses=[s.value for s in ReturnStatus], policy=flow.policy_for(shop()),
+        sorts=list(RETURN_SORTS), reason_label=_reason_label,
+        page_link=lambda n: query_string(raw, page=n),
+        csv_link=url_for("admin.returns_csv") + query_string(raw),
+    )
+
+
+@bp.get("/returns.csv")
+def returns_csv() -> Response:
+    flt, raw = _filters()
+    with services().uow() as uow:
+        rows, _total = uow.scope(shop()).returns.admin_summaries(
+            flt, sort=raw.get("sort", "-created"), limit=CSV_LIMIT)
+    return csv_response("returns.csv", ["reference", "status", "order", "customer", "created_at", "updated_at",
+                                        "units", "reasons", "resolutions", "free_return", "channel"],
+                        [_csv_row(r) for r in rows])
+
+
+def _csv_row(r: ReturnSummary) -> list[Any]:
+    return [r.reference, r.status, r.order_name, r.customer_email, r.created_at.isoformat(),
+            r.updated_at.isoformat(), r.units, " ".join(r.reasons), " ".join(r.resolutions),
+            "yes" if r.free_return else "no", r.channel]
+
+
+def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
+    """A UTF-8 CSV with a BOM (so Excel reads accents right); cells that a spreadsheet would
+    run as a formula are prefixed with a quote (CSV injection)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    data = io.BytesIO(buffer.getvalue().encode("utf-8"))
+    return send_file(data, mimetype="text/csv", as_attachment=True, download_name=filename)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.post("/returns/bulk")
+def returns_bulk() -> WerkzeugResponse:
+    action = request.form.get("action", "")
+    references = request.form.getlist("reference")
+    message = request.form.get("message", "")
+    if action not in admin_returns.BULK_ACTIONS:
+        abort(400)
+    if not references:
+        fail(_("Select at least one return."))
+        return back_to("returns_list")
+    if action == "reject" and not message.strip():
+        fail(_("A rejection needs a message for the shopper."))
+        return back_to("returns_list")
+    outcome = admin_returns.bulk_decide(services(), shop().id, references, action, actor(), message)
+    if outcome.done:
+        flash(_("%(count)s returns updated: %(refs)s", count=len(outcome.done), refs=", ".join(outcome.done)))
+    for reference, why in outcome.refused.items():
+        fail(_("%(ref)s not changed: %(why)s", ref=reference, why=why))
+    return back_to("returns_list")
+
+
+@bp.get("/returns/<reference>")
+def return_page(reference: str) -> str:
+    try:
+        page = admin_returns.return_page(services(), shop().id, reference)
+    except flow.NotFound:
+        abort(404)
+    return render_template(
+        "admin/return.html", page=page, ret=page.ret, conditions=[c.value for c in Condition],
+        reason_label=_reason_label, decision_lang=locale() if locale() in ("fr", "en") else "en",
+    )

@@ -1,0 +1,281 @@
+"""Merchant sign-in to the admin: App Bridge session tokens inside Shopify, the app's own sign-in elsewhere.
+
+Two ways in, both bound to one shop:
+- embedded (Shopify): every request carries a session token (``Authorization: Bearer``
+  from App Bridge's fetch, or an ``id_token`` query/form field on page loads and forms);
+  it is verified each time (HS256 with the app secret, audience = API key, expiry with a
+  small leeway) and its ``dest`` must be this shop. No cookie is needed, so third-party
+  cookie blocking in the Shopify admin's iframe changes nothing.
+- standalone (WooCommerce, manual): email + password (werkzeug scrypt hashes) and a
+  signed session cookie, CSRF-checked; or a one-time sign-in link sent by email.
+
+Imports Flask, werkzeug, itsdangerous, the persistence repositories and the Shopify
+signature helpers; the views of the admin call `require_identity()` and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+
+from connector.bootstrap import Services
+from connector.domain.shops import Shop
+from connector.persistence.repositories import MerchantUser, MerchantUserRepository
+from connector.web.context import services
+from platforms.shopify.signatures import InvalidSignature, verify_session_token
+
+bp = Blueprint("admin_auth", __name__)
+
+MIN_PASSWORD_LENGTH = 10
+SIGN_IN_LINK_MAX_AGE = 15 * 60  # seconds: a link in a mailbox should not stay a key for long
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-but-the-same-cost")
+
+
+def _(message: str, **variables: Any) -> str:
+    return str(gettext(message, **variables))
+
+
+class WeakPassword(ValueError):
+    """A password or email the app will not store; the message is for the merchant."""
+
+
+@dataclass(frozen=True)
+class AdminIdentity:
+    """Who is acting in the admin, for which shop, and how they proved it."""
+
+    shop: Shop
+    actor: str  # written on the timeline: the merchant's email, or "shopify:<user id>"
+    mode: str  # "embedded" (session token) or "session" (the app's own sign-in)
+    id_token: str = ""  # the session token to carry in links and forms (embedded only)
+
+    @property
+    def embedded(self) -> bool:
+        return self.mode == "embedded"
+
+
+# ---------------------------------------------------------------- merchant users
+
+def _fingerprint(password_hash: str) -> str:
+    # Kept in the session: changing the password ends every other session.
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def create_merchant_user(svc: Services, shop_id: int, email: str, password: str) -> MerchantUser:
+    """Create a sign-in for a shop (or set a new password); for the connect flows, the demo and the CLI."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 255:
+        raise WeakPassword("an email address is needed to sign in")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    with svc.uow() as uow:
+        if uow.shops.get(shop_id) is None:
+            raise LookupError(f"no shop {shop_id}")
+        user = MerchantUserRepository(uow.session, shop_id).save(
+            email, generate_password_hash(password), svc.clock.now())
+        uow.commit()
+    return user
+
+
+def check_merchant_password(svc: Services, shop_id: int, email: str, password: str) -> MerchantUser | None:
+    with svc.uow() as uow:
+        user = MerchantUserRepository(uow.session, shop_id).by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def merchant_users(svc: Services, shop_id: int) -> list[MerchantUser]:
+    with svc.uow() as uow:
+        return MerchantUserRepository(uow.session, shop_id).all()
+
+
+def _user(svc: Services, shop_id: int, user_id: int) -> MerchantUser | None:
+    with svc.uow() as uow:
+        return MerchantUserRepository(uow.session, shop_id).get(user_id)
+
+
+# ---------------------------------------------------------------- who is asking
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return (request.args.get("id_token") or request.form.get("id_token") or "").strip()
+
+
+def _unauthorized() -> HTTPException:
+    """401 with the header App Bridge reads to fetch a fresh token and retry once."""
+    response = Response(_("Your Shopify session has expired. Reload the page."), status=401)
+    response.headers["X-Shopify-Retry-Invalid-Session-Request"] = "1"
+    return HTTPException(response=response)
+
+
+def identify(shop: Shop) -> AdminIdentity | None:
+    """The merchant of `shop` making this request, or None when nobody is signed in.
+
+    A session token that does not verify answers 401; one that verifies for another shop
+    answers 403: neither ever falls back to the cookie.
+    """
+    svc = services()
+    token = _bearer()
+    if token:
+        settings = svc.settings
+        if not settings.shopify_enabled:
+            raise _unauthorized()
+        try:
+            domain = verify_session_token(
+                token, settings.shopify_api_key,
+                [settings.shopify_api_secret, settings.shopify_previous_api_secret], svc.clock.now())
+        except InvalidSignature:
+            raise _unauthorized() from None
+        if shop.platform != "shopify" or shop.domain != domain:
+            abort(403)
+        return AdminIdentity(shop, f"shopify:{_claim_sub(token)}", "embedded", token)
+    signed_in = session.get("admin")
+    if not isinstance(signed_in, dict):
+        return None
+    if signed_in.get("shop") != shop.id:
+        return None
+    user = _user(svc, shop.id, int(signed_in.get("user", 0)))
+    if user is None or signed_in.get("fp") != _fingerprint(user.password_hash):
+        return None
+    return AdminIdentity(shop, user.email, "session")
+
+
+def _claim_sub(token: str) -> str:
+    import jwt
+
+    # Already verified above; read without checking again only to name the actor.
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return str(claims.get("sub", "user"))
+
+
+def signed_in_elsewhere(shop: Shop) -> bool:
+    """A cookie session for another shop: that merchant is refused here, not asked to sign in."""
+    signed_in = session.get("admin")
+    return isinstance(signed_in, dict) and signed_in.get("shop") not in (None, shop.id)
+
+
+def sign_in(shop: Shop, user: MerchantUser) -> None:
+    session.clear()  # a new session id for a new privilege: no fixation
+    session["admin"] = {"shop": shop.id, "user": user.id, "fp": _fingerprint(user.password_hash)}
+    session.permanent = True
+
+
+# ---------------------------------------------------------------- views
+
+def _shop_or_404(slug: str) -> Shop:
+    with services().uow() as uow:
+        shop = uow.shops.by_slug(slug)
+    if shop is None:
+        abort(404)
+    g.shop_locale = shop.locale
+    return shop
+
+
+def _safe_next(shop: Shop) -> str:
+    target = request.values.get("next", "")
+    prefix = f"/admin/{shop.slug}/"
+    return target if target.startswith(prefix) and "//" not in target else prefix
+
+
+def _link_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(services().settings.secret_key, salt="admin-sign-in-link")
+
+
+@bp.route("/admin/<slug>/login", methods=["GET", "POST"])
+def login(slug: str) -> Response | str | tuple[str, int]:
+    shop = _shop_or_404(slug)
+    svc = services()
+    if request.method == "POST":
+        from connector.app import csrf
+
+        csrf.protect()
+        email = request.form.get("email", "").strip().lower()
+        if request.form.get("mode") == "link":
+            _send_sign_in_link(svc, shop, email)
+            flash(_("If this address has access, a sign-in link is on its way. It works for 15 minutes."))
+            return redirect(url_for("admin_auth.login", slug=slug))
+        user = check_merchant_password(svc, shop.id, email, request.form.get("password", ""))
+        if user is None:
+            flash(_("Wrong email or password."), "error")
+            return render_template("admin/login.html", shop=shop, email=email, next=_safe_next(shop)), 401
+        sign_in(shop, user)
+        return redirect(_safe_next(shop))
+    return render_template("admin/login.html", shop=shop, email="", next=_safe_next(shop))
+
+
+@bp.post("/admin/<slug>/logout")
+def logout(slug: str) -> Response:
+    from connector.app import csrf
+
+    csrf.protect()
+    session.pop("admin", None)
+    return redirect(url_for("admin_auth.login", slug=slug))
+
+
+def _send_sign_in_link(svc: Services, shop: Shop, email: str) -> None:
+    with svc.uow() as uow:
+        user = MerchantUserRepository(uow.session, shop.id).by_email(email)
+        if user is None:
+            return  # say the same thing either way: the form must not reveal who has access
+        token = _link_serializer().dumps({"s": shop.id, "u": user.id, "fp": _fingerprint(user.password_hash)})
+        link = f"{svc.settings.app_url}/admin/{shop.slug}/login/link/{token}"
+        scope = uow.scope(shop)
+        now = svc.clock.now()
+        subject = _("Your sign-in link to %(shop)s returns", shop=shop.name)
+        body = _("Open this link within 15 minutes to sign in:\n\n%(link)s\n\n"
+                 "If you did not ask for it, ignore this email.", link=link)
+        stored = scope.emails.add(to=user.email, subject=subject, body=body, return_id=None, now=now)
+        scope.outbox.add("send_email", stored.id, now)
+        uow.commit()
+
+
+@bp.get("/admin/<slug>/login/link/<token>")
+def login_link(slug: str, token: str) -> Response:
+    shop = _shop_or_404(slug)
+    try:
+        data = _link_serializer().loads(token, max_age=SIGN_IN_LINK_MAX_AGE)
+    except SignatureExpired:
+        flash(_("This sign-in link has expired; ask for a new one."), "error")
+        return redirect(url_for("admin_auth.login", slug=slug))
+    except BadSignature:
+        abort(404)
+    if not isinstance(data, dict) or data.get("s") != shop.id:
+        abort(404)
+    user = _user(services(), shop.id, int(data.get("u", 0)))
+    if user is None or data.get("fp") != _fingerprint(user.password_hash):
+        abort(404)
+    sign_in(shop, user)
+    return redirect(f"/admin/{shop.slug}/")
+
+
+@bp.get("/admin/")
+def embedded_entry() -> Response:
+    """The app URL Shopify opens: find the shop of the session token and go to its admin."""
+    svc = services()
+    token = _bearer()
+    if not token or not svc.settings.shopify_enabled:
+        abort(404)
+    try:
+        domain = verify_session_token(
+            token, svc.settings.shopify_api_key,
+            [svc.settings.shopify_api_secret, svc.settings.shopify_previous_api_secret], svc.clock.now())
+    except InvalidSignature:
+        raise _unauthorized() from None
+    with svc.uow() as uow:
+        shop = uow.shops.by_domain("shopify", domain)
+    if shop is None or not shop.active:
+        abort(404)
+    query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("id_token", "host", "shop", "embedded", "locale")}
+    return redirect(url_for("admin.returns_list", slug=shop.slug, **query))

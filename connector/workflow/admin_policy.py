@@ -1,0 +1,57 @@
+"""Editing a shop's return policy: every field checked, every problem named next to its field.
+
+Imports the domain only (and the unit of work through the services).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from connector.domain.policy import InvalidPolicy, ReturnPolicy, policy_summary
+from connector.workflow.returns import NotFound
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+
+POLICY_FIELDS = tuple(f.name for f in fields(ReturnPolicy))
+
+
+def check_policy(data: Mapping[str, Any]) -> tuple[ReturnPolicy | None, dict[str, str]]:
+    """The policy these settings make, or every setting's problem.
+
+    ReturnPolicy stops at the first bad setting; to name them all, a setting found bad is
+    set aside (its default stands in) and the rest checked again.
+    """
+    values = {k: v for k, v in data.items() if k in POLICY_FIELDS}
+    errors: dict[str, str] = {}
+    for _attempt in range(len(POLICY_FIELDS) + 1):
+        try:
+            policy = ReturnPolicy(**values)
+        except InvalidPolicy as exc:
+            errors.setdefault(exc.field, str(exc).removeprefix(f"{exc.field}: "))
+            if exc.field not in values:
+                break
+            values.pop(exc.field)
+        else:
+            return (None if errors else policy), errors
+    return None, errors
+
+
+def save_policy(svc: Services, shop_id: int, data: Mapping[str, Any]) -> tuple[ReturnPolicy | None, dict[str, str]]:
+    """Store the policy when every setting holds; otherwise store nothing and say what is wrong."""
+    policy, errors = check_policy(data)
+    if policy is None:
+        return None, errors
+    with svc.uow() as uow:
+        if uow.shops.get(shop_id) is None:
+            raise NotFound(f"no shop {shop_id}")
+        uow.shops.update(shop_id, policy=policy.to_dict())
+        uow.commit()
+    return policy, {}
+
+
+def preview(policy: ReturnPolicy) -> dict[str, list[tuple[str, str]]]:
+    """The public policy page in both languages: the same data the engine decides with."""
+    return {lang: policy_summary(policy, lang) for lang in ("fr", "en")}

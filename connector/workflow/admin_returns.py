@@ -1,0 +1,104 @@
+"""Admin use cases on returns: the return page's read model and bulk decisions.
+
+Imports the domain and the return use cases; storage only through the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connector.domain.errors import DomainError
+from connector.domain.orders import Order
+from connector.domain.policy import ReturnPolicy
+from connector.domain.resolutions import ResolutionPlan
+from connector.domain.returns import ReturnRequest, ReturnStatus
+from connector.domain.shops import Shop
+from connector.workflow import returns as flow
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+    from connector.persistence.emails import StoredEmail
+    from connector.persistence.repositories import ReturnSummary, StoredResolution
+
+BULK_ACTIONS = ("approve", "reject")
+BULK_LIMIT = 200  # one form posts at most a page or four; a bigger batch belongs in the API
+
+
+@dataclass(frozen=True)
+class ReturnPage:
+    """Everything the merchant sees on one return, read in one transaction."""
+
+    shop: Shop
+    ret: ReturnRequest
+    order: Order | None
+    details: dict[str, Any]
+    resolutions: list[StoredResolution]
+    earlier_returns: list[ReturnSummary]
+    customer_orders: int
+    emails: list[StoredEmail]
+    plans: list[ResolutionPlan]
+    policy: ReturnPolicy
+    blocked: bool
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        decision: dict[str, Any] = self.details.get("decision") or {}
+        return decision
+
+    def line(self, line_id: str) -> Any:
+        if self.order is None:
+            return None
+        return next((ln for ln in self.order.lines if ln.platform_line_id == line_id), None)
+
+
+def return_page(svc: Services, shop_id: int, reference: str) -> ReturnPage:
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            raise flow.NotFound(f"no shop {shop_id}")
+        scope = uow.scope(shop)
+        ret = scope.returns.get_by_reference(reference)
+        if ret is None or ret.id is None:
+            raise flow.NotFound(f"no return {reference} in this shop")
+        order = scope.orders.get(ret.order_id)
+        policy = flow.policy_for(shop)
+        page = ReturnPage(
+            shop=shop, ret=ret, order=order, details=scope.returns.row_details(ret.id) or {},
+            resolutions=scope.resolutions.for_return(ret.id),
+            earlier_returns=[r for r in scope.returns.customer_summaries(ret.customer_email, limit=20)
+                             if r.id != ret.id],
+            customer_orders=scope.orders.count_for_customer(ret.customer_email),
+            emails=scope.emails.recent(limit=50, return_id=ret.id),
+            plans=[], policy=policy, blocked=policy.is_blocked(ret.customer_email),
+        )
+    if ret.status is ReturnStatus.INSPECTED and page.order is not None:
+        # The amounts a resolve would give, shown before the merchant confirms.
+        page.plans.extend(flow.planned_resolutions(svc, shop_id, reference))
+    return page
+
+
+@dataclass
+class BulkOutcome:
+    done: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # reference -> why, in English
+
+
+def bulk_decide(svc: Services, shop_id: int, references: Sequence[str], action: str, actor: str,
+                message: str = "") -> BulkOutcome:
+    """Approve or reject many requests; each is its own transaction, so one refusal stops nothing else."""
+    if action not in BULK_ACTIONS:
+        raise ValueError(f"bulk action {action!r} is not one of {BULK_ACTIONS}")
+    outcome = BulkOutcome()
+    for reference in list(dict.fromkeys(r.strip().upper() for r in references if r.strip()))[:BULK_LIMIT]:
+        try:
+            if action == "approve":
+                flow.approve(svc, shop_id, reference, actor, message.strip())
+            else:
+                flow.reject(svc, shop_id, reference, actor, message.strip())
+        except (DomainError, flow.NotFound) as exc:
+            outcome.refused[reference] = str(exc)
+        else:
+            outcome.done.append(reference)
+    return outcome
