@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,6 +31,7 @@ from connector.domain.returns import (
 from connector.domain.shops import Shop
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.tables import (
+    MerchantUserRow,
     OrderLineRow,
     OrderRow,
     ResolutionRow,
@@ -358,6 +359,14 @@ class OrderRepository:
             row.customer_platform_id = None
         return len(rows)
 
+    # -- added for the merchant admin --
+
+    def count_for_customer(self, email: str) -> int:
+        return self._session.scalar(
+            select(func.count()).select_from(OrderRow).where(
+                OrderRow.shop_id == self._shop.id, OrderRow.customer_email == email.strip().lower())
+        ) or 0
+
 
 # ------------------------------------------------------------------ returns
 
@@ -407,6 +416,70 @@ def return_from_row(row: ReturnRow) -> ReturnRequest:
         id=row.id,
     )
     return ret
+
+
+# Read models of the merchant admin's list pages (added for the admin).
+
+@dataclass(frozen=True)
+class ReturnSummary:
+    """One line of the admin's returns list: enough to scan, without the timeline."""
+
+    id: int
+    reference: str
+    status: str
+    channel: str
+    customer_email: str
+    order_name: str
+    created_at: datetime
+    updated_at: datetime
+    units: int
+    reasons: tuple[str, ...]
+    resolutions: tuple[str, ...]
+    free_return: bool
+
+
+# The sorts the admin offers: a fixed list, so no column name ever comes from a request.
+RETURN_SORTS: dict[str, Any] = {
+    "-created": (ReturnRow.created_at.desc(), ReturnRow.id.desc()),
+    "created": (ReturnRow.created_at.asc(), ReturnRow.id.asc()),
+    "-updated": (ReturnRow.updated_at.desc(), ReturnRow.id.desc()),
+    "updated": (ReturnRow.updated_at.asc(), ReturnRow.id.asc()),
+    "status": (ReturnRow.status.asc(), ReturnRow.created_at.desc(), ReturnRow.id.desc()),
+    "reference": (ReturnRow.reference.asc(),),
+    "customer": (ReturnRow.customer_email.asc(), ReturnRow.created_at.desc(), ReturnRow.id.desc()),
+}
+
+
+def _summaries(session: Session, rows: Sequence[Any]) -> list[ReturnSummary]:
+    ids = [r.id for r in rows]
+    items: dict[int, list[tuple[int, str, str]]] = {}
+    if ids:
+        for return_id, quantity, reason, resolution in session.execute(
+            select(ReturnItemRow.return_id, ReturnItemRow.quantity, ReturnItemRow.reason,
+                   ReturnItemRow.resolution).where(ReturnItemRow.return_id.in_(ids))
+        ):
+            items.setdefault(return_id, []).append((quantity, reason, resolution))
+    return [
+        ReturnSummary(
+            id=r.id, reference=r.reference, status=r.status, channel=r.channel,
+            customer_email=r.customer_email, order_name=r.order_name, created_at=r.created_at,
+            updated_at=r.updated_at, units=sum(q for q, _, _ in items.get(r.id, [])),
+            reasons=tuple(dict.fromkeys(reason for _, reason, _ in items.get(r.id, []))),
+            resolutions=tuple(dict.fromkeys(res for _, _, res in items.get(r.id, []))),
+            free_return=r.free_return,
+        )
+        for r in rows
+    ]
+
+
+def _summaries_select(shop_id: int) -> Any:  # a Select of the summary columns
+    return (
+        select(ReturnRow.id, ReturnRow.reference, ReturnRow.status, ReturnRow.channel,
+               ReturnRow.customer_email, ReturnRow.created_at, ReturnRow.updated_at,
+               ReturnRow.free_return, OrderRow.name.label("order_name"))
+        .join(OrderRow, OrderRow.id == ReturnRow.order_id)
+        .where(ReturnRow.shop_id == shop_id)
+    )
 
 
 class ReturnRepository:
@@ -656,6 +729,50 @@ class ReturnRepository:
                 item.photos = []
         return len(rows)
 
+    # -- added for the merchant admin --
+
+    def admin_summaries(
+        self, flt: ReturnListFilter, *, sort: str = "-created", limit: int = 50, offset: int = 0,
+    ) -> tuple[list[ReturnSummary], int]:
+        """The admin's page of returns and the total matching, sorted by one of RETURN_SORTS.
+
+        The product filter matches a line of the return's own order (product id, SKU or a
+        part of the title): platform line ids are only unique within an order.
+        """
+        base = self._filtered(replace(flt, product=None))
+        if flt.product:
+            term = flt.product.strip()
+            lines = (
+                select(ReturnItemRow.return_id)
+                .join(ReturnRow, ReturnRow.id == ReturnItemRow.return_id)
+                .join(OrderLineRow, (OrderLineRow.order_id == ReturnRow.order_id)
+                      & (OrderLineRow.platform_line_id == ReturnItemRow.order_line_id))
+                .where(ReturnRow.shop_id == self._shop.id,
+                       or_(OrderLineRow.product_id == term, OrderLineRow.variant_id == term,
+                           OrderLineRow.sku == term, OrderLineRow.title.ilike(f"%{term}%")))
+            )
+            base = base.where(ReturnRow.id.in_(lines))
+        count = self._session.scalar(
+            select(func.count()).select_from(base.with_only_columns(ReturnRow.id).subquery())) or 0
+        matching = base.with_only_columns(ReturnRow.id).scalar_subquery()
+        query = _summaries_select(self._shop.id).where(ReturnRow.id.in_(matching))
+        rows = self._session.execute(
+            query.order_by(*RETURN_SORTS.get(sort, RETURN_SORTS["-created"])).limit(limit).offset(offset)
+        ).all()
+        return _summaries(self._session, rows), count
+
+    def customer_summaries(self, email: str, limit: int = 50) -> list[ReturnSummary]:
+        """A customer's returns in this shop, newest first (the 'earlier returns' of a return page)."""
+        rows = self._session.execute(
+            _summaries_select(self._shop.id).where(ReturnRow.customer_email == email.strip().lower())
+            .order_by(ReturnRow.created_at.desc(), ReturnRow.id.desc()).limit(limit)
+        ).all()
+        return _summaries(self._session, rows)
+
+    def id_for_reference(self, reference: str) -> int | None:
+        return self._session.scalar(select(ReturnRow.id).where(
+            ReturnRow.shop_id == self._shop.id, ReturnRow.reference == reference.strip().upper()))
+
 
 # ------------------------------------------------------------------ resolutions
 
@@ -771,3 +888,53 @@ class ResolutionRepository:
             .group_by(ResolutionRow.currency)
         )
         return {cur: Decimal(total or 0) for cur, total in rows}
+
+
+
+# ------------------------------------------------------------------ merchant users (added for the admin)
+
+@dataclass(frozen=True)
+class MerchantUser:
+    id: int
+    shop_id: int
+    email: str
+    password_hash: str
+    created_at: datetime
+
+
+class MerchantUserRepository:
+    """The app's own sign-ins of one shop (WooCommerce and manual shops)."""
+
+    def __init__(self, session: Session, shop_id: int) -> None:
+        self._session = session
+        self._shop_id = shop_id
+
+    @staticmethod
+    def _user(row: MerchantUserRow) -> MerchantUser:
+        return MerchantUser(row.id, row.shop_id, row.email, row.password_hash, row.created_at)
+
+    def by_email(self, email: str) -> MerchantUser | None:
+        row = self._session.scalar(select(MerchantUserRow).where(
+            MerchantUserRow.shop_id == self._shop_id, MerchantUserRow.email == email.strip().lower()))
+        return self._user(row) if row else None
+
+    def get(self, user_id: int) -> MerchantUser | None:
+        row = self._session.scalar(select(MerchantUserRow).where(
+            MerchantUserRow.shop_id == self._shop_id, MerchantUserRow.id == user_id))
+        return self._user(row) if row else None
+
+    def all(self) -> list[MerchantUser]:
+        rows = self._session.scalars(select(MerchantUserRow).where(
+            MerchantUserRow.shop_id == self._shop_id).order_by(MerchantUserRow.id))
+        return [self._user(r) for r in rows]
+
+    def save(self, email: str, password_hash: str, now: datetime) -> MerchantUser:
+        """Add the user, or set a new password for the one with this email."""
+        row = self._session.scalar(select(MerchantUserRow).where(
+            MerchantUserRow.shop_id == self._shop_id, MerchantUserRow.email == email.strip().lower()))
+        if row is None:
+            row = MerchantUserRow(shop_id=self._shop_id, email=email.strip().lower(), created_at=now)
+            self._session.add(row)
+        row.password_hash = password_hash
+        self._session.flush()
+        return self._user(row)
