@@ -1,0 +1,366 @@
+"""Webhooks to merchants' own systems: endpoints, emission in the caller's commit, signed sending.
+
+`emit` writes one delivery row per subscribed endpoint and one outbox row each, in the
+transaction of the change it announces, so an event is sent if and only if the change
+was committed. `deliver_merchant_webhook` (an outbox job) signs and POSTs one delivery,
+retrying with exponential backoff. Imports the domain and the standard library at run
+time; storage comes in through `WebhookScope`, HTTP through `WebhookTransport`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from urllib.parse import urlsplit
+
+from connector.domain.errors import DomainError
+from connector.domain.shops import Shop
+from connector.workflow.returns import NotFound
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+    from connector.persistence.merchant_webhooks import DeliveryRecord, Endpoint, OutgoingDelivery
+    from connector.persistence.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+RETURN_CREATED = "return.created"
+RETURN_STATUS_CHANGED = "return.status_changed"
+RESOLUTION_PUSHED = "resolution.pushed"
+EVENTS = (RETURN_CREATED, RETURN_STATUS_CHANGED, RESOLUTION_PUSHED)
+
+OUTBOX_TASK = "merchant_webhook"
+DELIVER_TASK = "connector.jobs.tasks.deliver_merchant_webhook"
+SIGNATURE_HEADER = "X-Returns-Signature"
+# A receiver should refuse signatures older than this (replays); `verify_signature` does.
+SIGNATURE_TOLERANCE = timedelta(minutes=5)
+# One worker holds a delivery this long; longer than the request timeout, so never sent twice at once.
+LEASE = timedelta(minutes=2)
+TIMEOUT_SECONDS = 10.0
+MAX_ATTEMPTS = 10
+MAX_ENDPOINTS = 20
+ANSWER_EXCERPT = 2000
+
+
+class InvalidEndpoint(DomainError):
+    """A webhook endpoint the app will not send to; `field` names what is wrong."""
+
+    code = "invalid_endpoint"
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+# ---- the ports this module needs ----
+
+class Outbox(Protocol):
+    def add(self, task: str, subject_id: int, now: datetime) -> object: ...
+
+    def claim(self, outbox_id: int, now: datetime, lease: timedelta) -> bool: ...
+
+    def done(self, outbox_id: int, now: datetime) -> None: ...
+
+    def retry_later(self, outbox_id: int, error: str, at: datetime) -> None: ...
+
+    def fail(self, outbox_id: int, error: str) -> None: ...
+
+
+class MerchantWebhookStore(Protocol):
+    def add_endpoint(self, *, url: str, secret: str, events: tuple[str, ...], description: str,
+                     now: datetime) -> Endpoint: ...
+
+    def endpoints(self) -> list[Endpoint]: ...
+
+    def endpoint(self, endpoint_id: int) -> Endpoint | None: ...
+
+    def delete_endpoint(self, endpoint_id: int, now: datetime) -> bool: ...
+
+    def add_delivery(self, *, endpoint_id: int, event: str, event_id: str, body: str, now: datetime) -> int: ...
+
+    def deliveries(self, endpoint_id: int, *, before_id: int | None, limit: int) -> list[DeliveryRecord]: ...
+
+    def outgoing(self, delivery_id: int) -> OutgoingDelivery | None: ...
+
+    def record_attempt(self, delivery_id: int, *, status: str, status_code: int | None, response: str,
+                       error: str, now: datetime, next_attempt_at: datetime | None) -> None: ...
+
+
+class WebhookScope(Protocol):
+    """One shop's view inside a transaction; ShopScope satisfies it once it has `merchant_webhooks`."""
+
+    @property
+    def shop(self) -> Shop: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def merchant_webhooks(self) -> MerchantWebhookStore: ...
+
+
+ScopeFor = Callable[["UnitOfWork", Shop], WebhookScope]
+
+
+def _wired_scope(uow: UnitOfWork, shop: Shop) -> WebhookScope:
+    scope = uow.scope(shop)
+    if not hasattr(scope, "merchant_webhooks"):
+        raise RuntimeError("ShopScope has no merchant_webhooks: pass scope_for=WebhookScopes(svc.box)")
+    return cast(WebhookScope, scope)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+
+
+class TransportError(Exception):
+    """The endpoint could not be reached (refused, timeout, TLS, not allowed)."""
+
+
+class WebhookTransport(Protocol):
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Answer: ...
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect could lead a delivery to an address we refuse to call directly.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class UrllibTransport:
+    """POST with the standard library; refuses addresses that are not public unless told otherwise.
+
+    The address check (no loopback, private, link-local...) keeps a merchant's URL from
+    reaching services inside our network. RETURNS_WEBHOOKS_ALLOW_PRIVATE=1 lifts it (development).
+    """
+
+    def __init__(self, allow_private: bool = False) -> None:
+        self.allow_private = allow_private
+        self._opener = urllib.request.build_opener(_NoRedirect)
+
+    def _check_address(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError as exc:
+            raise TransportError(f"cannot resolve {host}: {exc}") from None
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if not address.is_global:
+                raise TransportError(f"{host} resolves to {address}, which is not a public address")
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Answer:
+        if not self.allow_private:
+            self._check_address(url)
+        request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")  # noqa: S310 - http(s) checked at creation
+        try:
+            with self._opener.open(request, timeout=timeout) as response:
+                return Answer(response.status, response.read(ANSWER_EXCERPT).decode("utf-8", "replace"))
+        except urllib.error.HTTPError as exc:
+            return Answer(exc.code, exc.read(ANSWER_EXCERPT).decode("utf-8", "replace"))
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise TransportError(str(getattr(exc, "reason", exc))) from None
+
+
+def default_transport(svc: Services) -> WebhookTransport:
+    allow = svc.settings.extra.get("RETURNS_WEBHOOKS_ALLOW_PRIVATE", "") in ("1", "true", "yes")
+    return UrllibTransport(allow_private=allow)
+
+
+# ---- signatures ----
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The X-Returns-Signature value: HMAC-SHA256 of `<timestamp>.<body>` with the endpoint's secret."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(secret: str, header: str, body: bytes, now: datetime,
+                     tolerance: timedelta = SIGNATURE_TOLERANCE) -> bool:
+    """What a receiver does: recompute over the raw body, compare in constant time, refuse old ones."""
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now.timestamp() - timestamp) > tolerance.total_seconds():
+        return False
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min... doubling after each failed attempt, at most 6 hours."""
+    return timedelta(seconds=min(6 * 3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+# ---- endpoints ----
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidEndpoint("url", "must be an absolute http(s) URL")
+    if parts.username or parts.password:
+        raise InvalidEndpoint("url", "must not carry a user name or password; we sign every delivery")
+    if len(url) > 2000:
+        raise InvalidEndpoint("url", "must be at most 2000 characters")
+    return url
+
+
+def _check_events(events: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [e for e in events if e not in EVENTS]
+    if unknown:
+        raise InvalidEndpoint("events", f"unknown event {unknown[0]!r}; known: {', '.join(EVENTS)}")
+    return tuple(dict.fromkeys(events)) or EVENTS
+
+
+def _shop(uow: UnitOfWork, shop_id: int) -> Shop:
+    shop = uow.shops.get(shop_id)
+    if shop is None:
+        raise NotFound(f"no shop {shop_id}")
+    return shop
+
+
+def create_endpoint(svc: Services, shop_id: int, url: str, events: tuple[str, ...] = (), description: str = "",
+                    *, scope_for: ScopeFor = _wired_scope) -> tuple[Endpoint, str]:
+    """A new endpoint and its signing secret; the secret is shown this once."""
+    url, events = _check_url(url), _check_events(events)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    with svc.uow() as uow:
+        store = scope_for(uow, _shop(uow, shop_id)).merchant_webhooks
+        if len(store.endpoints()) >= MAX_ENDPOINTS:
+            raise InvalidEndpoint("url", f"a shop has at most {MAX_ENDPOINTS} endpoints; delete one first")
+        endpoint = store.add_endpoint(url=url, secret=secret, events=events, description=description.strip()[:255],
+                                      now=svc.clock.now())
+        uow.commit()
+    return endpoint, secret
+
+
+def list_endpoints(svc: Services, shop_id: int, *, scope_for: ScopeFor = _wired_scope) -> list[Endpoint]:
+    with svc.uow() as uow:
+        return scope_for(uow, _shop(uow, shop_id)).merchant_webhooks.endpoints()
+
+
+def delete_endpoint(svc: Services, shop_id: int, endpoint_id: int, *, scope_for: ScopeFor = _wired_scope) -> None:
+    with svc.uow() as uow:
+        if not scope_for(uow, _shop(uow, shop_id)).merchant_webhooks.delete_endpoint(endpoint_id, svc.clock.now()):
+            raise NotFound(f"no webhook endpoint {endpoint_id} in this shop")
+        uow.commit()
+
+
+def list_deliveries(svc: Services, shop_id: int, endpoint_id: int, *, before_id: int | None = None,
+                    limit: int = 50, scope_for: ScopeFor = _wired_scope) -> list[DeliveryRecord]:
+    with svc.uow() as uow:
+        store = scope_for(uow, _shop(uow, shop_id)).merchant_webhooks
+        if store.endpoint(endpoint_id) is None:
+            raise NotFound(f"no webhook endpoint {endpoint_id} in this shop")
+        return store.deliveries(endpoint_id, before_id=before_id, limit=limit)
+
+
+# ---- emission and sending ----
+
+def emit(scope: WebhookScope, event: str, payload: Mapping[str, Any], now: datetime) -> int:
+    """Queue `event` for every endpoint of the shop that wants it, in the caller's transaction.
+
+    Returns how many deliveries were written. The body is fixed now, so every retry sends
+    the same bytes and a receiver can de-duplicate on the event id.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown merchant webhook event {event!r}")
+    store = scope.merchant_webhooks
+    wanted = [endpoint for endpoint in store.endpoints() if event in endpoint.events]
+    if not wanted:
+        return 0
+    event_id = f"evt_{uuid.uuid4().hex}"
+    body = json.dumps({"id": event_id, "type": event, "created_at": now.isoformat(), "shop_id": scope.shop.id,
+                       "data": payload}, default=str, separators=(",", ":"), ensure_ascii=False)
+    for endpoint in wanted:
+        delivery_id = store.add_delivery(endpoint_id=endpoint.id, event=event, event_id=event_id, body=body, now=now)
+        scope.outbox.add(OUTBOX_TASK, delivery_id, now)
+    return len(wanted)
+
+
+def deliver_merchant_webhook(svc: Services, outbox_id: int, *, scope_for: ScopeFor = _wired_scope,
+                             transport: WebhookTransport | None = None) -> str:
+    """Send one delivery of the outbox. Returns delivered, retry, failed or skipped; safe to run twice."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        item = uow.all_outbox.get(outbox_id)
+        if item is None or item.status != "pending" or item.task != OUTBOX_TASK:
+            return "skipped"
+        if not uow.all_outbox.claim(outbox_id, now, LEASE):
+            return "skipped"  # another worker holds it
+        uow.commit()  # the claim stands even if this worker dies from here on
+        shop = uow.shops.get(item.shop_id)
+        if shop is None:
+            return "skipped"
+        scope = scope_for(uow, shop)
+        outgoing = scope.merchant_webhooks.outgoing(item.subject_id)
+        if outgoing is None or outgoing.status != "pending" or outgoing.endpoint_deleted:
+            scope.outbox.done(outbox_id, now)
+            uow.commit()
+            return "skipped"
+    body = outgoing.body.encode()
+    headers = {
+        "Content-Type": "application/json", "User-Agent": "returns-connector-webhooks/1",
+        "X-Returns-Event": outgoing.event, "X-Returns-Event-Id": outgoing.event_id,
+        "X-Returns-Delivery": str(outgoing.id),
+        # Signed at each attempt: the timestamp says when it was sent, so a receiver can refuse replays.
+        SIGNATURE_HEADER: sign(outgoing.secret, int(now.timestamp()), body),
+    }
+    try:
+        # Outside any transaction: a slow endpoint must not hold database locks.
+        answer = (transport or default_transport(svc)).post(outgoing.url, body, headers, TIMEOUT_SECONDS)
+        error = "" if 200 <= answer.status < 300 else f"answered {answer.status}"
+    except TransportError as exc:
+        answer, error = None, str(exc) or "unreachable"
+    attempts = outgoing.attempts + 1
+    with svc.uow() as uow:
+        scope = scope_for(uow, shop)
+        store = scope.merchant_webhooks
+        code, text = (answer.status, answer.body) if answer else (None, "")
+        if not error:
+            store.record_attempt(outgoing.id, status="delivered", status_code=code, response=text, error="",
+                                 now=now, next_attempt_at=None)
+            scope.outbox.done(outbox_id, now)
+            result = "delivered"
+        elif attempts >= MAX_ATTEMPTS:
+            store.record_attempt(outgoing.id, status="failed", status_code=code, response=text, error=error,
+                                 now=now, next_attempt_at=None)
+            scope.outbox.fail(outbox_id, error)
+            result = "failed"
+        else:
+            at = now + backoff(attempts)
+            store.record_attempt(outgoing.id, status="pending", status_code=code, response=text, error=error,
+                                 now=now, next_attempt_at=at)
+            scope.outbox.retry_later(outbox_id, error, at)
+            result = "retry"
+        uow.commit()
+    return result
+
+
+# ---- what the events carry ----
+
+def return_payload(reference: str, status: str, order_id: str, customer_email: str,
+                   previous_status: str | None = None) -> dict[str, Any]:
+    """The `data` of return.created and return.status_changed: enough to fetch the rest by reference."""
+    data: dict[str, Any] = {"reference": reference, "status": status, "order_id": order_id,
+                            "customer_email": customer_email}
+    if previous_status is not None:
+        data["previous_status"] = previous_status
+    return data
