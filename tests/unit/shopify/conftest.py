@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -30,13 +31,21 @@ def schema_path() -> Path:
     return Path(override) if override else REPO_ROOT.parent / "shared" / "shopify" / "admin_2026-10.graphql"
 
 
-@pytest.fixture(scope="session")
-def admin_schema() -> graphql.GraphQLSchema:
-    """Shopify's Admin GraphQL schema 2026-10, built once per session (it takes seconds)."""
+@functools.cache
+def cached_admin_schema() -> graphql.GraphQLSchema:
+    """Shopify's Admin GraphQL schema 2026-10, built once per process (it takes seconds).
+
+    A plain function as well as a fixture, so integration tests reuse the same build.
+    """
     path = schema_path()
     if not path.exists():
         pytest.fail(f"Shopify schema not found at {path}; set SHOPIFY_SCHEMA")
     return graphql.build_schema(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def admin_schema() -> graphql.GraphQLSchema:
+    return cached_admin_schema()
 
 
 def load_fixture(name: str) -> dict[str, Any]:
