@@ -12,11 +12,13 @@ from connector.jobs.queues import QUEUE_NAMES, RedisJobQueue
 from connector.jobs.relay import run_relay
 
 
-def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: bool = True) -> bool:
+def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: bool = True,
+               scheduler: bool = True) -> bool:
     """Work the queues (webhooks first: intake must never wait behind a slow sync).
 
-    `fork=False` runs jobs in this process (tests on fakeredis, whose data a forked
-    child would not share back).
+    `fork=False` runs jobs in this process and `scheduler=False` leaves delayed retries
+    to another worker: both for tests on fakeredis, whose data a forked child would not
+    share back and which runs no Lua (the scheduler's locks are Lua scripts).
     """
     queue = svc.queue
     if not isinstance(queue, RedisJobQueue):
@@ -29,6 +31,6 @@ def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: 
         worker = worker_class([queue.queue(name) for name in QUEUE_NAMES], connection=queue.connection,
                               serializer=JSONSerializer)
         # The scheduler is what runs RQ's delayed retries (backoff with jitter).
-        return bool(worker.work(burst=burst, with_scheduler=True))
+        return bool(worker.work(burst=burst, with_scheduler=scheduler))
     finally:
         stop.set()
