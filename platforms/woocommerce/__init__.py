@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from connector.ports import BadWebhook, ConnectOutcome, PlatformEvent, ShopConnection, WebhookEnvelope
+from connector.domain.orders import Order
+from connector.ports import (
+    BadWebhook,
+    ConnectOutcome,
+    PlatformEvent,
+    PlatformReturnRequested,
+    ShopConnection,
+    WebhookEnvelope,
+)
 from platforms.woocommerce import mapping
 from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient, WooCommerceError
 from platforms.woocommerce.gateway import WooCommerceGateway
@@ -33,6 +41,9 @@ __all__ = [
 ]
 
 DEFAULT_APP_URL = "http://127.0.0.1:5000"
+# The order status (slug, without WooCommerce's "wc-" prefix) that means "the shopper asked
+# for a return": set by the merchant, or by a returns plugin. Shop option return_request_status.
+DEFAULT_RETURN_REQUEST_STATUS = "return-requested"
 
 
 class CreationPing(BadWebhook):
@@ -113,6 +124,30 @@ class WooCommerceAdapter:
             return mapping.events_from_webhook(topic, _json_object(body))
         except mapping.MappingError as exc:
             raise BadWebhook(str(exc)) from exc
+
+    def return_requests_in(self, order: Order, options: Mapping[str, Any]) -> list[PlatformReturnRequested]:
+        """A return request for review when an order is in the shop's return-request status.
+
+        WooCommerce core has no returns: merchants and plugins move the order to a custom
+        status instead. The shop's option names it; the common model already carries the
+        status (`financial_status`), so this reads the domain order, not platform JSON.
+        Every returnable unit is asked back; the merchant trims the request in review.
+        The platform return id is per order, so repeated order.updated deliveries open
+        one request only.
+        """
+        wanted = str(options.get("return_request_status") or DEFAULT_RETURN_REQUEST_STATUS)
+        wanted = wanted.strip().lower().removeprefix("wc-")
+        if not wanted or order.financial_status.strip().lower().removeprefix("wc-") != wanted:
+            return []
+        lines = tuple(
+            (line.platform_line_id, line.quantity - line.refunded_quantity, "other",
+             f"order set to {wanted} in WooCommerce")
+            for line in order.lines
+            if line.product_type != mapping.FEE_PRODUCT_TYPE and line.quantity - line.refunded_quantity > 0
+        )
+        if not lines:
+            return []
+        return [PlatformReturnRequested(order.platform_order_id, f"wc-status-{order.platform_order_id}", lines)]
 
     def normalise_domain(self, text: str) -> str:
         return normalise_store_url(text)

@@ -272,6 +272,38 @@ class WooCommerceGateway:
             # its customer note and meta, so a lost note must not fail the exchange.
             log.warning("could not add the exchange note to order %s: %s", original.get("id"), exc)
 
+    # ---- store credit (WooCommerce core has no wallet: the app's ledger is issued as a coupon) ----
+
+    def credit_coupon_code(self, key: str) -> str:
+        """The balance coupon's code for a ledger movement: the same on every retry, not guessable."""
+        return payloads.store_credit_code(key, self.webhook_secret)
+
+    def issue_credit_coupon(self, key: str, amount: Money, customer_email: str,
+                            expires_at: datetime | None = None) -> PushResult:
+        """The customer's balance as a one-use coupon locked to their email; adopted if it exists."""
+        push = ResolutionPush(
+            reference=key, idempotency_key=key, kind=ResolutionKind.STORE_CREDIT, amount=amount,
+            platform_order_id="", customer_email=customer_email, customer_platform_id=None,
+            coupon_code=self.credit_coupon_code(key), expires_at=expires_at, note="(balance)",
+        )
+        try:
+            return self._coupon(push)
+        except payloads.PushRefused as exc:
+            raise _refused(exc) from exc
+
+    def retire_credit_coupon(self, code: str) -> bool:
+        """Delete one of our balance coupons (spent, or replaced by a new balance); False if absent."""
+        wanted = code.strip().lower()
+        if not wanted.startswith(mapping.STORE_CREDIT_PREFIX):
+            raise ValueError(f"{code!r} is not a store-credit coupon of this app")
+        found: Any = self.client.get("coupons", {"code": wanted})
+        for coupon in found if isinstance(found, list) else []:
+            if str(coupon.get("code", "")).lower() == wanted:
+                # Coupons go to the trash by default, where their code still blocks a new one.
+                self.client.request("DELETE", f"coupons/{int(coupon['id'])}", params={"force": "true"})
+                return True
+        return False
+
     # ---- webhooks and connection ----
 
     def _our_webhooks(self, app_url: str) -> list[dict[str, Any]]:

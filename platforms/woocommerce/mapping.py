@@ -24,12 +24,18 @@ from connector.ports import (
     OrderRefreshRequested,
     PlatformEvent,
     RefundRecorded,
+    StoreCreditSpent,
 )
 
 PLATFORM = "woocommerce"
 # Written on every refund, coupon and order we create, so a retry can find it again.
 REFERENCE_META_KEY = "_returns_connector_reference"
 FEE_PRODUCT_TYPE = "fee"
+
+# Codes of the balance coupons the app issues as store credit (WooCommerce lower-cases codes).
+STORE_CREDIT_PREFIX = "rcsc-"
+# An order in these statuses has used its coupons for good (paid, or waiting for a manual payment).
+_SPENDING_STATUSES = frozenset({"processing", "completed", "on-hold"})
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 REFUNDED_ACTION_TOPIC = "action.woocommerce_order_refunded"
@@ -284,6 +290,30 @@ def refunds_in_order(body: Json) -> list[RefundRecorded]:
     ]
 
 
+def store_credit_spent(body: Json) -> list[StoreCreditSpent]:
+    """Our store-credit coupons an order used, with the value taken from each.
+
+    A fixed-cart coupon's `discount` is before tax; in a shop whose prices include tax the
+    coupon's value covered the tax too (`discount_tax`), so that is part of what was spent.
+    """
+    if str(body.get("status") or "") not in _SPENDING_STATUSES:
+        return []
+    currency = str(body["currency"])
+    includes_tax = bool(body.get("prices_include_tax"))
+    email = str((body.get("billing") or {}).get("email") or "").strip().lower()
+    spent = []
+    for line in body.get("coupon_lines") or ():
+        code = str(line.get("code") or "").strip().lower()
+        if not code.startswith(STORE_CREDIT_PREFIX):
+            continue
+        amount = money(line.get("discount"), currency)
+        if includes_tax:
+            amount = amount + money(line.get("discount_tax"), currency)
+        if not amount.is_zero():
+            spent.append(StoreCreditSpent(str(body["id"]), email, code, amount))
+    return spent
+
+
 def resource_id(topic: str, body: Json) -> str:
     """The id of what a delivery is about: `id` for resources, `arg` for action.* topics."""
     value = body.get("arg") if topic.startswith("action.") else body.get("id")
@@ -300,7 +330,7 @@ def events_from_webhook(topic: str, body: Json) -> list[PlatformEvent]:
     """
     try:
         if topic in ORDER_TOPICS:
-            return [OrderChanged(order_from_rest(body)), *refunds_in_order(body)]
+            return [OrderChanged(order_from_rest(body)), *refunds_in_order(body), *store_credit_spent(body)]
         if topic == "order.deleted":
             return [OrderDeleted(resource_id(topic, body))]
         if topic == REFUNDED_ACTION_TOPIC:

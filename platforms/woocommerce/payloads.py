@@ -9,6 +9,7 @@ merchant sees why it exists and a retry can find it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
@@ -18,7 +19,7 @@ from typing import Any
 from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind
 from connector.ports import PushLine, ResolutionPush
-from platforms.woocommerce.mapping import REFERENCE_META_KEY, reference_marker
+from platforms.woocommerce.mapping import REFERENCE_META_KEY, STORE_CREDIT_PREFIX, reference_marker
 
 # Copied from the original order to an exchange order (WooCommerce's address fields).
 _ADDRESS_FIELDS = (
@@ -138,6 +139,13 @@ def coupon_code(push: ResolutionPush) -> str:
     digest = hashlib.sha256((push.idempotency_key or push.reference).encode("utf-8")).hexdigest()
     prefix = "credit" if push.kind is ResolutionKind.STORE_CREDIT else "return"
     return f"{prefix}-{digest[:10]}"
+
+
+def store_credit_code(key: str, secret: str) -> str:
+    """`rcsc-` and 16 hex digits of an HMAC of the ledger movement: stable for retries, unguessable
+    without the shop's secret (the email restriction is the second lock)."""
+    digest = hmac.new(secret.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"{STORE_CREDIT_PREFIX}{digest[:16]}"
 
 
 def coupon_body(push: ResolutionPush, code: str) -> dict[str, Any]:
