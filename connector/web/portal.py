@@ -449,7 +449,8 @@ _ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
 ]
 for _bp in (portal_bp, proxy_bp):
     for _rule, _endpoint, _view, _methods in _ROUTES:
-        _bp.add_url_rule(_rule, _endpoint, _view, methods=_methods)
+        # /apps/returns (no slash) reaches us as /proxy: answer it, a redirect would leave the storefront.
+        _bp.add_url_rule(_rule, _endpoint, _view, methods=_methods, strict_slashes=_rule != "/")
     _bp.context_processor(_context)
 
 

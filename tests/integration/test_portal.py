@@ -479,3 +479,31 @@ def test_proxy_items_need_the_signed_visit(app: Flask, shopify_shop: Shop, clock
     client = app.test_client(use_cookies=False)
     assert client.get(signed("/apps/returns/order", clock)).location == "/apps/returns/"
     assert client.get(signed("/apps/returns/order?t=forged", clock)).location == "/apps/returns/"
+
+
+def test_a_rejection_shows_the_merchants_message(client: FlaskClient, shop: Shop, services: Services) -> None:
+    opened = flow.open_return_request(services, shop.id, "1001", [
+        flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
+    flow.reject(services, shop.id, opened.ret.reference, "merchant", "Article porté, désolé.")
+    page = client.get(f"/portal/{shop.slug}/track/{opened.ret.tracking_token}").get_data(as_text=True)
+    assert "Retour refusé" in page
+    assert "Article porté, désolé." in page
+    assert "Annuler mon retour" not in page
+
+
+def test_the_proxy_root_without_a_slash_stays_on_the_storefront(
+    app: Flask, shopify_shop: Shop, clock: FrozenClock
+) -> None:
+    client = app.test_client(use_cookies=False)
+    bare = signed("/apps/returns", clock)
+    assert bare.startswith("/proxy?")
+    assert client.get(bare).status_code == 200
+
+
+def test_the_real_app_factory_registers_the_portal_and_its_catalog(services: Services) -> None:
+    from connector.app import create_app
+
+    real = create_app(services.settings, services)
+    assert any(rule.rule == "/proxy/track/<token>" for rule in real.url_map.iter_rules())
+    assert str(Path(__file__).resolve().parents[2] / "connector/web/portal_translations") in \
+        real.extensions["babel"].translation_directories
