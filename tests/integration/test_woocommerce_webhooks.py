@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from tests.unit.woocommerce.app_helpers import (
     RECORDED_API,
     delivery_statuses,
     post_delivery,
+    recorded_body,
     recorded_shop,
     use_secret,
 )
@@ -147,3 +149,27 @@ def test_body_that_is_not_json_is_a_400(client: FlaskClient, services: Services)
     recorded_shop(services)
     answer = post_delivery(client, ORDER_21_UPDATED_FIRST, body=b"not json", secret=SECRETS["1"])
     assert answer.status_code == 400
+
+
+def _reads_return_requests() -> bool:
+    from connector.workflow import webhooks
+
+    return "return_requests_in" in open(webhooks.__file__).read()  # the lead's hook in the OrderChanged handler
+
+
+@pytest.mark.skipif(not _reads_return_requests(), reason="needs the return_requests_in hook wired by the lead")
+def test_order_moved_to_the_return_request_status_opens_one_return_for_review(
+    client: FlaskClient, services: Services
+) -> None:
+    shop = recorded_shop(services, SECRETS["1"])
+    body = recorded_body(ORDER_21_UPDATED_LATER)
+    body["status"] = "return-requested"
+    for second in range(2):  # WooCommerce sends order.updated on every save: one request only
+        body["date_modified_gmt"] = body["date_modified_gmt"][:-1] + str(second)
+        raw = json.dumps(body).encode()
+        assert post_delivery(client, ORDER_21_UPDATED_LATER, body=raw, secret=SECRETS["1"]).status_code == 200
+    with services.uow() as uow:
+        [ret] = uow.scope(shop).returns.for_order("21")
+    assert ret.channel is Channel.WEBHOOK
+    assert ret.status.value == "requested"
+    assert [(i.order_line_id, i.reason) for i in ret.items] == [(str(line["id"]), "other") for line in body["line_items"]]
