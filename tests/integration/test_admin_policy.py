@@ -38,7 +38,9 @@ def test_a_valid_policy_is_saved_and_previewed_in_both_languages(client: FlaskCl
     assert saved.reason("defective").needs_photo  # type: ignore[union-attr]
     assert saved.non_returnable_product_types == ("Cartes cadeaux",)
     page = client.get(f"/admin/{shop.slug}/policy").get_data(as_text=True)
-    assert "45" in page and 'lang="fr"' in page and 'lang="en"' in page
+    assert "45" in page
+    assert 'lang="fr"' in page
+    assert 'lang="en"' in page
 
 
 def test_every_bad_setting_is_named_next_to_its_field_and_nothing_is_saved(client: FlaskClient,

@@ -1,0 +1,145 @@
+"""Server-side SVG charts for the dashboard: bars, horizontal bars and a line. Standard library only.
+
+Each chart is one accessible <svg role="img"> with a <title> and <desc>, a <title> on every
+mark (the browser shows it as a tooltip), and no script, font or CDN. The page shows the
+same figures in a table beside it, which is also what a screen reader is pointed to.
+Colours come from CSS classes (chart-bar, chart-line...), so the admin's style sets them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from html import escape
+
+Point = tuple[str, float]
+Formatter = Callable[[float], str]
+
+WIDTH = 640
+HEIGHT = 260
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 16, 40
+
+
+def _plain(value: float) -> str:
+    return f"{value:g}"
+
+
+def _nice_max(value: float) -> float:
+    """A round top for the axis: 1, 2, 2.5 or 5 times a power of ten, at least the value."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10.0 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        top = step * magnitude
+        if top >= value:
+            return float(top)
+    return float(10 * magnitude)
+
+
+def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
+    safe_id = escape(chart_id, quote=True)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{safe_id}-title {safe_id}-desc" class="chart" id="{safe_id}">',
+        f'<title id="{safe_id}-title">{escape(title)}</title>',
+        f'<desc id="{safe_id}-desc">{escape(desc)}</desc>',
+    ]
+
+
+def _empty(chart_id: str, title: str, desc: str, message: str) -> str:
+    parts = _open(chart_id, title, desc, 80)
+    parts.append(f'<text x="{WIDTH / 2}" y="45" text-anchor="middle" class="chart-label">{escape(message)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def bar_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
+              fmt: Formatter = _plain, empty: str = "No data") -> str:
+    """Vertical bars, one per label (periods, left to right), with a value axis from zero."""
+    if not points:
+        return _empty(chart_id, title, desc, empty)
+    top = _nice_max(max(v for _, v in points))
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    slot = inner_w / len(points)
+    bar_w = max(2.0, slot * 0.7)
+    parts = _open(chart_id, title, desc, HEIGHT)
+    parts.extend(_value_axis(top, inner_h, fmt))
+    every = max(1, len(points) // 12)  # at most about twelve labels under the bars
+    for index, (label, value) in enumerate(points):
+        height = inner_h * (value / top) if top else 0
+        x = PAD_LEFT + index * slot + (slot - bar_w) / 2
+        y = PAD_TOP + inner_h - height
+        parts.append(
+            f'<rect class="chart-bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{height:.1f}">'
+            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>")
+        if index % every == 0:
+            parts.append(
+                f'<text class="chart-label" x="{x + bar_w / 2:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" '
+                f'text-anchor="middle">{escape(_short(label, 10))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _value_axis(top: float, inner_h: float, fmt: Formatter) -> list[str]:
+    parts = []
+    for step in range(5):
+        value = top * step / 4
+        y = PAD_TOP + inner_h - inner_h * step / 4
+        parts.append(f'<line class="chart-grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text class="chart-label" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                     f"{escape(fmt(value))}</text>")
+    return parts
+
+
+def hbar_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
+               fmt: Formatter = _plain, empty: str = "No data") -> str:
+    """Horizontal bars, largest first as given: reasons, products, resolutions."""
+    if not points:
+        return _empty(chart_id, title, desc, empty)
+    row = 26
+    label_w = 180
+    height = PAD_TOP + row * len(points) + 8
+    top = max(v for _, v in points) or 1.0
+    inner_w = WIDTH - label_w - 90
+    parts = _open(chart_id, title, desc, height)
+    for index, (label, value) in enumerate(points):
+        y = PAD_TOP + index * row
+        width = inner_w * (value / top) if top else 0
+        parts.append(f'<text class="chart-label" x="{label_w - 8}" y="{y + 15}" text-anchor="end">'
+                     f"{escape(_short(label, 26))}</text>")
+        parts.append(
+            f'<rect class="chart-bar" x="{label_w}" y="{y + 3}" width="{max(width, 1):.1f}" height="{row - 8}">'
+            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>")
+        parts.append(f'<text class="chart-value" x="{label_w + width + 6:.1f}" y="{y + 15}">{escape(fmt(value))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
+               fmt: Formatter = _plain, empty: str = "No data") -> str:
+    """One line over periods (a rate over time), with a dot and a tooltip per point."""
+    if not points:
+        return _empty(chart_id, title, desc, empty)
+    top = _nice_max(max(v for _, v in points))
+    inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
+    inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
+    step = inner_w / max(1, len(points) - 1)
+    parts = _open(chart_id, title, desc, HEIGHT)
+    parts.extend(_value_axis(top, inner_h, fmt))
+    coords = [(PAD_LEFT + i * step if len(points) > 1 else PAD_LEFT + inner_w / 2,
+               PAD_TOP + inner_h - inner_h * (v / top)) for i, (_, v) in enumerate(points)]
+    parts.append('<polyline class="chart-line" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
+    every = max(1, len(points) // 12)
+    for index, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
+        parts.append(f'<circle class="chart-bar" cx="{x:.1f}" cy="{y:.1f}" r="4">'
+                     f"<title>{escape(label)}: {escape(fmt(value))}</title></circle>")
+        if index % every == 0:
+            parts.append(f'<text class="chart-label" x="{x:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" '
+                         f'text-anchor="middle">{escape(_short(label, 10))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
