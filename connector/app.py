@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         WTF_CSRF_SSL_STRICT=False,  # the portal is framed by shops on other hosts
         SESSION_COOKIE_SAMESITE="None" if settings.app_url.startswith("https") else "Lax",
         SESSION_COOKIE_SECURE=settings.app_url.startswith("https"),
+        # A portal framed on a WooCommerce page keeps its session where third-party cookies
+        # are blocked: a partitioned (CHIPS) cookie belongs to the framing site's partition.
+        SESSION_COOKIE_PARTITIONED=settings.app_url.startswith("https"),
         TESTING=settings.testing,
     )
     app.extensions["returns_connector"] = services
