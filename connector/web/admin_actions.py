@@ -136,11 +136,11 @@ def photo(reference: str, name: str) -> Response:
     if ret is None or not any(name in item.photos for item in ret.items):
         abort(404)
     try:
-        from connector.web.portal_photos import photo_path_in
-    except ImportError:  # the portal's photo module is not installed: there is nothing to show
+        from connector.web.portal import photo_path
+    except ImportError:  # no portal installed: no photo was ever stored
         abort(404)
     try:
-        path = photo_path_in(svc.settings.instance_path, shop().id, name)
+        path = photo_path(shop().id, name)
     except ValueError:
         abort(404)
     if not path.is_file():

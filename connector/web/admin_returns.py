@@ -28,7 +28,8 @@ from connector.web.admin_core import (
     shop,
 )
 from connector.web.context import services
-from connector.workflow import admin_returns, returns as flow
+from connector.workflow import admin_returns
+from connector.workflow import returns as flow
 
 PAGE_SIZE = 25
 CSV_LIMIT = 50_000  # a spreadsheet's worth; the JSON API pages through more

@@ -1,20 +1,131 @@
-"""Admin settings (stub)."""
+"""Admin pages around the returns: emails sent and their templates, failed jobs, the shop's connection.
+
+Thin: parse, call one use case, render. Imports Flask and the web helpers.
+"""
 
 from __future__ import annotations
 
-from connector.web.admin_core import bp
+from flask import abort, flash, render_template, request
+from werkzeug.wrappers import Response
+
+from connector.web.admin_core import _, back_to, bp, fail, identity, shop
+from connector.web.auth import WeakPassword, create_merchant_user, merchant_users
+from connector.web.context import services
+from connector.workflow import email_templates
+from connector.workflow.returns import NotFound
+
+OPTION_TOGGLES = {"woocommerce": ("gateway_refunds",)}
 
 
 @bp.get("/emails")
 def emails() -> str:
-    return "emails"
+    with services().uow() as uow:
+        sent = uow.scope(shop()).emails.recent(limit=200)
+    customised = {(lang, kind) for lang in email_templates.LOCALES for kind in email_templates.KINDS
+                  if email_templates.override(shop(), lang, kind) is not None}
+    return render_template("admin/emails.html", sent=sent, kinds=email_templates.KINDS,
+                           locales=email_templates.LOCALES, customised=customised)
+
+
+@bp.route("/emails/templates/<locale_code>/<kind>", methods=["GET", "POST"])
+def email_template(locale_code: str, kind: str) -> Response | str | tuple[str, int]:
+    svc = services()
+    try:
+        default = email_templates.default_source(kind, locale_code)
+    except NotFound:
+        abort(404)
+    source = email_templates.override(shop(), locale_code, kind) or default
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "preview")
+        if action == "reset":
+            email_templates.save_override(svc, shop().id, locale_code, kind, None)
+            flash(_("The default email is used again."))
+            return back_to("email_template", locale_code=locale_code, kind=kind)
+        source = request.form.get("source", "")
+        try:
+            if action == "save":
+                email_templates.save_override(svc, shop().id, locale_code, kind, source)
+                flash(_("Email template saved."))
+                return back_to("email_template", locale_code=locale_code, kind=kind)
+            email_templates.check_source(shop(), locale_code, source, svc.settings.app_url)
+        except email_templates.InvalidTemplate as exc:
+            error, status = str(exc), 422
+    preview: tuple[str, str] | None = None
+    if not error:
+        preview = email_templates.check_source(shop(), locale_code, source, svc.settings.app_url)
+    return render_template(
+        "admin/email_template.html", locale_code=locale_code, kind=kind, source=source, error=error,
+        preview=preview, customised=email_templates.override(shop(), locale_code, kind) is not None,
+    ), status
 
 
 @bp.get("/jobs")
 def jobs() -> str:
-    return "jobs"
+    from connector.jobs.failures import list_failures
+
+    return render_template("admin/jobs.html", failures=list_failures(services(), shop().id))
+
+
+@bp.post("/jobs/retry")
+def retry_job() -> Response:
+    from connector.jobs.failures import retry_failure
+
+    kind = request.form.get("kind", "")
+    if kind not in ("delivery", "outbox"):  # RQ's own failures are not tied to one shop
+        abort(400)
+    if retry_failure(services(), kind, request.form.get("id", ""), shop_id=shop().id):
+        flash(_("Queued again."))
+    else:
+        fail(_("This job could not be queued again (already done, or not this shop's)."))
+    return back_to("jobs")
+
+
+def _embed_snippet() -> str:
+    app_url = services().settings.app_url
+    try:
+        from connector.web.portal import portal_embed_snippet
+    except ImportError:
+        return f'<iframe src="{app_url}/portal/{shop().slug}/" style="width:100%;min-height:700px;border:0"></iframe>'
+    return portal_embed_snippet(app_url, shop().slug)
 
 
 @bp.get("/settings")
 def settings() -> str:
-    return "settings"
+    current = shop()
+    return render_template(
+        "admin/settings.html", s=current, toggles=OPTION_TOGGLES.get(current.platform, ()),
+        snippet=_embed_snippet(), users=merchant_users(services(), current.id),
+        portal_url=f"{services().settings.app_url}/portal/{current.slug}/", embedded=identity().embedded,
+    )
+
+
+@bp.post("/settings")
+def save_settings() -> Response:
+    current = shop()
+    options = dict(current.options)
+    for name in OPTION_TOGGLES.get(current.platform, ()):
+        # Adapters read these as "yes"/"no" strings (ShopConnection.options).
+        options[name] = "yes" if request.form.get(name) == "yes" else "no"
+    contact = request.form.get("contact_email", "").strip()
+    if contact and "@" not in contact:
+        fail(_("The contact email is not an email address."))
+        return back_to("settings")
+    with services().uow() as uow:
+        uow.shops.update(current.id, options=options, contact_email=contact,
+                         return_address=request.form.get("return_address", "").strip()[:2000])
+        uow.commit()
+    flash(_("Settings saved."))
+    return back_to("settings")
+
+
+@bp.post("/settings/users")
+def add_user() -> Response:
+    try:
+        create_merchant_user(services(), shop().id, request.form.get("email", ""), request.form.get("password", ""))
+    except WeakPassword as exc:
+        fail(_("Not done: %(why)s", why=str(exc)))
+    else:
+        flash(_("Sign-in saved for %(email)s.", email=request.form.get("email", "").strip().lower()))
+    return back_to("settings")
