@@ -23,6 +23,7 @@ from connector.ports import PlatformError, Progress, PushResult, ResolutionPush
 from platforms.shopify import queries
 from platforms.shopify.client import AdminClient
 from platforms.shopify.mapping import gid, numeric_id, order_from_graphql
+from platforms.shopify.returns import ShopifyReturn, ShopifyReturns
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,16 @@ def _marker_note(push: ResolutionPush) -> str:
 
 def _amount(money: Money) -> str:
     return str(money.amount)
+
+
+# connector.workflow.markers.resolution_marker: "<return reference>-<resolution id>".
+_MARKER = re.compile(r"^(R-[A-Z0-9]+)-\d+$")
+
+
+def return_reference_of(push: ResolutionPush) -> str:
+    """The return reference inside a push's marker (what our Shopify return's lines carry)."""
+    match = _MARKER.match(push.reference)
+    return match.group(1) if match else push.reference
 
 
 class ShopifyGateway:
@@ -147,10 +158,19 @@ class ShopifyGateway:
     # ---- pushes ----
 
     def push(self, push: ResolutionPush) -> PushResult:
+        gift_card = self._options.get("store_credit_as") == "gift_card" or not push.customer_platform_id
+        if push.kind is ResolutionKind.EXCHANGE or push.kind is ResolutionKind.REFUND or (
+            push.kind is ResolutionKind.STORE_CREDIT and not gift_card
+        ):
+            # A return that exists in Shopify is paid back by processing it: Shopify warns
+            # that refundCreate for returns has undesired effects (reports, restocking).
+            through_return = self._through_return(push)
+            if through_return is not None:
+                return through_return
         if push.kind is ResolutionKind.REFUND:
             return self._refund(push)
         if push.kind is ResolutionKind.STORE_CREDIT:
-            if self._options.get("store_credit_as") == "gift_card" or not push.customer_platform_id:
+            if gift_card:
                 # Guests have no customer account to hold store credit: a gift card is
                 # the credit they can still spend.
                 return self._gift_card(push)
@@ -158,9 +178,98 @@ class ShopifyGateway:
         if push.kind is ResolutionKind.COUPON:
             return self._coupon(push)
         raise PlatformError(
-            "exchanges are carried out through Shopify returns (ShopifyReturns.process), not pushed",
+            "an exchange needs the return to exist in Shopify (it is mirrored there when approved); "
+            "it was not found on the order",
             retryable=False,
         )
+
+    # ---- resolutions through the Shopify return (returnProcess) ----
+
+    def _shopify_return(self, push: ResolutionPush, returns: ShopifyReturns) -> ShopifyReturn | None:
+        """Ours (by reference), else an open one the shopper requested that holds the pushed lines."""
+        candidates, _ = returns.for_order(push.platform_order_id)
+        reference = return_reference_of(push)
+        ours = [r for r in candidates if r.carries(reference) and r.status in ("open", "closed")]
+        if not ours and push.lines:
+            wanted = {line.platform_line_id: line.quantity for line in push.lines}
+            for candidate in candidates:
+                held: dict[str, int] = {}
+                for _id, order_line, quantity in candidate.lines:
+                    held[order_line] = held.get(order_line, 0) + quantity
+                if candidate.status == "open" and all(held.get(k, 0) >= q for k, q in wanted.items()):
+                    ours = [candidate]
+                    break
+        return returns.fetch(ours[0].id) if ours else None
+
+    def _through_return(self, push: ResolutionPush) -> PushResult | None:
+        returns = ShopifyReturns(self.client)
+        found = self._shopify_return(push, returns)
+        if found is None:
+            return None
+        made = returns.refunds(found.id)
+        for refund_id, note in made:
+            if push.reference in note:
+                return PushResult(platform_reference=refund_id, adopted=True)
+        lines = self._lines_to_process(push, found)
+        exchanges: list[tuple[str, int]] = []
+        if push.kind is ResolutionKind.EXCHANGE:
+            wanted_variant = numeric_id(push.exchange_variant_id) if push.exchange_variant_id else ""
+            pending = [(i, q - done) for i, variant, q, done in found.exchange_lines
+                       if variant == wanted_variant and q > done]
+            if not pending:
+                if any(variant == wanted_variant for _i, variant, _q, _d in found.exchange_lines):
+                    # Processed by an earlier attempt whose answer was lost.
+                    return PushResult(platform_reference=found.id, adopted=True)
+                raise PlatformError(
+                    f"the Shopify return {found.name or found.id} has no exchange for variant {wanted_variant}",
+                    retryable=False,
+                )
+            exchanges = pending
+        elif not lines and made:
+            # Every line already processed with a refund: the lost answer of an earlier attempt.
+            return PushResult(platform_reference=made[-1][0], adopted=True)
+        refunds: list[tuple[str, Money]] = []
+        store_credit: Money | None = None
+        if push.kind is ResolutionKind.REFUND:
+            order_gid = gid("Order", push.platform_order_id)
+            order = self.client.execute(queries.ORDER_REFUNDS, {"id": order_gid}).get("order") or {}
+            currency = order.get("presentmentCurrencyCode") or push.amount.currency
+            if push.amount.currency != currency:
+                raise PlatformError(
+                    f"refund in {push.amount.currency} but the customer paid in {currency}", retryable=False
+                )
+            refunds = [
+                (numeric_id(t["parentId"]), Money(Decimal(t["amount"]), push.amount.currency))
+                for t in self._refund_transactions(order_gid, order.get("transactions") or [], push.amount)
+            ]
+        elif push.kind is ResolutionKind.STORE_CREDIT:
+            store_credit = push.amount
+        _status, after = returns.process(
+            found.id, lines, refunds=refunds, store_credit=store_credit, exchanges=exchanges,
+            note=_marker_note(push),
+        )
+        if push.kind is ResolutionKind.EXCHANGE:
+            return PushResult(platform_reference=found.id, adopted=False)
+        new = [r for r in after if push.reference in r[1]] or [r for r in after if r not in made]
+        if not new:
+            raise PlatformError("returnProcess answered without the refund it made", retryable=True)
+        return PushResult(platform_reference=new[-1][0], adopted=False)
+
+    @staticmethod
+    def _lines_to_process(push: ResolutionPush, found: ShopifyReturn) -> list[tuple[str, int]]:
+        """(return line item id, quantity) still unprocessed for the pushed order lines."""
+        result = []
+        for line in push.lines:
+            wanted = line.quantity
+            for (item_id, order_line, quantity), done in zip(found.lines, found.processed or (0,) * len(found.lines),
+                                                            strict=True):
+                if order_line != line.platform_line_id or wanted <= 0:
+                    continue
+                take = min(wanted, quantity - done)
+                if take > 0:
+                    result.append((item_id, take))
+                    wanted -= take
+        return result
 
     def _refund(self, push: ResolutionPush) -> PushResult:
         order_gid = gid("Order", push.platform_order_id)
@@ -274,8 +383,9 @@ class ShopifyGateway:
         for card in found.get("nodes") or []:
             if push.reference in (card.get("note") or "") and code.endswith(str(card.get("lastCharacters", "")).upper()):
                 return PushResult(platform_reference=numeric_id(card["id"]), adopted=True, code=code)
+        value = self.in_shop_currency(push)  # gift cards are issued in the shop's currency
         card_input: dict[str, Any] = {
-            "initialAmount": {"amount": _amount(push.amount), "currencyCode": push.amount.currency},
+            "initialAmount": {"amount": _amount(value), "currencyCode": value.currency},
             "code": code,
             "note": _marker_note(push),
         }
@@ -286,11 +396,40 @@ class ShopifyGateway:
         payload = self.client.mutate(queries.GIFT_CARD_CREATE, {"input": card_input}, "giftCardCreate")
         return PushResult(platform_reference=numeric_id(payload["giftCard"]["id"]), adopted=False, code=code)
 
+    def in_shop_currency(self, push: ResolutionPush) -> Money:
+        """The push's amount in the shop's currency, at the rate the customer's order was paid at.
+
+        Discount codes and gift cards hold fixed amounts in the shop's currency (Shopify
+        converts them at checkout), while our amounts are in what the customer paid. The
+        order's own captured payments give both figures, so the credit is worth what was
+        paid; without them the push is refused rather than guessed.
+        """
+        order = self.client.execute(queries.ORDER_REFUNDS, {"id": gid("Order", push.platform_order_id)}).get("order")
+        if not order:
+            raise PlatformError(f"order {push.platform_order_id} not found in Shopify", retryable=False)
+        shop_currency = str(order.get("currencyCode") or push.amount.currency)
+        if shop_currency == push.amount.currency:
+            return push.amount
+        paid = [t for t in order.get("transactions") or []
+                if t.get("kind") in ("SALE", "CAPTURE") and t.get("status") == "SUCCESS"]
+        presentment = sum((Decimal(t["amountSet"]["presentmentMoney"]["amount"]) for t in paid), Decimal(0))
+        shop = sum((Decimal(t["amountSet"]["shopMoney"]["amount"]) for t in paid), Decimal(0))
+        if presentment <= 0 or shop <= 0 or any(
+            t["amountSet"]["presentmentMoney"]["currencyCode"] != push.amount.currency for t in paid
+        ):
+            raise PlatformError(
+                f"cannot convert {push.amount} to the shop's {shop_currency}: the order has no captured "
+                f"payment in {push.amount.currency} to take the rate from; give a refund or store credit instead",
+                retryable=False,
+            )
+        return Money(push.amount.amount * shop / presentment, shop_currency)
+
     def _coupon(self, push: ResolutionPush) -> PushResult:
         code = coupon_code_for(push)
         node = self.client.execute(queries.DISCOUNT_CODE_LOOKUP, {"code": code}).get("codeDiscountNodeByCode")
         if node:
             return PushResult(platform_reference=numeric_id(node["id"]), adopted=True, code=code)
+        value = self.in_shop_currency(push)
         context: dict[str, Any] = (
             {"customers": {"add": [gid("Customer", push.customer_platform_id)]}}
             if push.customer_platform_id
@@ -306,7 +445,7 @@ class ShopifyGateway:
             "customerGets": {
                 # Fixed amounts of code discounts are in the shop's currency; Shopify
                 # converts them at checkout for shoppers paying in another.
-                "value": {"discountAmount": {"amount": _amount(push.amount), "appliesOnEachItem": False}},
+                "value": {"discountAmount": {"amount": _amount(value), "appliesOnEachItem": False}},
                 "items": {"all": True},
             },
         }

@@ -168,6 +168,7 @@ CREDITED = {"storeCreditAccountTransaction": {"id": "gid://shopify/StoreCreditAc
 
 
 def test_store_credit_is_given_to_the_customer_and_marked(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("order", order_refunds())  # no Shopify return on the order
     shopify.on("customer", {"id": "gid://shopify/Customer/115310627314723954", "metafield": None})
     shopify.on("storeCreditAccountCredit", CREDITED)
     shopify.on("metafieldsSet", {"metafields": [], "userErrors": []})
@@ -181,6 +182,7 @@ def test_store_credit_is_given_to_the_customer_and_marked(shopify: FakeShopify, 
 
 
 def test_store_credit_is_adopted_when_the_marker_exists(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("order", order_refunds())  # no Shopify return on the order
     shopify.on("customer", {"id": "gid://shopify/Customer/115310627314723954", "metafield": {"value": "31"}})
     result = gateway.push(a_push(kind=ResolutionKind.STORE_CREDIT, amount=cad("50.00"), lines=()))
     assert (result.platform_reference, result.adopted) == ("31", True)
@@ -188,6 +190,7 @@ def test_store_credit_is_adopted_when_the_marker_exists(shopify: FakeShopify, ga
 
 
 def test_a_lost_marker_write_does_not_fail_a_credit_already_given(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("order", order_refunds())  # no Shopify return on the order
     shopify.on("customer", {"id": "gid://shopify/Customer/1", "metafield": None})
     shopify.on("storeCreditAccountCredit", CREDITED)
     shopify.on("metafieldsSet", {"metafields": None, "userErrors": [{"field": None, "message": "nope", "code": "INVALID"}]})
@@ -195,6 +198,7 @@ def test_a_lost_marker_write_does_not_fail_a_credit_already_given(shopify: FakeS
 
 
 def test_store_credit_for_a_guest_becomes_a_gift_card(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("order", order_refunds())  # no Shopify return on the order
     push = a_push(kind=ResolutionKind.STORE_CREDIT, amount=cad("50.00"), lines=(), customer_platform_id=None)
     code = gift_card_code_for(push)
     shopify.on("giftCards", {"nodes": []})
@@ -230,6 +234,7 @@ def test_gift_card_codes_cannot_be_derived_from_the_public_reference() -> None:
 # ---- coupons ----
 
 def test_a_coupon_is_created_for_that_customer_only_and_once(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("order", order_refunds())  # no Shopify return on the order
     push = a_push(kind=ResolutionKind.COUPON, amount=cad("20.00"), lines=(), expires_at=datetime(2026, 5, 1, tzinfo=UTC))
     code = coupon_code_for(push)
     shopify.on("codeDiscountNodeByCode", None)
@@ -255,8 +260,9 @@ def test_a_coupon_is_adopted_when_its_code_exists(shopify: FakeShopify, gateway:
     assert shopify.calls_to("codeDiscountNodeByCode")[0].variables == {"code": coupon_code_for(push)}
 
 
-def test_an_exchange_is_not_pushed_as_a_resolution(gateway: ShopifyGateway) -> None:
-    with pytest.raises(PlatformError, match="exchanges"):
+def test_an_exchange_without_a_shopify_return_is_refused(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("order", order_refunds())
+    with pytest.raises(PlatformError, match="exchange needs the return"):
         gateway.push(a_push(kind=ResolutionKind.EXCHANGE, exchange_variant_id="1"))
 
 
