@@ -106,9 +106,12 @@ def list_returns(shop_id: int, query: s.ReturnListQuery) -> s.ReturnPage:
 
 
 @operation("POST", "/returns", summary="Open a return for an order", tag="returns", answer=s.ReturnOut,
-           status=201, body=s.NewReturn)
+           status=201, body=s.NewReturn, errors=(404,))
 def create_return(shop_id: int, body: s.NewReturn) -> tuple[s.ReturnOut, dict[str, str]]:
-    """The same policy decision as the portal; 422 `return_refused` carries the per-item reasons."""
+    """The same policy decision as the portal; 422 `return_refused` carries the per-item reasons.
+
+    404 when the order is not in this shop.
+    """
     wanted = [flow.WantedItem(line_id=i.line_id, quantity=i.quantity, reason=i.reason, resolution=i.resolution,
                               comment=i.comment, photos=tuple(i.photos), exchange_variant_id=i.exchange_variant_id)
               for i in body.items]
