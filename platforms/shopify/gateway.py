@@ -11,16 +11,20 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+import requests
 
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
 from connector.ports import PlatformError, Progress, PushResult, ResolutionPush
 from platforms.shopify import queries
+from platforms.shopify.bulk import rebuild_orders
 from platforms.shopify.client import AdminClient
 from platforms.shopify.mapping import gid, numeric_id, order_from_graphql
 from platforms.shopify.returns import ShopifyReturn, ShopifyReturns
@@ -39,6 +43,8 @@ WEBHOOK_TOPICS = (
 )
 MARKER_NAMESPACE = "returns_connector"
 PAGE_SIZE = 10  # each order node costs ~200 points with its lines; 10 stays well under 1000
+# Above this many orders a backfill is a bulk export (Shopify's advice for large reads).
+BULK_THRESHOLD = 25_000
 
 
 def _utc_now() -> datetime:
@@ -93,11 +99,22 @@ class ShopifyGateway:
         options: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = _utc_now,
         page_size: int = PAGE_SIZE,
+        bulk_threshold: int = BULK_THRESHOLD,
+        bulk_poll_seconds: float = 2.0,
+        bulk_timeout_seconds: float = 6 * 3600.0,
+        sleep: Callable[[float], None] = time.sleep,
+        downloads: requests.Session | None = None,
     ) -> None:
         self.client = client
         self._options = dict(options or {})
         self._clock = clock
         self._page_size = page_size
+        self._bulk_threshold = bulk_threshold
+        self._bulk_poll = bulk_poll_seconds
+        self._bulk_timeout = bulk_timeout_seconds
+        self._sleep = sleep
+        # The JSONL file is on Shopify's storage, not the Admin API: no token, no cost bucket.
+        self._downloads = downloads or requests.Session()
 
     # ---- orders ----
 
@@ -119,11 +136,19 @@ class ShopifyGateway:
         return None
 
     def orders_since(self, since: datetime | None, progress: Progress | None = None) -> Iterator[Order]:
+        """Orders updated since `since` (all when None), oldest change first.
+
+        Cursor pages up to `bulk_threshold` orders; above it a bulk export, which Shopify
+        runs on its side without spending the shop's cost bucket page by page.
+        """
         search = f"updated_at:>='{since.astimezone(UTC).isoformat()}'" if since else None
-        total: int | None = None
+        counted = self.client.execute(queries.ORDERS_COUNT, {"query": search}).get("ordersCount") or {}
+        total = int(counted["count"]) if counted.get("count") is not None else None
+        if total is not None and total > self._bulk_threshold:
+            yield from self._orders_by_bulk(since, total, progress)
+            return
         if progress is not None:
-            counted = self.client.execute(queries.ORDERS_COUNT, {"query": search}).get("ordersCount") or {}
-            total = int(counted["count"]) if counted.get("count") is not None else None
+            progress(0, total)
         after: str | None = None
         done = 0
         while True:
@@ -139,6 +164,41 @@ class ShopifyGateway:
             if not page["pageInfo"]["hasNextPage"]:
                 return
             after = page["pageInfo"]["endCursor"]
+
+    def _orders_by_bulk(self, since: datetime | None, total: int, progress: Progress | None) -> Iterator[Order]:
+        operation = self.start_bulk_export(since)
+        if progress is not None:
+            progress(0, total)
+        waited = 0.0
+        while True:
+            status = self.bulk_export_status(operation)
+            state = str(status.get("status") or "")
+            if state == "COMPLETED":
+                break
+            if state in ("FAILED", "CANCELED", "CANCELING", "EXPIRED"):
+                raise PlatformError(
+                    f"Shopify bulk export {operation} {state.lower()} ({status.get('errorCode') or 'no error code'}); "
+                    "run the sync again", retryable=True,
+                )
+            if waited >= self._bulk_timeout:
+                raise PlatformError(f"Shopify bulk export {operation} still {state} after {waited:.0f} s",
+                                    retryable=True)
+            self._sleep(self._bulk_poll)
+            waited += self._bulk_poll
+        url = status.get("url")
+        if not url:
+            return  # COMPLETED with nothing to export: Shopify gives no file
+        done = 0
+        with self._downloads.get(str(url), stream=True, timeout=(5.0, 120.0)) as response:
+            if response.status_code != 200:
+                raise PlatformError(f"bulk export download answered HTTP {response.status_code}", retryable=True)
+            for node in rebuild_orders(response.iter_lines()):
+                yield order_from_graphql(node)
+                done += 1
+                if progress is not None and done % 100 == 0:
+                    progress(done, total)
+        if progress is not None:
+            progress(done, max(total, done))
 
     def start_bulk_export(self, since: datetime | None) -> str:
         """Start a bulk export of orders (for shops with more than ~25,000); returns its id."""

@@ -400,9 +400,12 @@ mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSu
 }
 """
 
+# Grouped: each order's children follow it in the file, so the download is read one
+# order at a time instead of holding a whole shop's orders in memory (Shopify says
+# grouping is slower; a backfill is not in a hurry).
 BULK_OPERATION_RUN_QUERY = """
 mutation BulkOperationRunQuery($query: String!) {
-  bulkOperationRunQuery(query: $query, groupObjects: false) {
+  bulkOperationRunQuery(query: $query, groupObjects: true) {
     bulkOperation { id status }
     userErrors { field message code }
   }
@@ -411,12 +414,14 @@ mutation BulkOperationRunQuery($query: String!) {
 
 BULK_OPERATION_STATUS = """
 query BulkOperationStatus($id: ID!) {
-  bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
+  bulkOperation(id: $id) { id status errorCode objectCount rootObjectCount url partialDataUrl }
 }
 """
 
-# The inner query of a bulk export: no variables allowed, at most two levels of
-# connections. Children (line items) arrive as separate JSONL lines with __parentId.
+# The inner query of a bulk export: no variables allowed, at most five connections and
+# two levels of them. Children (line items, shipping lines, fulfilled and refunded
+# lines) arrive as separate JSONL lines with __parentId; platforms.shopify.bulk puts
+# them back into the shape of ORDER_FIELDS.
 _BULK_ORDERS_TEMPLATE = f"""
 {{
   orders(query: __SEARCH__, sortKey: UPDATED_AT) {{
@@ -436,9 +441,15 @@ _BULK_ORDERS_TEMPLATE = f"""
         customer {{ id firstName lastName defaultEmailAddress {{ emailAddress }} }}
         shippingAddress {{ zip }}
         billingAddress {{ zip }}
-        shippingLines {{ edges {{ node {{ title discountedPriceSet {{ {MONEY} }} taxLines {{ priceSet {{ {MONEY} }} }} }} }} }}
-        fulfillments {{ status createdAt deliveredAt }}
-        refunds {{ id note createdAt totalRefundedSet {{ {MONEY} }} }}
+        shippingLines {{ edges {{ node {{ id title discountedPriceSet {{ {MONEY} }} taxLines {{ priceSet {{ {MONEY} }} }} }} }} }}
+        fulfillments {{
+          id status createdAt deliveredAt
+          fulfillmentLineItems {{ edges {{ node {{ id quantity lineItem {{ id }} }} }} }}
+        }}
+        refunds {{
+          id note createdAt totalRefundedSet {{ {MONEY} }}
+          refundLineItems {{ edges {{ node {{ id quantity lineItem {{ id }} }} }} }}
+        }}
         lineItems {{
           edges {{
             node {{

@@ -106,6 +106,7 @@ class FakeShopify:
 
     def __init__(self, rsps: responses.RequestsMock, schema: graphql.GraphQLSchema) -> None:
         self.schema = schema
+        self.rsps = rsps  # for other hosts a test needs (bulk export files, token endpoint)
         self.calls: list[Call] = []
         self.invalid: list[str] = []
         self._replies: dict[str, list[Reply]] = {}

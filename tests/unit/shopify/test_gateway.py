@@ -304,7 +304,7 @@ def test_orders_since_follows_the_cursor_and_reports_progress(shopify: FakeShopi
     seen: list[tuple[int, int | None]] = []
     orders = list(gateway.orders_since(datetime(2026, 1, 1, tzinfo=UTC), lambda done, total: seen.append((done, total))))
     assert [o.platform_order_id for o in orders] == [ORDER_ID, "2", "3"]
-    assert seen == [(2, 3), (3, 3)]
+    assert seen == [(0, 3), (2, 3), (3, 3)]  # the bar learns its length before the first page
     pages = shopify.calls_to("orders")
     assert [p.variables["after"] for p in pages] == [None, "c1"]
     assert pages[0].variables["query"] == "updated_at:>='2026-01-01T00:00:00+00:00'"
