@@ -24,3 +24,9 @@ def sync_orders(shop_id: int) -> int:
 
 def reconcile(shop_id: int) -> int:
     return sync.reconcile_shop(current_services(), int(shop_id))
+
+
+def check_webhooks(shop_id: int) -> list[str]:
+    from connector.workflow.woocommerce_health import check_webhooks as check
+
+    return check(current_services(), int(shop_id))

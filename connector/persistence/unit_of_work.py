@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.domain.shops import Shop
 from connector.persistence.api_tokens import ApiTokenRepository
+from connector.persistence.credit_ledger import CreditLedgerRepository
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.emails import EmailRepository
 from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
@@ -30,6 +31,7 @@ class ShopScope:
     resolutions: ResolutionRepository
     outbox: OutboxRepository
     emails: EmailRepository
+    credit_ledger: CreditLedgerRepository
 
 
 class UnitOfWork:
@@ -83,6 +85,7 @@ class UnitOfWork:
             resolutions=ResolutionRepository(self.session, shop),
             outbox=OutboxRepository(self.session, shop.id),
             emails=EmailRepository(self.session, shop.id),
+            credit_ledger=CreditLedgerRepository(self.session, shop.id),
         )
 
     def commit(self) -> None:

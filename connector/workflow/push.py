@@ -18,6 +18,7 @@ from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
 from connector.ports import PlatformError, PushLine, ResolutionPush
 from connector.workflow.markers import resolution_marker
+from connector.workflow.store_credit import StoreCreditCoupons, push_store_credit
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -121,7 +122,12 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
     adapter = svc.adapter(shop.platform)
     try:
         # Outside any transaction: a platform call can take long and must not hold locks.
-        result = adapter.gateway(connection).push(push)
+        gateway = adapter.gateway(connection)
+        if push.kind is ResolutionKind.STORE_CREDIT and isinstance(gateway, StoreCreditCoupons):
+            # No native wallet on this platform: the app's ledger is the balance.
+            result = push_store_credit(svc, shop, push)
+        else:
+            result = gateway.push(push)
     except PlatformError as exc:
         if exc.status == 429:
             retry_after = getattr(exc, "retry_after", None)

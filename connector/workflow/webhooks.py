@@ -35,9 +35,11 @@ from connector.ports import (
     RefundRecorded,
     ShopConnection,
     ShopRedactRequested,
+    StoreCreditSpent,
     WebhookEnvelope,
 )
 from connector.workflow.markers import resolution_marker
+from connector.workflow.store_credit import apply_store_credit_spent
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -269,6 +271,13 @@ def apply_event(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Platfor
 def _order_changed(svc: Services, uow: UnitOfWork, scope: ShopScope, event: OrderChanged) -> None:
     # save() keeps a newer stored order when an older event arrives late (out of order).
     scope.orders.save(event.order)
+    # Platforms where a status change asks for a return (a WooCommerce return plugin).
+    asked_by = getattr(svc.adapter(scope.shop.platform), "return_requests_in", None)
+    for asked in asked_by(event.order, scope.shop.options) if asked_by else ():
+        _open_platform_return(svc, uow, scope, asked, svc.clock.now())
+
+
+register_event_handler(StoreCreditSpent, apply_store_credit_spent)
 
 
 @handles(OrderDeleted)

@@ -24,9 +24,7 @@ from connector.domain.returns import Channel, Condition, Inspection, ResolutionK
 from connector.domain.shops import Shop
 from connector.jobs.relay import wait_idle
 from connector.persistence.credit_ledger import CreditLedgerRepository
-from connector.persistence.unit_of_work import ShopScope
 from connector.workflow import returns as flow
-from connector.workflow import webhooks
 from tests import builders
 from tests.conftest import FrozenClock
 from tests.unit.woocommerce.app_helpers import (
@@ -41,14 +39,6 @@ from tests.unit.woocommerce.recordings import SECRETS, rest_body
 ORDER_20_CREATED = "20261122T013213-order_created-506308"
 ORDER_21_UPDATED = "20261122T013223-order_updated-061653"
 EMAIL = "jane.doe@example.test"
-
-# The lead wires the ledger into the shop scope and the StoreCreditSpent handler (see the report).
-wired = pytest.mark.skipif(
-    "credit_ledger" not in ShopScope.__dataclass_fields__
-    or not any(getattr(t, "__name__", "") == "StoreCreditSpent" for t in getattr(webhooks, "_HANDLERS", {})),
-    reason="needs ShopScope.credit_ledger and the StoreCreditSpent handler wired by the lead",
-)
-
 
 @pytest.fixture(autouse=True)
 def after_the_recordings(clock: FrozenClock) -> None:
@@ -144,7 +134,6 @@ def test_two_shops_may_use_the_same_movement_reference(services: Services) -> No
     assert ledger(services, one)[1] == ledger(services, two)[1] == Money.of("5.00", "USD")
 
 
-@wired
 @responses.activate
 def test_store_credit_resolution_credits_the_ledger_and_issues_the_balance_as_a_locked_coupon(
     client: FlaskClient, services: Services
@@ -160,7 +149,6 @@ def test_store_credit_resolution_credits_the_ledger_and_issues_the_balance_as_a_
     assert (Decimal(amount), emails) == (balance.amount, [EMAIL])
 
 
-@wired
 @responses.activate
 def test_store_credit_spent_partly_is_debited_once_and_the_remainder_reissued(
     client: FlaskClient, services: Services

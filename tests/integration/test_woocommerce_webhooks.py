@@ -151,13 +151,6 @@ def test_body_that_is_not_json_is_a_400(client: FlaskClient, services: Services)
     assert answer.status_code == 400
 
 
-def _reads_return_requests() -> bool:
-    from connector.workflow import webhooks
-
-    return "return_requests_in" in open(webhooks.__file__).read()  # the lead's hook in the OrderChanged handler
-
-
-@pytest.mark.skipif(not _reads_return_requests(), reason="needs the return_requests_in hook wired by the lead")
 def test_order_moved_to_the_return_request_status_opens_one_return_for_review(
     client: FlaskClient, services: Services
 ) -> None:
