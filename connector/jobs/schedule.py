@@ -29,8 +29,10 @@ class Periodic:
 
 
 SCHEDULE = (
-    Periodic("reconcile", timedelta(minutes=15), "connector.jobs.tasks.reconcile", "sync"),
-    Periodic("webhook-health", timedelta(hours=1), "connector.jobs.tasks.check_webhooks", "sync",
+    # Re-reads what changed since the last run minus ten minutes: nothing falls between runs.
+    Periodic("reconcile", timedelta(hours=1), "connector.jobs.tasks.reconcile", "sync"),
+    # WooCommerce disables a webhook after six failed deliveries and never retries one.
+    Periodic("webhook-health", timedelta(minutes=15), "connector.jobs.tasks.check_webhooks", "sync",
              frozenset({"woocommerce"})),
 )
 
