@@ -244,3 +244,12 @@ def test_a_resolution_of_another_return_cannot_be_marked_done_here(client: Flask
     response = client.post(f"/admin/{shop.slug}/returns/{second}/done",
                            data={"csrf_token": token, "resolution": resolution.id, "note": "x"})
     assert response.status_code == 404
+
+
+def test_the_admin_speaks_french_and_english(client: FlaskClient, services: Services) -> None:
+    shop = builders.shop(services)
+    signed_in(client, services, shop)
+    french = client.get(f"/admin/{shop.slug}/?lang=fr").get_data(as_text=True)
+    english = client.get(f"/admin/{shop.slug}/?lang=en").get_data(as_text=True)
+    assert "Exporter en CSV" in french
+    assert "Export CSV" in english
