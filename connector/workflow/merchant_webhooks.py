@@ -364,3 +364,10 @@ def return_payload(reference: str, status: str, order_id: str, customer_email: s
     if previous_status is not None:
         data["previous_status"] = previous_status
     return data
+
+
+def resolution_payload(reference: str, resolution_id: int, kind: str, amount: str, currency: str,
+                       platform_reference: str, adopted: bool) -> dict[str, Any]:
+    """The `data` of resolution.pushed: what the shop now holds for this return."""
+    return {"reference": reference, "resolution_id": resolution_id, "kind": kind, "amount": amount,
+            "currency": currency, "platform_reference": platform_reference, "adopted": adopted}

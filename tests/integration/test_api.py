@@ -37,8 +37,8 @@ class Caller:
         return self.client.delete(f"/api/v1{path}", headers=self._headers())
 
 
-def caller_for(services: Services, client: FlaskClient, domain: str) -> Caller:
-    shop = builders.shop(services, domain=domain, name=domain.split(".")[0])
+def caller_for(services: Services, client: FlaskClient, domain: str, platform: str = "manual") -> Caller:
+    shop = builders.shop(services, domain=domain, name=domain.split(".")[0], platform=platform)
     builders.stored_order(services, shop)
     return Caller(client, create_token(services, shop.id, "test"), shop)
 
