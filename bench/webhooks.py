@@ -1,0 +1,254 @@
+"""Webhook intake benchmark: the full app under gunicorn on PostgreSQL and Redis, beside a trivial endpoint.
+
+Prints, from one run: the most accepted deliveries per second for the app and for a
+trivial Flask endpoint on the same gunicorn settings (and their ratio); p50 and p99
+answer times at a steady 200 deliveries per second; and how many accepted deliveries
+the database holds afterwards. Not a test: numbers depend on the machine.
+
+    .venv/bin/python bench/webhooks.py            # see --help for the knobs
+
+Needs PostgreSQL (it drops and creates the database named in --database-url), Redis,
+gunicorn and wrk (`apt-get install wrk`). Signed Shopify webhooks: the HMAC covers the
+body only, so one body is signed once and each request gets its own X-Shopify-Webhook-Id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-shopify-secret"
+KEY = "Yb3VxH8sY0mG2lq0M9-1cXoJc4kzqfW5cZ2y7zY3m0A="
+SHOP = "bench-shop.myshopify.com"
+BODY = (b'{"id": 820982911946154508, "name": "#1001", "email": "claire@example.com", '
+        b'"currency": "EUR", "total_price": "65.00", "line_items": []}')
+
+# Each wrk thread has its own Lua state: ids are made unique by a per-thread prefix set from
+# the main state (globals, not locals, so that thread:set reaches them) and the run's clock.
+LUA = """
+counter = 0
+prefix = "unset"
+serial = 0
+function setup(thread)
+  serial = serial + 1
+  thread:set("prefix", tostring(os.time()) .. "-" .. tostring(serial))
+end
+request = function()
+  counter = counter + 1
+  wrk.headers["X-Shopify-Webhook-Id"] = prefix .. "-" .. counter
+  return wrk.format("POST", "/webhooks/shopify", nil, wrk.body)
+end
+"""
+
+
+def _signature() -> str:
+    return base64.b64encode(hmac.new(SECRET.encode(), BODY, hashlib.sha256).digest()).decode()
+
+
+def _headers(webhook_id: str) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json", "X-Shopify-Topic": "orders/updated",
+        "X-Shopify-Shop-Domain": SHOP, "X-Shopify-Hmac-Sha256": _signature(),
+        "X-Shopify-Webhook-Id": webhook_id, "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
+    }
+
+
+def prepare_database(url: str) -> None:
+    """A fresh database with the schema and one Shopify shop."""
+    from connector.persistence.crypto import CredentialBox
+    from connector.persistence.database import make_engine
+    from connector.persistence.migrate import upgrade
+    from connector.persistence.repositories import ShopRepository
+    from connector.persistence.unit_of_work import UnitOfWork
+
+    base, name = url.rsplit("/", 1)
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(url)
+    upgrade(engine)
+    from connector.persistence.database import make_session_factory
+
+    uow = UnitOfWork(make_session_factory(engine), CredentialBox(KEY))
+    with uow:
+        ShopRepository(uow.session, CredentialBox(KEY)).connect(
+            platform="shopify", domain=SHOP, now=datetime.now(UTC), name="Bench", webhook_secret=SECRET,
+            credentials={"access_token": "shpat_bench"})
+        uow.commit()
+    engine.dispose()
+
+
+def count_deliveries(url: str) -> int:
+    from connector.persistence.tables import WebhookDeliveryRow
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = int(conn.execute(select(func.count()).select_from(WebhookDeliveryRow)).scalar_one())
+    engine.dispose()
+    return found
+
+
+class Server:
+    """gunicorn with the Procfile's settings, on a port of its own."""
+
+    def __init__(self, target: str, port: int, env: dict[str, str], workers: int, threads: int,
+                 chdir: Path) -> None:
+        self.port = port
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+             "--threads", str(threads), "--timeout", "30", "--log-level", "warning", "--chdir", str(chdir),
+             target],
+            env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn {target} did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
+def wrk(port: int, duration: int, connections: int, script: Path) -> tuple[int, int, float]:
+    """(requests, non-2xx answers, seconds) from wrk at full speed."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script),
+         f"http://127.0.0.1:{port}/webhooks/shopify"], capture_output=True, text=True, check=True).stdout
+    total = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if total is None:
+        raise RuntimeError(out)
+    seconds = float(total.group(2)) * {"s": 1, "ms": 0.001, "m": 60}[total.group(3)]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(bad.group(1)) if bad else 0
+    if errors:
+        failed += sum(int(g) for g in errors.groups())
+    return int(total.group(1)), failed, seconds
+
+
+def steady(port: int, rate: int, seconds: int) -> tuple[list[float], int]:
+    """Send `rate` deliveries a second for `seconds`, each on its own connection (as platforms do).
+
+    Returns the answer times in ms and how many were accepted (200).
+    """
+    latencies: list[float] = []
+    accepted = 0
+    lock = threading.Lock()
+    start = time.perf_counter()
+    prefix = f"steady-{time.time_ns()}"
+
+    def one(n: int) -> None:
+        nonlocal accepted
+        began = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("POST", "/webhooks/shopify", body=BODY, headers=_headers(f"{prefix}-{n}"))
+            answer = conn.getresponse()
+            answer.read()
+            status = answer.status
+        finally:
+            conn.close()
+        took = (time.perf_counter() - began) * 1000
+        with lock:
+            latencies.append(took)
+            accepted += status == 200
+
+    threads: list[threading.Thread] = []
+    for n in range(rate * seconds):
+        # Open-loop pacing: the n-th request leaves at n/rate whatever the earlier ones do.
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        thread = threading.Thread(target=one, args=(n,))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    return latencies, accepted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/rc_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each full-speed run")
+    parser.add_argument("--steady-seconds", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=200, help="deliveries per second of the steady run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    prepare_database(args.database_url)
+    instance = Path(tempfile.mkdtemp(prefix="rc-bench-"))
+    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
+           "SECRET_KEY": "bench", "TOKEN_ENCRYPTION_KEY": KEY, "INSTANCE_PATH": str(instance),
+           "SHOPIFY_API_KEY": "bench-key", "SHOPIFY_API_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
+    script = instance / "signed.lua"
+    script.write_text(f"wrk.method = 'POST'\nwrk.body = [[{BODY.decode()}]]\n" + "".join(
+        f"wrk.headers[{k!r}] = {v!r}\n" for k, v in _headers("x").items() if k != "X-Shopify-Webhook-Id") + LUA)
+
+    trivial = Server("webhooks_trivial:app", 8102, env, args.workers, args.threads, ROOT / "bench")
+    try:
+        wrk(8102, 2, args.connections, script)  # warm-up
+        t_total, t_failed, t_seconds = wrk(8102, args.duration, args.connections, script)
+    finally:
+        trivial.stop()
+
+    app = Server("connector.wsgi:app", 8101, env, args.workers, args.threads, ROOT)
+    try:
+        w_total, w_failed, _ = wrk(8101, 2, args.connections, script)  # warm-up: shop cache, pools
+        a_total, a_failed, a_seconds = wrk(8101, args.duration, args.connections, script)
+        latencies, steady_accepted = steady(8101, args.rate, args.steady_seconds)
+    finally:
+        app.stop()
+
+    app_rate = (a_total - a_failed) / a_seconds
+    trivial_rate = (t_total - t_failed) / t_seconds
+    stored = count_deliveries(args.database_url)
+    accepted = (w_total - w_failed) + (a_total - a_failed) + steady_accepted
+    quantiles = statistics.quantiles(latencies, n=100)
+    print(f"gunicorn --workers {args.workers} --threads {args.threads}; wrk -t2 -c{args.connections} "
+          f"-d{args.duration}s; PostgreSQL {args.database_url.rsplit('@', 1)[-1]}, Redis {args.redis_url}")
+    print(f"{'':34}{'full app':>12}{'trivial':>12}")
+    print(f"{'accepted deliveries per second':34}{app_rate:>12.0f}{trivial_rate:>12.0f}   "
+          f"ratio {app_rate / trivial_rate:.2f}")
+    print(f"{'refused or failed answers':34}{a_failed:>12}{t_failed:>12}")
+    print(f"steady {args.rate}/s for {args.steady_seconds}s: p50 {quantiles[49]:.1f} ms, "
+          f"p99 {quantiles[98]:.1f} ms, max {max(latencies):.1f} ms, "
+          f"{steady_accepted}/{len(latencies)} accepted")
+    # wrk stops counting at its deadline: requests still in flight then are answered and
+    # stored but not counted, so the database may hold a few more than were counted.
+    verdict = "all" if stored >= accepted else f"MISSING {accepted - stored}"
+    print(f"accepted deliveries (warm-up included) found in the database: {stored} for {accepted} "
+          f"counted accepted: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
