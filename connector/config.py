@@ -45,6 +45,7 @@ class Settings:
     shopify_scopes: str = "read_orders,write_orders,read_returns,write_returns,read_customers,write_discounts,write_gift_cards,write_store_credit_account_transactions"
     shopify_api_version: str = DEFAULT_SHOPIFY_API_VERSION
     shopify_admin_url: str = DEFAULT_SHOPIFY_ADMIN_URL
+    shopify_oauth_url: str = "https://{shop}/admin/oauth"
     smtp_url: str = ""
     mail_from: str = "returns@localhost"
     testing: bool = False
@@ -70,6 +71,7 @@ class Settings:
             "SHOPIFY_SCOPES": self.shopify_scopes,
             "SHOPIFY_API_VERSION": self.shopify_api_version,
             "SHOPIFY_ADMIN_URL": self.shopify_admin_url,
+            "SHOPIFY_OAUTH_URL": self.shopify_oauth_url,
             "REDIS_URL": self.redis_url or "",
         })
         return values
@@ -102,6 +104,7 @@ class Settings:
             "shopify_previous_api_secret": environ.get("SHOPIFY_PREVIOUS_API_SECRET", ""),
             "shopify_api_version": environ.get("SHOPIFY_API_VERSION") or DEFAULT_SHOPIFY_API_VERSION,
             "shopify_admin_url": environ.get("SHOPIFY_ADMIN_URL") or DEFAULT_SHOPIFY_ADMIN_URL,
+            "shopify_oauth_url": environ.get("SHOPIFY_OAUTH_URL") or "https://{shop}/admin/oauth",
             "smtp_url": environ.get("SMTP_URL", ""),
             "mail_from": environ.get("MAIL_FROM", "returns@localhost"),
             "extra": {k: v for k, v in environ.items() if k.startswith(("WOOCOMMERCE_", "RETURNS_"))},

@@ -263,6 +263,7 @@ class MirroredLine:
     note: str = ""
     restock: bool = False
     accepted_quantity: int | None = None
+    exchange_variant_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 
 from connector.bootstrap import Services
 from connector.persistence.tables import WebhookDeliveryRow
+from connector.workflow.mirror import MIRROR_TASK
 from connector.workflow.push import PUSH_TASK, lease
 from connector.workflow.webhooks import PROCESS_TASK
 
@@ -23,7 +24,11 @@ log = logging.getLogger(__name__)
 
 # A delivery handed to the queue but still not processed after this is handed on again.
 REQUEUE_AFTER = timedelta(minutes=2)
-OUTBOX_TASKS = {"push_resolution": (PUSH_TASK, "push"), "send_email": ("connector.jobs.tasks.send_email", "notify")}
+OUTBOX_TASKS = {
+    "push_resolution": (PUSH_TASK, "push"),
+    "send_email": ("connector.jobs.tasks.send_email", "notify"),
+    "mirror_return": (MIRROR_TASK, "push"),
+}
 
 
 def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> tuple[int, int]:

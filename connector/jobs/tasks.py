@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.bootstrap import current_services
-from connector.workflow import notifications, push, sync, webhooks
+from connector.workflow import mirror, notifications, push, sync, webhooks
 
 
 def process_delivery(delivery_id: int) -> str:
@@ -30,3 +30,7 @@ def check_webhooks(shop_id: int) -> list[str]:
     from connector.workflow.woocommerce_health import check_webhooks as check
 
     return check(current_services(), int(shop_id))
+
+
+def mirror_return(outbox_id: int) -> str:
+    return mirror.mirror_return(current_services(), int(outbox_id))

@@ -75,6 +75,7 @@ def mirror_for(ret: ReturnRequest, platform_order_id: str, platform_return_id: s
             reason=MISSING_REASON if missing else item.reason, note=item.comment[:200],
             restock=bool(inspection and inspection.restock),
             accepted_quantity=inspection.accepted_quantity if inspection else None,
+            exchange_variant_id=item.exchange_variant_id,
         ))
     return ReturnMirror(action=action, reference=ret.reference, platform_order_id=platform_order_id,
                         platform_return_id=platform_return_id, lines=tuple(lines), message=ret.merchant_message)

@@ -35,7 +35,9 @@ from connector.domain.returns import (
     ReturnStatus,
 )
 from connector.domain.shops import Shop
+from connector.ports import MirroringPlatform
 from connector.workflow.markers import idempotency_key
+from connector.workflow.mirror import queue_mirror
 from connector.workflow.notifications import queue_shopper_email
 
 if TYPE_CHECKING:
@@ -183,6 +185,8 @@ def open_return_request(
                           return_shipping_fee=decision.return_shipping_fee,
                           free_return=decision.free_return, decision=decision_snapshot(decision))
         queue_shopper_email(svc, scope, ret, "requested", {"order_name": order.name})
+        if decision.auto_approved:
+            _mirror(svc, scope, ret, "open", now)
         uow.commit()
     return OpenedReturn(ret, decision, plans)
 
@@ -196,8 +200,14 @@ def load_return(svc: Services, shop_id: int, reference: str) -> tuple[Shop, Retu
     return shop, ret
 
 
+def _mirror(svc: Services, scope: ShopScope, ret: ReturnRequest, action: str, now: datetime) -> None:
+    """Keep the platform's own return in step (Shopify), in the same commit as our change."""
+    if isinstance(svc.adapters.get(scope.shop.platform), MirroringPlatform):
+        queue_mirror(scope, ret, action, now=now)
+
+
 def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
-         change: Any, extra: dict[str, Any] | None = None) -> ReturnRequest:
+         change: Any, extra: dict[str, Any] | None = None, mirror: str = "") -> ReturnRequest:
     now = svc.clock.now()
     with svc.uow() as uow:
         shop = _shop(uow, shop_id)
@@ -207,6 +217,8 @@ def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
             raise NotFound(f"no return {reference} in this shop")
         change(ret, now)  # the domain raises IllegalTransition, and nothing is saved
         scope.returns.save(ret, now)
+        if mirror:
+            _mirror(svc, scope, ret, mirror, now)
         if email_kind:
             queue_shopper_email(svc, scope, ret, email_kind, extra)
         uow.commit()
@@ -214,11 +226,11 @@ def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
 
 
 def approve(svc: Services, shop_id: int, reference: str, actor: str, message: str = "") -> ReturnRequest:
-    return _act(svc, shop_id, reference, "approve", lambda r, now: r.approve(now, actor, message))
+    return _act(svc, shop_id, reference, "approve", lambda r, now: r.approve(now, actor, message), mirror="approve")
 
 
 def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str) -> ReturnRequest:
-    return _act(svc, shop_id, reference, "reject", lambda r, now: r.reject(now, actor, message))
+    return _act(svc, shop_id, reference, "reject", lambda r, now: r.reject(now, actor, message), mirror="reject")
 
 
 def mark_in_transit(svc: Services, shop_id: int, reference: str, actor: str, tracking_number: str = "") -> ReturnRequest:
@@ -227,15 +239,15 @@ def mark_in_transit(svc: Services, shop_id: int, reference: str, actor: str, tra
 
 
 def receive(svc: Services, shop_id: int, reference: str, actor: str) -> ReturnRequest:
-    return _act(svc, shop_id, reference, "receive", lambda r, now: r.receive(now, actor))
+    return _act(svc, shop_id, reference, "receive", lambda r, now: r.receive(now, actor), mirror="receive")
 
 
 def cancel(svc: Services, shop_id: int, reference: str, actor: str, message: str = "") -> ReturnRequest:
-    return _act(svc, shop_id, reference, "cancel", lambda r, now: r.cancel(now, actor, message))
+    return _act(svc, shop_id, reference, "cancel", lambda r, now: r.cancel(now, actor, message), mirror="cancel")
 
 
 def close(svc: Services, shop_id: int, reference: str, actor: str) -> ReturnRequest:
-    return _act(svc, shop_id, reference, None, lambda r, now: r.close(now, actor))
+    return _act(svc, shop_id, reference, None, lambda r, now: r.close(now, actor), mirror="close")
 
 
 def add_note(svc: Services, shop_id: int, reference: str, actor: str, message: str) -> ReturnRequest:
@@ -246,7 +258,7 @@ def add_note(svc: Services, shop_id: int, reference: str, actor: str, message: s
 
 def inspect(svc: Services, shop_id: int, reference: str, actor: str,
             outcomes: Mapping[str, Inspection]) -> ReturnRequest:
-    return _act(svc, shop_id, reference, None, lambda r, now: r.inspect(now, actor, dict(outcomes)))
+    return _act(svc, shop_id, reference, None, lambda r, now: r.inspect(now, actor, dict(outcomes)), mirror="inspect")
 
 
 def planned_resolutions(svc: Services, shop_id: int, reference: str) -> list[ResolutionPlan]:
@@ -321,6 +333,7 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         summary = ", ".join(f"{resolution_name(r.kind, 'en')} {r.amount}" for r in stored) or "nothing to pay back"
         ret.resolve(now, actor, summary)
         scope.returns.save(ret, now)
+        _mirror(svc, scope, ret, "resolve", now)
         queue_shopper_email(svc, scope, ret, "resolve", {
             "resolutions": [{"label": resolution_name(r.kind, ret.locale), "amount": r.amount, "code": r.code}
                             for r in stored],
