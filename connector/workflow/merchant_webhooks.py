@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 from connector.domain.errors import DomainError
 from connector.domain.shops import Shop
-from connector.workflow.returns import NotFound
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -52,6 +51,14 @@ TIMEOUT_SECONDS = 10.0
 MAX_ATTEMPTS = 10
 MAX_ENDPOINTS = 20
 ANSWER_EXCERPT = 2000
+
+
+class NotFound(LookupError):
+    """No such shop or endpoint in this shop (answered 404).
+
+    Its own class, not returns.NotFound: returns.py calls emit(), so importing from it here
+    would make the two modules import each other.
+    """
 
 
 class InvalidEndpoint(DomainError):

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from connector.domain.errors import DomainError, IllegalTransition
 from connector.domain.policy import InvalidPolicy
 from connector.workflow.merchant_webhooks import InvalidEndpoint
+from connector.workflow.merchant_webhooks import NotFound as EndpointNotFound
 from connector.workflow.returns import NotFound, ReturnRefused, decision_snapshot
 
 
@@ -58,7 +59,7 @@ def from_validation(exc: ValidationError, *, where: str) -> ApiError:
 
 def from_domain(exc: Exception) -> ApiError | None:
     """The answer for a workflow or domain failure, or None for one we do not know (a bug: 500)."""
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFound | EndpointNotFound):
         return ApiError(404, "not_found", str(exc))
     if isinstance(exc, IllegalTransition):
         return ApiError(409, "illegal_transition", str(exc), extra={"status": exc.status, "action": exc.action})
