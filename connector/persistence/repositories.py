@@ -739,7 +739,20 @@ class ReturnRepository:
         The product filter matches a line of the return's own order (product id, SKU or a
         part of the title): platform line ids are only unique within an order.
         """
-        base = self._filtered(replace(flt, product=None))
+        base = self._filtered(replace(flt, product=None, search=None))
+        if flt.search and flt.search.strip():
+            # Three exact lookups, one per index (reference, customer email, order name), then
+            # the ids: an OR of them, or the shared filter's upper(name), scans the whole shop.
+            term = flt.search.strip()
+            name = normalise_order_name(term)
+            mine = ReturnRow.shop_id == self._shop.id
+            orders = select(OrderRow.id).where(OrderRow.shop_id == self._shop.id,
+                                               OrderRow.name.in_([name, f"#{name}", term]))
+            found = set(self._session.scalars(select(ReturnRow.id).where(mine, ReturnRow.reference == term.upper())))
+            found |= set(self._session.scalars(select(ReturnRow.id).where(
+                mine, ReturnRow.customer_email == term.lower())))
+            found |= set(self._session.scalars(select(ReturnRow.id).where(mine, ReturnRow.order_id.in_(orders))))
+            base = base.where(ReturnRow.id.in_(sorted(found) or [-1]))
         if flt.product:
             term = flt.product.strip()
             lines = (
