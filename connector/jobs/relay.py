@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 
 from connector.bootstrap import Services
 from connector.persistence.tables import WebhookDeliveryRow
+from connector.workflow.merchant_webhooks import DELIVER_TASK as MERCHANT_WEBHOOK_TASK
 from connector.workflow.mirror import MIRROR_TASK
 from connector.workflow.push import PUSH_TASK, lease
 from connector.workflow.webhooks import PROCESS_TASK
@@ -28,6 +29,7 @@ OUTBOX_TASKS = {
     "push_resolution": (PUSH_TASK, "push"),
     "send_email": ("connector.jobs.tasks.send_email", "notify"),
     "mirror_return": (MIRROR_TASK, "push"),
+    "merchant_webhook": (MERCHANT_WEBHOOK_TASK, "notify"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.bootstrap import current_services
-from connector.workflow import mirror, notifications, push, sync, webhooks
+from connector.workflow import merchant_webhooks, mirror, notifications, push, sync, webhooks
 
 
 def process_delivery(delivery_id: int) -> str:
@@ -34,3 +34,7 @@ def check_webhooks(shop_id: int) -> list[str]:
 
 def mirror_return(outbox_id: int) -> str:
     return mirror.mirror_return(current_services(), int(outbox_id))
+
+
+def deliver_merchant_webhook(outbox_id: int) -> str:
+    return merchant_webhooks.deliver_merchant_webhook(current_services(), int(outbox_id))

@@ -12,6 +12,7 @@ from connector.persistence.api_tokens import ApiTokenRepository
 from connector.persistence.credit_ledger import CreditLedgerRepository
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.emails import EmailRepository
+from connector.persistence.merchant_webhooks import MerchantWebhookRepository
 from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
 from connector.persistence.repositories import (
     OrderRepository,
@@ -32,6 +33,7 @@ class ShopScope:
     outbox: OutboxRepository
     emails: EmailRepository
     credit_ledger: CreditLedgerRepository
+    merchant_webhooks: MerchantWebhookRepository
 
 
 class UnitOfWork:
@@ -86,6 +88,7 @@ class UnitOfWork:
             outbox=OutboxRepository(self.session, shop.id),
             emails=EmailRepository(self.session, shop.id),
             credit_ledger=CreditLedgerRepository(self.session, shop.id),
+            merchant_webhooks=MerchantWebhookRepository(self.session, self._box, shop.id),
         )
 
     def commit(self) -> None:

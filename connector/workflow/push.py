@@ -17,6 +17,7 @@ from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
 from connector.ports import PlatformError, PushLine, ResolutionPush
+from connector.workflow import merchant_webhooks
 from connector.workflow.markers import resolution_marker
 from connector.workflow.store_credit import StoreCreditCoupons, push_store_credit
 
@@ -150,6 +151,9 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
                      f"{resolution.kind.value} {resolution.amount} {what} at {shop.platform}: {result.platform_reference}",
                      private=True)
             scope.returns.save(ret, svc.clock.now())
+            merchant_webhooks.emit(scope, merchant_webhooks.RESOLUTION_PUSHED, merchant_webhooks.resolution_payload(
+                ret.reference, resolution.id, resolution.kind.value, str(resolution.amount.amount),
+                resolution.amount.currency, result.platform_reference, result.adopted), svc.clock.now())
         uow.commit()
     return "adopted" if result.adopted else "pushed"
 

@@ -36,6 +36,7 @@ from connector.domain.returns import (
 )
 from connector.domain.shops import Shop
 from connector.ports import MirroringPlatform
+from connector.workflow import merchant_webhooks
 from connector.workflow.markers import idempotency_key
 from connector.workflow.mirror import queue_mirror
 from connector.workflow.notifications import queue_shopper_email
@@ -187,6 +188,8 @@ def open_return_request(
         queue_shopper_email(svc, scope, ret, "requested", {"order_name": order.name})
         if decision.auto_approved:
             _mirror(svc, scope, ret, "open", now)
+        merchant_webhooks.emit(scope, merchant_webhooks.RETURN_CREATED, merchant_webhooks.return_payload(
+            ret.reference, ret.status.value, ret.order_id, ret.customer_email), now)
         uow.commit()
     return OpenedReturn(ret, decision, plans)
 
@@ -206,6 +209,12 @@ def _mirror(svc: Services, scope: ShopScope, ret: ReturnRequest, action: str, no
         queue_mirror(scope, ret, action, now=now)
 
 
+def _status_changed(scope: ShopScope, ret: ReturnRequest, before: ReturnStatus, now: datetime) -> None:
+    """Tell the merchant's own systems (outgoing webhooks), in the same commit."""
+    merchant_webhooks.emit(scope, merchant_webhooks.RETURN_STATUS_CHANGED, merchant_webhooks.return_payload(
+        ret.reference, ret.status.value, ret.order_id, ret.customer_email, before.value), now)
+
+
 def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
          change: Any, extra: dict[str, Any] | None = None, mirror: str = "") -> ReturnRequest:
     now = svc.clock.now()
@@ -215,10 +224,13 @@ def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
         ret = scope.returns.get_by_reference(reference)
         if ret is None:
             raise NotFound(f"no return {reference} in this shop")
+        before = ret.status
         change(ret, now)  # the domain raises IllegalTransition, and nothing is saved
         scope.returns.save(ret, now)
         if mirror:
             _mirror(svc, scope, ret, mirror, now)
+        if ret.status is not before:
+            _status_changed(scope, ret, before, now)
         if email_kind:
             queue_shopper_email(svc, scope, ret, email_kind, extra)
         uow.commit()
@@ -331,9 +343,11 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
                 scope.outbox.add("push_resolution", resolution.id, now)
             stored.append(resolution)
         summary = ", ".join(f"{resolution_name(r.kind, 'en')} {r.amount}" for r in stored) or "nothing to pay back"
+        before = ret.status
         ret.resolve(now, actor, summary)
         scope.returns.save(ret, now)
         _mirror(svc, scope, ret, "resolve", now)
+        _status_changed(scope, ret, before, now)
         queue_shopper_email(svc, scope, ret, "resolve", {
             "resolutions": [{"label": resolution_name(r.kind, ret.locale), "amount": r.amount, "code": r.code}
                             for r in stored],

@@ -1,4 +1,4 @@
-"""Events emitted by the return workflow itself, once the lead has wired emission (skipped until then)."""
+"""Events emitted by the return workflow itself reach the merchant's webhook endpoints."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
-from connector.jobs.relay import OUTBOX_TASKS
-from connector.persistence.unit_of_work import ShopScope
 from connector.workflow import merchant_webhooks as hooks
 from connector.workflow.push import push_resolution
 from tests.fakes import FakePlatform
 from tests.integration.test_api import Caller, caller_for, new_return
 from tests.integration.test_api_webhooks import RecordingTransport, add_endpoint
-
-wired = pytest.mark.skipif(
-    "merchant_webhooks" not in getattr(ShopScope, "__dataclass_fields__", {})
-    or hooks.OUTBOX_TASK not in OUTBOX_TASKS,
-    reason="needs ShopScope.merchant_webhooks, the relay's merchant_webhook task and emit() calls wired by the lead",
-)
 
 
 @pytest.fixture
@@ -37,7 +29,6 @@ def _sent(services: Services) -> list[dict[str, object]]:
     return [json.loads(body) for _, body, _ in transport.requests]
 
 
-@wired
 def test_opening_and_approving_a_return_tells_the_merchants_systems(services: Services, api: Caller) -> None:
     add_endpoint(api)
     reference = new_return(api).get_json()["reference"]
@@ -48,7 +39,6 @@ def test_opening_and_approving_a_return_tells_the_merchants_systems(services: Se
     assert events[1]["data"]["previous_status"] == "requested"
 
 
-@wired
 def test_a_pushed_resolution_tells_the_merchants_systems(services: Services, client: FlaskClient) -> None:
     services.adapters["fake"] = FakePlatform()
     api = caller_for(services, client, "fake.example", platform="fake")
