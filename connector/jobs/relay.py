@@ -109,9 +109,16 @@ def drain(svc: Services, *, sweep_all: bool = True) -> tuple[int, int]:
 
 
 def run_relay(svc: Services, stop: threading.Event, interval: float = 0.5) -> None:
+    from connector.jobs.schedule import run_due
+
+    next_schedule = 0.0
     while not stop.is_set():
         try:
             relay_once(svc)
+            if time.monotonic() >= next_schedule:
+                # Periodic reconciliation and health checks ride on the relay's loop.
+                run_due(svc)
+                next_schedule = time.monotonic() + 60
         except Exception:
             # Redis or the database is away: keep trying; nothing recorded is lost meanwhile.
             log.exception("relay pass failed; retrying")
