@@ -19,7 +19,6 @@ SUPPORTED_LOCALES = ("fr", "en")
 MAX_BODY = 5 * 1024 * 1024  # webhooks over 5 MiB are refused (413), photos likewise
 
 csrf = CSRFProtect()
-babel = Babel()
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +32,12 @@ def select_locale() -> str:
     if shop_locale in SUPPORTED_LOCALES and not browser:
         return str(shop_locale)
     return browser or (str(shop_locale) if shop_locale in SUPPORTED_LOCALES else "fr")
+
+
+def translation_directories() -> list[Path]:
+    """Every catalog of the app: the shared pages', and one per edge (portal, admin, ...)."""
+    return [ROOT / "connector" / "translations",
+            *sorted(p for p in (ROOT / "connector" / "web").glob("*_translations") if p.is_dir())]
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -50,7 +55,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY,
-        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "connector" / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=";".join(str(d) for d in translation_directories()),
         BABEL_DEFAULT_LOCALE="fr",
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,  # the portal is framed by shops on other hosts
@@ -63,7 +68,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.extensions["returns_connector"] = services
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per app: its translation cache belongs to the app, not to the process.
+    Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
 
     from connector.web.health import bp as health_bp

@@ -6,12 +6,8 @@ one, each on the blueprint of admin_core. Imports Flask and those modules.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-
-TRANSLATIONS = Path(__file__).resolve().parent / "admin_translations"
 
 
 def register(app: Flask, csrf: CSRFProtect) -> None:
@@ -32,13 +28,3 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(auth_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(bp)
-    _add_translations(app)
-
-
-def _add_translations(app: Flask) -> None:
-    """Merge the admin's catalog into the app's: Flask-Babel already read the config at init."""
-    directory = str(TRANSLATIONS)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] += ";" + directory
-    babel = app.extensions.get("babel")
-    if babel is not None and directory not in babel.translation_directories:
-        babel.translation_directories.append(directory)

@@ -44,9 +44,6 @@ from connector.web.portal_visit import (
 )
 from connector.workflow import returns as flow
 
-TRANSLATIONS = Path(__file__).resolve().parent / "portal_translations"
-
-
 # ---- the pages ----
 
 def lookup() -> Any:
@@ -236,11 +233,6 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(proxy_bp)
     app.extensions["portal_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url)
-    # Flask-Babel resolved its directories at init_app: add ours to the config and to the live list.
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] += ";" + str(TRANSLATIONS)
-    babel_config = app.extensions.get("babel")
-    if babel_config is not None and str(TRANSLATIONS) not in babel_config.translation_directories:
-        babel_config.translation_directories.append(str(TRANSLATIONS))
 
 
 __all__ = ["MAX_PHOTOS_PER_ITEM", "MAX_PHOTO_BYTES", "photo_path", "portal_embed_snippet", "register"]

@@ -20,16 +20,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 
 
 def portal_app(services: Services) -> Flask:
-    """The app with only the portal among the optional edges, so other edges' work cannot break these runs."""
-    from connector import app as factory
-    from connector.web import portal
+    """The whole app, as gunicorn serves it."""
+    from connector.app import create_app
 
-    original = factory._register_optional
-    factory._register_optional = lambda flask_app: portal.register(flask_app, factory.csrf)  # type: ignore[assignment]
-    try:
-        return factory.create_app(services.settings, services)
-    finally:
-        factory._register_optional = original
+    return create_app(services.settings, services)
 
 
 @pytest.fixture

@@ -29,16 +29,10 @@ OWNER = "owner@boutique.example"
 
 
 def admin_app(services: Services) -> Flask:
-    """The app with only the admin among the optional edges, so other edges' work cannot break these runs."""
-    from connector import app as factory
-    from connector.web import admin
+    """The whole app, as gunicorn serves it."""
+    from connector.app import create_app
 
-    original = factory._register_optional
-    factory._register_optional = lambda flask_app: admin.register(flask_app, factory.csrf)  # type: ignore[assignment]
-    try:
-        flask_app = factory.create_app(services.settings, services)
-    finally:
-        factory._register_optional = original
+    flask_app = create_app(services.settings, services)
     # The test settings name an https APP_URL; this server is plain http on 127.0.0.1.
     flask_app.config.update(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_SAMESITE="Lax")
     return flask_app
@@ -89,7 +83,7 @@ def test_a_merchant_inspects_and_resolves_a_return(browser: Any, services: Servi
         assert "40,00 €" in page.locator("#resolve-form .plan-net").inner_text()  # shown before confirming
         page.screenshot(path=str(screenshots / "admin-resolution-preview.png"), full_page=True)
         page.click("#resolve-form button[type=submit]")
-        assert page.locator("#status").inner_text() in ("Résolu", "Resolved")
+        assert page.locator("#status").inner_text() in ("Traité", "Resolved")
         assert page.locator("tr.resolution").count() == 1
         page.fill("input[name=note][id^=done-]", "virement du 16/06")
         page.click("form[action*='/done'] button")

@@ -45,16 +45,6 @@ def policy(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def app(services: Services, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The app with only the portal among the optional edges: the others' work in progress cannot break these."""
-    from connector import app as factory
-    from connector.web import portal
-
-    monkeypatch.setattr(factory, "_register_optional", lambda flask_app: portal.register(flask_app, factory.csrf))
-    return factory.create_app(services.settings, services)
-
-
-@pytest.fixture
 def shop(services: Services) -> Shop:
     found = builders.shop(services, policy=policy(
         allowed_resolutions=["refund", "store_credit", "exchange"], store_credit_bonus_percent="10",

@@ -58,3 +58,18 @@ def test_compiled_catalogs_match_their_sources() -> None:
         wanted = read_mo(expected)
         assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in wanted if m.id}, (
             f"{mo} is stale: run python scripts/i18n.py compile")
+
+
+def test_a_text_has_one_french_translation_across_catalogs() -> None:
+    """The catalogs are merged at run time: two translations of one text would make one lose."""
+    seen: dict[str, tuple[Path, str]] = {}
+    conflicts = []
+    for po in _catalogs():
+        with po.open("rb") as handle:
+            for message in read_po(handle):
+                if not (message.id and isinstance(message.id, str) and message.string):
+                    continue
+                earlier = seen.setdefault(message.id, (po, str(message.string)))
+                if earlier[1] != message.string:
+                    conflicts.append((message.id, earlier, (po, message.string)))
+    assert not conflicts, conflicts
