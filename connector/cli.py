@@ -159,6 +159,23 @@ def connect_woocommerce(url: str, key: str, secret: str) -> None:
         click.echo(f"  {note}")
 
 
+@shop.command("add-user")
+@click.option("--shop", "shop_key", required=True, help="shop id, slug or domain")
+@click.option("--email", required=True)
+@click.password_option(help="at least 10 characters; asked twice when not given")
+def shop_add_user(shop_key: str, email: str, password: str) -> None:
+    """A sign-in to the admin for a WooCommerce or manual shop (or a new password)."""
+    from connector.web.auth import WeakPassword, create_merchant_user
+
+    svc = _services()
+    found = _shop(svc, shop_key)
+    try:
+        create_merchant_user(svc, found.id, email, password)
+    except WeakPassword as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email} can sign in at {svc.settings.app_url}/admin/{found.slug}/login")
+
+
 @main.group()
 def orders() -> None:
     """Order commands."""

@@ -63,7 +63,9 @@ def queue_shopper_email(svc: Services, scope: ShopScope, ret: ReturnRequest, kin
         "amount": None, "code": "", "delay": "",
     }
     context.update(extra or {})
-    subject, body = render_email(kind, ret.locale, context)
+    from connector.workflow.email_templates import render_for_shop  # imported here: it imports this module
+
+    subject, body = render_for_shop(scope.shop, kind, ret.locale, context) or render_email(kind, ret.locale, context)
     now = svc.clock.now()
     email = scope.emails.add(to=ret.customer_email, subject=subject, body=body, return_id=ret.id, now=now)
     scope.outbox.add("send_email", email.id, now)

@@ -81,3 +81,15 @@ def test_api_token_is_printed_once_and_stored_hashed(services: Services) -> None
     with services.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT token_hash FROM api_tokens").scalar_one()
     assert token not in stored
+
+
+def test_shop_add_user_gives_a_merchant_sign_in(services: Services) -> None:
+    shop = builders.shop(services)
+    runner = CliRunner()
+    result = runner.invoke(main, ["shop", "add-user", "--shop", shop.slug, "--email", "Owner@Example.com",
+                                  "--password", "correct horse battery"], env=_env(services))
+    assert result.exit_code == 0, result.output
+    assert f"/admin/{shop.slug}/login" in result.output
+    weak = runner.invoke(main, ["shop", "add-user", "--shop", shop.slug, "--email", "x@example.com",
+                                "--password", "short"], env=_env(services))
+    assert weak.exit_code == 1

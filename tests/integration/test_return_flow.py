@@ -120,3 +120,17 @@ def test_shopper_gets_an_email_at_each_step_in_their_language(services: Services
     assert all(e.status == "written" for e in emails)
     written = list((services.settings.instance_path / "mail").glob("*.eml"))
     assert len(written) == 2
+
+
+def test_the_shops_own_email_template_is_the_one_sent(services: Services) -> None:
+    from connector.workflow.email_templates import save_override
+
+    shop = builders.shop(services)
+    builders.stored_order(services, shop)
+    save_override(services, shop.id, "fr", "requested",
+                  "Bien reçu : {{ reference }}\nMerci, nous revenons vers vous sous 48 h.\n")
+    opened = _request(services, shop.id)
+    with services.uow() as uow:
+        [email] = uow.scope(shop).emails.recent()
+    assert email.subject == f"Bien reçu : {opened.ret.reference}"
+    assert "sous 48 h" in email.body
