@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from connector.domain.errors import IllegalTransition, InvalidReturn
 from connector.domain.orders import Order
-from connector.domain.policy import policy_summary
+from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
 from connector.web import portal_pages as pages
 from connector.web.context import services

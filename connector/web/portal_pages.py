@@ -15,10 +15,11 @@ from typing import Any
 from flask_babel import gettext as _
 
 from connector.bootstrap import Services
+from connector.domain.eligibility import LineEligibility, PolicyDecision
 from connector.domain.messages import format_date, format_money, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order, OrderLine
-from connector.domain.policy import LineEligibility, PolicyDecision, ReturnPolicy
+from connector.domain.policy import ReturnPolicy
 from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from connector.domain.policy import InvalidPolicy, ReturnPolicy, policy_summary
+from connector.domain.policy import InvalidPolicy, ReturnPolicy
+from connector.domain.policy_page import policy_summary
 from connector.workflow.returns import NotFound
 
 if TYPE_CHECKING:

@@ -11,20 +11,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from connector.domain.errors import DomainError, InvalidReturn
-from connector.domain.messages import Reason, resolution_name
-from connector.domain.money import Money
-from connector.domain.orders import Order
-from connector.domain.policy import (
+from connector.domain.eligibility import (
     CustomerHistory,
     LineEligibility,
     PolicyDecision,
     RequestedItem,
-    ReturnPolicy,
     evaluate,
     line_eligibility,
     resolution_plans,
 )
+from connector.domain.errors import DomainError, InvalidReturn
+from connector.domain.messages import Reason, resolution_name
+from connector.domain.money import Money
+from connector.domain.orders import Order
+from connector.domain.policy import ReturnPolicy
 from connector.domain.resolutions import ResolutionPlan
 from connector.domain.returns import (
     Channel,

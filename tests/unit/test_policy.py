@@ -13,25 +13,23 @@ from typing import Any
 
 import pytest
 
+from connector.domain import eligibility as eligibility_module
 from connector.domain import policy as policy_module
+from connector.domain import policy_page as policy_page_module
+from connector.domain.eligibility import (
+    CustomerHistory,
+    PolicyDecision,
+    RequestedItem,
+    evaluate,
+    line_eligibility,
+    resolution_plans,
+)
 from connector.domain.errors import DomainError
 from connector.domain.messages import TEXTS, Reason
 from connector.domain.money import Money
 from connector.domain.orders import Customer, Order, OrderLine
-from connector.domain.policy import (
-    CustomerHistory,
-    InvalidPolicy,
-    PolicyDecision,
-    RequestedItem,
-    ReturnPolicy,
-    ReturnReason,
-    ShippingPayer,
-    WindowStart,
-    evaluate,
-    line_eligibility,
-    policy_summary,
-    resolution_plans,
-)
+from connector.domain.policy import InvalidPolicy, ReturnPolicy, ReturnReason, ShippingPayer, WindowStart
+from connector.domain.policy_page import policy_summary
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
 
 REFUND = ResolutionKind.REFUND
@@ -565,7 +563,8 @@ def test_policy_page_changes_when_the_policy_does() -> None:
 # ---- every code the engine gives has its texts ----
 
 def _codes_the_engine_uses() -> set[str]:
-    source = Path(policy_module.__file__).read_text(encoding="utf-8")
+    source = "".join(Path(str(module.__file__)).read_text(encoding="utf-8")
+                     for module in (policy_module, eligibility_module, policy_page_module))
     found = set(re.findall(r'(?:Reason\.of|say)\(\s*"(\w+)"', source))
     found |= set(re.findall(r'code = "(\w+)" if', source)) | set(re.findall(r'else "(\w+)"', source))
     found |= {f"policy_window_{start.value}" for start in WindowStart}

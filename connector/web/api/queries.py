@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from connector.bootstrap import Services
+from connector.domain.eligibility import LineEligibility
 from connector.domain.orders import Order
-from connector.domain.policy import LineEligibility, ReturnPolicy
+from connector.domain.policy import ReturnPolicy
 from connector.domain.returns import ReturnRequest
 from connector.domain.shops import Shop
 from connector.persistence.repositories import ReturnListFilter, StoredResolution
