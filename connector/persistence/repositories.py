@@ -29,6 +29,7 @@ from connector.domain.returns import (
     TimelineEvent,
 )
 from connector.domain.shops import Shop
+from connector.persistence import rollups
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.tables import (
     MerchantUserRow,
@@ -271,7 +272,12 @@ class OrderRepository:
 
         Returns False when the stored order is newer and nothing was written.
         """
-        row = self._row(order.platform_order_id)
+        # Locked (PostgreSQL) and read fresh: the dashboard rollups add what this save changes.
+        row = self._session.scalar(
+            self._query().where(OrderRow.platform_order_id == order.platform_order_id)
+            .with_for_update(of=OrderRow).execution_options(populate_existing=True)
+        )
+        before, existed = rollups.Contribution(), row is not None
         if row is None:
             row = OrderRow(shop_id=self._shop.id, platform_order_id=order.platform_order_id)
             self._session.add(row)
@@ -281,6 +287,8 @@ class OrderRepository:
             and order.updated_at < row.platform_updated_at
         ):
             return False
+        else:
+            before = rollups.measure(self._session, order_id=row.id)
         row.name = order.name
         row.currency = order.currency
         row.shop_currency = order.shop_currency
@@ -326,14 +334,20 @@ class OrderRepository:
             kept.append(line_row)
         row.lines = kept
         self._session.flush()
+        if existed:  # its returns' items keep a copy of their line (the list's product filter)
+            rollups.refresh_item_lines(self._session, order_id=row.id)
+        rollups.apply(self._session, rollups.measure(self._session, order_id=row.id).minus(before))
         return True
 
     def delete(self, platform_order_id: str) -> None:
         row = self._row(platform_order_id)
+        if row is not None:
+            rollups.lock_order(self._session, row.id)
         if row is not None and not self._session.scalar(
             select(ReturnRow.id).where(ReturnRow.order_id == row.id).limit(1)
         ):
             # An order with returns is kept: its returns must stay readable.
+            rollups.apply(self._session, rollups.measure(self._session, order_id=row.id).negated())
             self._session.delete(row)
 
     def by_customer(self, email: str) -> list[Order]:
@@ -523,6 +537,7 @@ class ReturnRepository:
         )
         if order_pk is None:
             raise LookupError(f"order {ret.order_id} is not in this shop")
+        rollups.lock_order(self._session, order_pk)
         row = ReturnRow(
             shop_id=self._shop.id, order_id=order_pk, reference=ret.reference,
             tracking_token=ret.tracking_token, status=ret.status.value, channel=ret.channel.value,
@@ -544,6 +559,8 @@ class ReturnRepository:
         row.events = [self._event_row(e) for e in ret.timeline]
         self._session.add(row)
         self._session.flush()
+        rollups.refresh_item_lines(self._session, return_id=row.id)
+        rollups.apply(self._session, rollups.measure(self._session, return_id=row.id))
         ret.id = row.id
         return ret
 
@@ -562,6 +579,8 @@ class ReturnRepository:
         row = self._row_by_id(ret.id)
         if row is None:
             raise LookupError(f"return {ret.reference} is not in this shop")
+        rollups.lock_order(self._session, row.order_id)
+        before = rollups.measure(self._session, return_id=row.id)
         row.status = ret.status.value
         row.tracking_number = ret.tracking_number
         row.merchant_message = ret.merchant_message
@@ -579,6 +598,7 @@ class ReturnRepository:
         for event in ret.timeline[len(row.events):]:
             row.events.append(self._event_row(event))
         self._session.flush()
+        rollups.apply(self._session, rollups.measure(self._session, return_id=row.id).minus(before))
 
     def set_platform_return_id(self, return_id: int, platform_return_id: str) -> None:
         row = self._row_by_id(return_id)
@@ -754,21 +774,21 @@ class ReturnRepository:
             found |= set(self._session.scalars(select(ReturnRow.id).where(mine, ReturnRow.order_id.in_(orders))))
             base = base.where(ReturnRow.id.in_(sorted(found) or [-1]))
         if flt.product:
+            # The items' copies of their order line (kept by the repositories, see rollups.py):
+            # a scan of the shop's return items, without joining each one to order_lines.
             term = flt.product.strip()
-            lines = (
-                select(ReturnItemRow.return_id)
-                .join(ReturnRow, ReturnRow.id == ReturnItemRow.return_id)
-                .join(OrderLineRow, (OrderLineRow.order_id == ReturnRow.order_id)
-                      & (OrderLineRow.platform_line_id == ReturnItemRow.order_line_id))
-                .where(ReturnRow.shop_id == self._shop.id,
-                       or_(OrderLineRow.product_id == term, OrderLineRow.variant_id == term,
-                           OrderLineRow.sku == term, OrderLineRow.title.ilike(f"%{term}%")))
-            )
+            # No join to the returns: the outer query keeps this shop's only.
+            lines = select(ReturnItemRow.return_id).where(
+                or_(ReturnItemRow.line_product_id == term, ReturnItemRow.line_variant_id == term,
+                    ReturnItemRow.line_sku == term, ReturnItemRow.line_title.ilike(f"%{term}%")))
             base = base.where(ReturnRow.id.in_(lines))
         count = self._session.scalar(
             select(func.count()).select_from(base.with_only_columns(ReturnRow.id).subquery())) or 0
-        matching = base.with_only_columns(ReturnRow.id).scalar_subquery()
-        query = _summaries_select(self._shop.id).where(ReturnRow.id.in_(matching))
+        # The filters on the page's own query (not `id IN (filtered ids)`): PostgreSQL then walks
+        # the (shop, status, created) index in the sort's order and stops after the page.
+        query = _summaries_select(self._shop.id)
+        if base.whereclause is not None:
+            query = query.where(base.whereclause)
         rows = self._session.execute(
             query.order_by(*RETURN_SORTS.get(sort, RETURN_SORTS["-created"])).limit(limit).offset(offset)
         ).all()

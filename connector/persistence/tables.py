@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -201,6 +202,13 @@ class ReturnItemRow(Base):
     rejected_quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     restock: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    # Copies of the matching line of the return's order (None when the order has no such
+    # line), kept by the repositories (rollups.refresh_item_lines): the admin list's product
+    # filter reads them instead of joining every returned item to order_lines.
+    line_product_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    line_variant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    line_sku: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    line_title: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     return_request: Mapped[ReturnRow] = relationship(back_populates="items")
 
@@ -344,3 +352,64 @@ class EmailRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# ------------------------------------------------------------------ dashboard rollups
+# Sums by UTC day of what the dashboard counts (see connector/persistence/analytics.py for
+# the definitions and connector/persistence/rollups.py for how they are kept exact). Every
+# column but the keys is additive; a row whose counts fall to zero is deleted, so the
+# tables always equal an aggregate from scratch. Money is an unbounded NUMERIC: sums of
+# per-unit values (price - discount / quantity) stay exact on PostgreSQL.
+
+ROLLUP_AMOUNT = Numeric(asdecimal=True)
+
+
+class DailyTotalsRow(Base):
+    """Per shop, UTC day and currency: orders and returns counted, units and value sold and returned."""
+
+    __tablename__ = "analytics_daily"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)  # placed that day, not cancelled
+    sold_lines: Mapped[int] = mapped_column(Integer, default=0)
+    units_sold: Mapped[int] = mapped_column(Integer, default=0)
+    value_sold: Mapped[Decimal] = mapped_column(ROLLUP_AMOUNT, default=Decimal(0))
+    returns: Mapped[int] = mapped_column(Integer, default=0)  # opened that day, not cancelled/rejected
+    returned_items: Mapped[int] = mapped_column(Integer, default=0)  # items matching a line of their order
+    units_returned: Mapped[int] = mapped_column(Integer, default=0)
+    value_returned: Mapped[Decimal] = mapped_column(ROLLUP_AMOUNT, default=Decimal(0))
+
+
+class SalesDailyRow(Base):
+    """Lines sold per product key (product id, else SKU, else title) and variant, per UTC day."""
+
+    __tablename__ = "sales_daily"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    variant_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' without a variant
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    units_sold: Mapped[int] = mapped_column(Integer, default=0)
+    value_sold: Mapped[Decimal] = mapped_column(ROLLUP_AMOUNT, default=Decimal(0))
+
+
+class ReturnsDailyRow(Base):
+    """Items returned per product key, variant and line titles, per UTC day the return was opened."""
+
+    __tablename__ = "returns_daily"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    variant_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    # The titles are keys so that the dashboard's max(title) stays exact when lines change.
+    title: Mapped[str] = mapped_column(String(500), primary_key=True)
+    variant_title: Mapped[str] = mapped_column(String(255), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    units_returned: Mapped[int] = mapped_column(Integer, default=0)
+    value_returned: Mapped[Decimal] = mapped_column(ROLLUP_AMOUNT, default=Decimal(0))
