@@ -17,7 +17,7 @@ Formatter = Callable[[float], str]
 
 WIDTH = 640
 HEIGHT = 260
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 16, 40
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 36, 16, 40  # right: room for the last date label
 
 
 def _plain(value: float) -> str:

@@ -84,7 +84,8 @@ def _charts(data: dict[str, Any]) -> dict[str, Markup]:
 
     from connector.domain.messages import resolution_name
 
-    rate_points = [(p.period, float(p.unit_rate or 0)) for p in data["periods"]]
+    # A period with returns but no sales has no rate: leave it out rather than draw a false 0 %.
+    rate_points = [(p.period, float(p.unit_rate)) for p in data["periods"] if p.unit_rate is not None]
     return {
         "rate": _svg(charts.line_chart(
             "chart-rate", _("Return rate by period"),
