@@ -32,7 +32,7 @@ from connector.persistence.analytics import Range  # noqa: E402
 from connector.persistence.crypto import CredentialBox  # noqa: E402
 from connector.persistence.database import make_engine, make_session_factory  # noqa: E402
 from connector.persistence.migrate import upgrade  # noqa: E402
-from connector.persistence.repositories import ReturnListFilter  # noqa: E402
+from connector.persistence.returns import ReturnListFilter  # noqa: E402
 from connector.persistence.unit_of_work import UnitOfWork  # noqa: E402
 
 KEY = "Yb3VxH8sY0mG2lq0M9-1cXoJc4kzqfW5cZ2y7zY3m0A="

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.persistence.crypto import CredentialBox
-from connector.persistence.repositories import ShopRepository
+from connector.persistence.shops import ShopRepository
 from connector.persistence.tables import OutboxRow, WebhookDeliveryRow
 from connector.ports import ShopConnection
 

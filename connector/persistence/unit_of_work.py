@@ -13,13 +13,11 @@ from connector.persistence.credit_ledger import CreditLedgerRepository
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.emails import EmailRepository
 from connector.persistence.merchant_webhooks import MerchantWebhookRepository
+from connector.persistence.orders import OrderRepository
 from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
-from connector.persistence.repositories import (
-    OrderRepository,
-    ResolutionRepository,
-    ReturnRepository,
-    ShopRepository,
-)
+from connector.persistence.resolutions import ResolutionRepository
+from connector.persistence.returns import ReturnRepository
+from connector.persistence.shops import ShopRepository
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from flask import Response, abort, flash, render_template, request, send_file, u
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from connector.domain.returns import Condition, ReturnStatus
-from connector.persistence.repositories import RETURN_SORTS, ReturnListFilter, ReturnSummary
+from connector.persistence.returns import RETURN_SORTS, ReturnListFilter, ReturnSummary
 from connector.web.admin_core import (
     _,
     actor,

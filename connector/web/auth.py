@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from connector.bootstrap import Services
 from connector.domain.shops import Shop
-from connector.persistence.repositories import MerchantUser, MerchantUserRepository
+from connector.persistence.merchant_users import MerchantUser, MerchantUserRepository
 from connector.web.context import services
 from platforms.shopify.signatures import InvalidSignature, verify_session_token
 

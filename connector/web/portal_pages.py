@@ -23,7 +23,7 @@ from connector.domain.policy import ReturnPolicy
 from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop
-from connector.persistence.repositories import normalise_order_name
+from connector.persistence.orders import normalise_order_name
 from connector.ports import PlatformError
 from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejected, read_photo
 from connector.workflow import returns as flow

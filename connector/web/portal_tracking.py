@@ -12,7 +12,7 @@ from connector.domain.messages import format_date, format_money
 from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
-from connector.persistence.repositories import StoredResolution
+from connector.persistence.resolutions import StoredResolution
 from connector.web.portal_pages import PlanRow, plan_rows, resolution_label, status_label
 from connector.workflow import returns as flow
 

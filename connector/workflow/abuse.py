@@ -17,7 +17,7 @@ from connector.workflow.returns import NotFound, policy_for
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
-    from connector.persistence.repositories import ReturnSummary
+    from connector.persistence.returns import ReturnSummary
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from connector.workflow import returns as flow
 if TYPE_CHECKING:
     from connector.bootstrap import Services
     from connector.persistence.emails import StoredEmail
-    from connector.persistence.repositories import ReturnSummary, StoredResolution
+    from connector.persistence.resolutions import StoredResolution
+    from connector.persistence.returns import ReturnSummary
 
 BULK_ACTIONS = ("approve", "reject")
 BULK_LIMIT = 200  # one form posts at most a page or four; a bigger batch belongs in the API

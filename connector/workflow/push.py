@@ -23,7 +23,7 @@ from connector.workflow.store_credit import StoreCreditCoupons, push_store_credi
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
-    from connector.persistence.repositories import StoredResolution
+    from connector.persistence.resolutions import StoredResolution
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from connector.workflow.notifications import queue_shopper_email
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
-    from connector.persistence.repositories import StoredResolution
+    from connector.persistence.resolutions import StoredResolution
     from connector.persistence.unit_of_work import ShopScope
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from connector.bootstrap import Services
 from connector.domain.money import Money
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest
-from connector.persistence.repositories import ReturnListFilter
+from connector.persistence.returns import ReturnListFilter
 from tests import builders
 
 

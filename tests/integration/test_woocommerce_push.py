@@ -16,7 +16,7 @@ from connector.bootstrap import Services
 from connector.domain.returns import Channel, Condition, Inspection, ResolutionKind
 from connector.domain.shops import Shop
 from connector.jobs.relay import wait_idle
-from connector.persistence.repositories import StoredResolution
+from connector.persistence.resolutions import StoredResolution
 from connector.workflow import returns as flow
 from connector.workflow.markers import resolution_marker
 from platforms.woocommerce.mapping import REFERENCE_META_KEY

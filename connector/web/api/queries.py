@@ -16,7 +16,8 @@ from connector.domain.orders import Order
 from connector.domain.policy import ReturnPolicy
 from connector.domain.returns import ReturnRequest
 from connector.domain.shops import Shop
-from connector.persistence.repositories import ReturnListFilter, StoredResolution
+from connector.persistence.resolutions import StoredResolution
+from connector.persistence.returns import ReturnListFilter
 from connector.persistence.unit_of_work import UnitOfWork
 from connector.workflow.returns import NotFound, eligibility, policy_for
 

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from connector.domain.money import Money as DomainMoney
 from connector.domain.returns import Channel, Inspection, ReturnItem, ReturnRequest
-from connector.persistence.repositories import ReturnListFilter, StoredResolution
+from connector.persistence.resolutions import StoredResolution
+from connector.persistence.returns import ReturnListFilter
 from connector.web.api import cursors, queries
 from connector.web.api import schemas as s
 from connector.web.api.blueprint import operation

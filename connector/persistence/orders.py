@@ -1,0 +1,214 @@
+"""Orders of one shop in the common model; an older version never overwrites a newer one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from connector.domain.money import Money
+from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.shops import Shop
+from connector.persistence import rollups
+from connector.persistence.tables import (
+    OrderLineRow,
+    OrderRow,
+    ReturnRow,
+)
+
+
+def _money(value: Decimal | None, currency: str) -> Money:
+    return Money(value if value is not None else Decimal(0), currency)
+
+
+def order_from_row(row: OrderRow, platform: str) -> Order:
+    cur = row.currency
+    lines = tuple(
+        OrderLine(
+            platform_line_id=ln.platform_line_id, title=ln.title, quantity=ln.quantity,
+            unit_price=_money(ln.unit_price, cur), discount=_money(ln.discount, cur),
+            tax=_money(ln.tax, cur), sku=ln.sku, product_id=ln.product_id,
+            variant_id=ln.variant_id, variant_title=ln.variant_title,
+            product_type=ln.product_type, product_tags=tuple(ln.product_tags or ()),
+            fulfilled_quantity=ln.fulfilled_quantity, refunded_quantity=ln.refunded_quantity,
+            final_sale=ln.final_sale, taxes_included=ln.taxes_included,
+            tax_by_rate=tuple((str(rate), Money(Decimal(amount), cur)) for rate, amount in ln.tax_by_rate or ()),
+        )
+        for ln in row.lines
+    )
+    return Order(
+        platform=platform, platform_order_id=row.platform_order_id, name=row.name,
+        currency=cur,
+        customer=Customer(
+            platform_customer_id=row.customer_platform_id, email=row.customer_email,
+            first_name=row.customer_first_name, last_name=row.customer_last_name,
+            postal_code=row.customer_postal_code,
+        ),
+        placed_at=row.placed_at, lines=lines, fulfilled_at=row.fulfilled_at,
+        delivered_at=row.delivered_at, cancelled_at=row.cancelled_at,
+        shipping_lines=tuple(
+            ShippingLine(s["title"], Money(Decimal(s["price"]), cur), Money(Decimal(s["tax"]), cur))
+            for s in row.shipping or ()
+        ),
+        tags=tuple(row.tags or ()), financial_status=row.financial_status,
+        refunded=Money(row.refunded, cur) if row.refunded is not None else None,
+        updated_at=row.platform_updated_at, shop_currency=row.shop_currency,
+    )
+
+
+def normalise_order_name(name: str) -> str:
+    """'1001', '#1001' and ' #1001 ' all name order #1001."""
+    return name.strip().lstrip("#").strip().upper()
+
+
+class OrderRepository:
+    def __init__(self, session: Session, shop: Shop) -> None:
+        self._session = session
+        self._shop = shop
+
+    def _query(self) -> Select[OrderRow]:
+        return (
+            select(OrderRow).where(OrderRow.shop_id == self._shop.id)
+            .options(selectinload(OrderRow.lines))
+        )
+
+    def _row(self, platform_order_id: str) -> OrderRow | None:
+        return self._session.scalar(self._query().where(OrderRow.platform_order_id == platform_order_id))
+
+    def get(self, platform_order_id: str) -> Order | None:
+        row = self._row(platform_order_id)
+        return order_from_row(row, self._shop.platform) if row else None
+
+    def pk(self, platform_order_id: str) -> int | None:
+        return self._session.scalar(
+            select(OrderRow.id).where(
+                OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id == platform_order_id
+            )
+        )
+
+    def find_by_name(self, name: str) -> Order | None:
+        wanted = normalise_order_name(name)
+        row = self._session.scalar(
+            self._query().where(func.upper(OrderRow.name).in_([wanted, f"#{wanted}"])).order_by(OrderRow.id)
+        )
+        return order_from_row(row, self._shop.platform) if row else None
+
+    def count(self) -> int:
+        return self._session.scalar(
+            select(func.count()).select_from(OrderRow).where(OrderRow.shop_id == self._shop.id)
+        ) or 0
+
+    def save(self, order: Order) -> bool:
+        """Insert or update an order. An older version never overwrites a newer one.
+
+        Returns False when the stored order is newer and nothing was written.
+        """
+        # Locked (PostgreSQL) and read fresh: the dashboard rollups add what this save changes.
+        row = self._session.scalar(
+            self._query().where(OrderRow.platform_order_id == order.platform_order_id)
+            .with_for_update(of=OrderRow).execution_options(populate_existing=True)
+        )
+        before, existed = rollups.Contribution(), row is not None
+        if row is None:
+            row = OrderRow(shop_id=self._shop.id, platform_order_id=order.platform_order_id)
+            self._session.add(row)
+        elif (
+            order.updated_at is not None
+            and row.platform_updated_at is not None
+            and order.updated_at < row.platform_updated_at
+        ):
+            return False
+        else:
+            before = rollups.measure(self._session, order_id=row.id)
+        row.name = order.name
+        row.currency = order.currency
+        row.shop_currency = order.shop_currency
+        row.customer_platform_id = order.customer.platform_customer_id
+        row.customer_email = order.customer.email.strip().lower()
+        row.customer_first_name = order.customer.first_name
+        row.customer_last_name = order.customer.last_name
+        row.customer_postal_code = order.customer.postal_code
+        row.placed_at = order.placed_at
+        row.fulfilled_at = order.fulfilled_at
+        row.delivered_at = order.delivered_at
+        row.cancelled_at = order.cancelled_at
+        row.platform_updated_at = order.updated_at
+        row.financial_status = order.financial_status
+        row.tags = list(order.tags)
+        row.shipping = [
+            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount)}
+            for s in order.shipping_lines
+        ]
+        row.refunded = order.refunded.amount if order.refunded is not None else None
+        row.total_paid = order.total_paid.amount
+        existing = {ln.platform_line_id: ln for ln in row.lines}
+        kept: list[OrderLineRow] = []
+        for position, line in enumerate(order.lines):
+            line_row = existing.get(line.platform_line_id) or OrderLineRow(platform_line_id=line.platform_line_id)
+            line_row.position = position
+            line_row.title = line.title
+            line_row.variant_title = line.variant_title
+            line_row.sku = line.sku
+            line_row.product_id = line.product_id
+            line_row.variant_id = line.variant_id
+            line_row.product_type = line.product_type
+            line_row.product_tags = list(line.product_tags)
+            line_row.quantity = line.quantity
+            line_row.fulfilled_quantity = line.fulfilled_quantity
+            line_row.refunded_quantity = line.refunded_quantity
+            line_row.unit_price = line.unit_price.amount
+            line_row.discount = line.discount.amount
+            line_row.tax = line.tax.amount
+            line_row.tax_by_rate = [[rate, str(m.amount)] for rate, m in line.tax_by_rate]
+            line_row.final_sale = line.final_sale
+            line_row.taxes_included = line.taxes_included
+            kept.append(line_row)
+        row.lines = kept
+        self._session.flush()
+        if existed:  # its returns' items keep a copy of their line (the list's product filter)
+            rollups.refresh_item_lines(self._session, order_id=row.id)
+        rollups.apply(self._session, rollups.measure(self._session, order_id=row.id).minus(before))
+        return True
+
+    def delete(self, platform_order_id: str) -> None:
+        row = self._row(platform_order_id)
+        if row is not None:
+            rollups.lock_order(self._session, row.id)
+        if row is not None and not self._session.scalar(
+            select(ReturnRow.id).where(ReturnRow.order_id == row.id).limit(1)
+        ):
+            # An order with returns is kept: its returns must stay readable.
+            rollups.apply(self._session, rollups.measure(self._session, order_id=row.id).negated())
+            self._session.delete(row)
+
+    def by_customer(self, email: str) -> list[Order]:
+        rows = self._session.scalars(
+            self._query().where(OrderRow.customer_email == email.strip().lower()).order_by(OrderRow.placed_at)
+        )
+        return [order_from_row(r, self._shop.platform) for r in rows]
+
+    def by_customer_all(self) -> list[Order]:
+        rows = self._session.scalars(self._query().order_by(OrderRow.id))
+        return [order_from_row(r, self._shop.platform) for r in rows]
+
+    def redact_customer(self, email: str) -> int:
+        """Erase a customer's personal data, keeping anonymised figures."""
+        rows = list(self._session.scalars(
+            select(OrderRow).where(OrderRow.shop_id == self._shop.id, OrderRow.customer_email == email.strip().lower())
+        ))
+        for row in rows:
+            row.customer_email = f"redacted-{row.id}@invalid"
+            row.customer_first_name = ""
+            row.customer_last_name = ""
+            row.customer_postal_code = ""
+            row.customer_platform_id = None
+        return len(rows)
+
+    # -- added for the merchant admin --
+
+    def count_for_customer(self, email: str) -> int:
+        return self._session.scalar(
+            select(func.count()).select_from(OrderRow).where(
+                OrderRow.shop_id == self._shop.id, OrderRow.customer_email == email.strip().lower())
+        ) or 0
