@@ -194,6 +194,20 @@ def open_return_request(
     return OpenedReturn(ret, decision, plans)
 
 
+def _return_in(uow: Any, shop_id: int, reference: str) -> tuple[ShopScope, ReturnRequest]:
+    """The shop's scope and one of its returns; NotFound for another shop's reference."""
+    scope: ShopScope = uow.scope(_shop(uow, shop_id))
+    ret = scope.returns.get_by_reference(reference)
+    if ret is None or ret.id is None:
+        raise NotFound(f"no return {reference} in this shop")
+    return scope, ret
+
+
+def _stored_id(ret: ReturnRequest) -> int:
+    assert ret.id is not None, "returns loaded from storage have an id"
+    return ret.id
+
+
 def load_return(svc: Services, shop_id: int, reference: str) -> tuple[Shop, ReturnRequest]:
     with svc.uow() as uow:
         shop = _shop(uow, shop_id)
@@ -219,11 +233,7 @@ def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
          change: Any, extra: dict[str, Any] | None = None, mirror: str = "") -> ReturnRequest:
     now = svc.clock.now()
     with svc.uow() as uow:
-        shop = _shop(uow, shop_id)
-        scope = uow.scope(shop)
-        ret = scope.returns.get_by_reference(reference)
-        if ret is None:
-            raise NotFound(f"no return {reference} in this shop")
+        scope, ret = _return_in(uow, shop_id, reference)
         before = ret.status
         change(ret, now)  # the domain raises IllegalTransition, and nothing is saved
         scope.returns.save(ret, now)
@@ -277,11 +287,7 @@ def planned_resolutions(svc: Services, shop_id: int, reference: str) -> list[Res
     """The amounts a resolve would give now: shown to the merchant before confirming."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        shop = _shop(uow, shop_id)
-        scope = uow.scope(shop)
-        ret = scope.returns.get_by_reference(reference)
-        if ret is None:
-            raise NotFound(f"no return {reference} in this shop")
+        scope, ret = _return_in(uow, shop_id, reference)
         return _plans(scope, ret, now)
 
 
@@ -311,14 +317,11 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
     """Write one resolution per kind with its outbox row, in the return's own commit."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        shop = _shop(uow, shop_id)
-        scope = uow.scope(shop)
-        ret = scope.returns.get_by_reference(reference)
-        if ret is None or ret.id is None:
-            raise NotFound(f"no return {reference} in this shop")
+        scope, ret = _return_in(uow, shop_id, reference)
         if not ret.can("resolve"):
             ret.resolve(now, actor)  # raises IllegalTransition with the status in the message
         plans = _plans(scope, ret, now)
+        shop = scope.shop
         automatic = getattr(svc.adapter(shop.platform), "automatic_resolutions", True)
         order = scope.orders.get(ret.order_id)
         assert order is not None
@@ -333,7 +336,7 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
                       "exchange_variant_id": variants.get(ln.line_id),
                       "tax_by_rate": _tax_by_rate(order, ln.line_id, ln.quantity)} for ln in plan.lines]
             resolution = scope.resolutions.add(
-                return_id=ret.id, kind=plan.kind, amount=plan.net, tax=plan.tax, bonus=plan.bonus,
+                return_id=_stored_id(ret), kind=plan.kind, amount=plan.net, tax=plan.tax, bonus=plan.bonus,
                 restocking_fee=plan.restocking_fee, shipping_fee=plan.return_shipping_fee, lines=lines,
                 exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.lines) if v), None),
                 idempotency_key=idempotency_key(shop.id, ret.reference, plan.kind.value), now=now,
