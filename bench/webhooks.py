@@ -1,9 +1,12 @@
 """Webhook intake benchmark: the full app under gunicorn on PostgreSQL and Redis, beside a trivial endpoint.
 
 Prints, from one run: the most accepted deliveries per second for the app and for a
-trivial Flask endpoint on the same gunicorn settings (and their ratio); p50 and p99
-answer times at a steady 200 deliveries per second; and how many accepted deliveries
-the database holds afterwards. Not a test: numbers depend on the machine.
+trivial Flask endpoint under the same gunicorn settings (the Procfile's `web` line), and
+their ratio; p50 and p99 answer times at a steady 200 deliveries per second; and how many
+accepted deliveries the database holds afterwards. Both servers run side by side and their
+full-speed runs alternate (--rounds of each), so load from elsewhere on the machine falls
+on both; the best run of each is reported, every run is printed. Not a test: numbers
+depend on the machine.
 
     .venv/bin/python bench/webhooks.py            # see --help for the knobs
 
