@@ -183,6 +183,15 @@ class ResolutionPush:
 
 
 @dataclass(frozen=True)
+class ProductVariant:
+    """A variant a shopper may exchange for (another size or colour of the same product)."""
+
+    platform_variant_id: str
+    title: str
+    available: bool = True
+
+
+@dataclass(frozen=True)
 class PushResult:
     platform_reference: str
     adopted: bool  # True when an existing one carrying the reference was found

@@ -18,6 +18,7 @@ from connector.ports import (
     OrderChanged,
     PlatformError,
     PlatformEvent,
+    ProductVariant,
     Progress,
     PushResult,
     ResolutionPush,
@@ -32,6 +33,7 @@ class FakeShopState:
     created: dict[str, ResolutionPush] = field(default_factory=dict)  # by reference
     creations: int = 0
     fail_next: list[PlatformError] = field(default_factory=list)
+    variants: dict[str, list[ProductVariant]] = field(default_factory=dict)  # by product id
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -54,6 +56,9 @@ class FakeGateway:
             if progress:
                 progress(n, len(found))
             yield order
+
+    def variants_of(self, product_id: str) -> list[ProductVariant]:
+        return list(self.state.variants.get(product_id, []))
 
     def push(self, push: ResolutionPush) -> PushResult:
         with self.state.lock:

@@ -83,7 +83,8 @@ def review() -> Any:
     if order is None:
         return redirect(link("lookup"))
     policy = flow.policy_for(visit.shop)
-    parsed = pages.parse_request(request.form, request.files, order, policy)
+    offered = pages.exchange_variants(svc, visit.shop, order, policy)
+    parsed = pages.parse_request(request.form, request.files, order, policy, offered)
     if parsed.errors or not parsed.wanted:
         general = [] if parsed.errors else [_("Choose at least one item to return.")]
         return _items(order, parsed.errors, general, parsed.values, 422)

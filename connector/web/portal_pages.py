@@ -144,7 +144,7 @@ def status_label(status: ReturnStatus) -> str:
     return labels[status]
 
 
-def _variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy) -> dict[str, tuple[Variant, ...]]:
+def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy) -> dict[str, tuple[Variant, ...]]:
     """Other variants per product, when the platform's gateway can list them (else: a text field)."""
     if ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
         return {}
@@ -180,7 +180,7 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         scope = uow.scope(shop)
         verdicts = flow.eligibility(scope, order, svc.clock.now())
         existing = scope.returns.for_order(order.platform_order_id)
-    variants = _variants(svc, shop, order, policy)
+    variants = exchange_variants(svc, shop, order, policy)
     rows = []
     for index, (line, verdict) in enumerate(zip(order.lines, verdicts, strict=True)):
         bonus = ""
@@ -223,8 +223,12 @@ class ParsedRequest:
         self.errors.setdefault(index, []).append(text)
 
 
-def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: ReturnPolicy) -> ParsedRequest:
-    """Read items-form fields (`qty-N`, `reason-N`, ...), photos checked but not yet stored."""
+def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: ReturnPolicy,
+                  offered: Mapping[str, tuple[Variant, ...]] | None = None) -> ParsedRequest:
+    """Read items-form fields (`qty-N`, `reason-N`, ...), photos checked but not yet stored.
+
+    `offered`: the variants listed per product; a chosen variant must be one of them.
+    """
     parsed = ParsedRequest(values={k: v for k, v in form.items() if k != "csrf_token"})
     for index, line in enumerate(order.lines):
         if form.get(f"line-{index}", line.platform_line_id) != line.platform_line_id:
@@ -251,6 +255,9 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
         comment = form.get(f"comment-{index}", "").strip()
         if resolution is ResolutionKind.EXCHANGE:
             variant = form.get(f"variant-{index}", "").strip() or None
+            choices = (offered or {}).get(line.product_id or "", ())
+            if variant is not None and variant not in {v.id for v in choices}:
+                variant = None  # not a variant we offered (a forged form): ask again
             wish = form.get(f"exchange-{index}", "").strip()[:200]
             if variant is None and wish:
                 # No variant list from the platform: the shopper says what they want, the merchant

@@ -22,7 +22,7 @@ import requests
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
-from connector.ports import PlatformError, Progress, PushResult, ResolutionPush
+from connector.ports import PlatformError, ProductVariant, Progress, PushResult, ResolutionPush
 from platforms.shopify import queries
 from platforms.shopify.bulk import rebuild_orders
 from platforms.shopify.client import AdminClient
@@ -122,6 +122,13 @@ class ShopifyGateway:
         data = self.client.execute(queries.ORDER_BY_ID, {"id": gid("Order", platform_order_id)})
         node = data.get("order")
         return order_from_graphql(node) if node else None
+
+    def variants_of(self, product_id: str) -> list[ProductVariant]:
+        """The product's variants that can be sold now, for an exchange."""
+        data = self.client.execute(queries.PRODUCT_VARIANTS, {"id": gid("Product", product_id)})
+        nodes = ((data.get("product") or {}).get("variants") or {}).get("nodes") or []
+        return [ProductVariant(numeric_id(node["id"]), str(node["title"]), bool(node.get("availableForSale")))
+                for node in nodes if node.get("availableForSale")]
 
     def find_order(self, name: str, email: str) -> Order | None:
         """The order a shopper names (`#1001` or `1001`) with the email it was placed with."""

@@ -179,6 +179,15 @@ mutation GiftCardCreate($input: GiftCardCreateInput!) {
 }
 """
 
+# The sizes and colours a shopper may exchange for; 100 is Shopify's per-product variant cap.
+PRODUCT_VARIANTS = """
+query ProductVariants($id: ID!) {
+  product(id: $id) {
+    variants(first: 100) { nodes { id title availableForSale } }
+  }
+}
+"""
+
 # The default search term matches gift card codes.
 GIFT_CARD_LOOKUP = """
 query GiftCardLookup($query: String!) {

@@ -17,7 +17,7 @@ from typing import Any
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
-from connector.ports import Progress, PushResult, ResolutionPush
+from connector.ports import ProductVariant, Progress, PushResult, ResolutionPush
 from platforms.woocommerce import mapping, payloads
 from platforms.woocommerce.client import (
     ConnectionDiagnosis,
@@ -97,6 +97,24 @@ class WooCommerceGateway:
     def fetch_order(self, platform_order_id: str) -> Order | None:
         body = self._order_json(platform_order_id)
         return self._to_order(body) if body is not None else None
+
+    def variants_of(self, product_id: str) -> list[ProductVariant]:
+        """A variable product's variations in stock, for an exchange (none for a simple product)."""
+        try:
+            body: Any = self.client.get(f"products/{int(product_id)}/variations", {"per_page": 100})
+        except ValueError:
+            return []
+        except WooCommerceError as exc:
+            if exc.status == 404:
+                return []
+            raise
+        variants = []
+        for variation in body if isinstance(body, list) else []:
+            if variation.get("stock_status", "instock") == "outofstock" or not variation.get("purchasable", True):
+                continue
+            title = " / ".join(str(a.get("option", "")) for a in variation.get("attributes") or [] if a.get("option"))
+            variants.append(ProductVariant(str(variation["id"]), title or f"#{variation['id']}"))
+        return variants
 
     def find_order(self, name: str, email: str) -> Order | None:
         """The order a shopper names (#1001 or 1001) if its billing email is theirs.

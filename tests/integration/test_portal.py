@@ -497,3 +497,46 @@ def test_the_real_app_factory_registers_the_portal_and_its_catalog(services: Ser
     assert any(rule.rule == "/proxy/track/<token>" for rule in real.url_map.iter_rules())
     assert str(Path(__file__).resolve().parents[2] / "connector/web/portal_translations") in \
         real.extensions["babel"].translation_directories
+
+
+def test_exchange_offers_the_platforms_variants_and_keeps_the_one_chosen(
+    client: FlaskClient, services: Services
+) -> None:
+    from connector.ports import ProductVariant
+    from tests.fakes import FakePlatform
+
+    fake = FakePlatform()
+    fake.state.variants["P1"] = [ProductVariant("V-S", "S"), ProductVariant("V-L", "L")]
+    services.adapters["fake"] = fake
+    shop = builders.shop(services, platform="fake", domain="fake.example", name="Boutique Variantes",
+                         policy=policy(allowed_resolutions=["refund", "exchange"]))
+    builders.stored_order(services, shop, lines=(
+        builders.line("L1", title="Robe lin", price="40.00", product_id="P1", variant_id="V-M", variant_title="M"),))
+    find_order(client, shop.slug)
+    page = client.get(f"/portal/{shop.slug}/order").get_data(as_text=True)
+    assert '<option value="V-L">L</option>' in page
+    reviewed = review(client, shop.slug, **{"resolution-0": "exchange", "variant-0": "V-L"})
+    assert reviewed.status_code == 200
+    confirm(client, shop.slug, reviewed)
+    with services.uow() as uow:
+        [ret] = uow.scope(shop).returns.for_order("1001")
+    assert ret.items[0].resolution is ResolutionKind.EXCHANGE
+    assert ret.items[0].exchange_variant_id == "V-L"
+
+
+def test_a_variant_that_was_not_offered_is_refused(client: FlaskClient, services: Services) -> None:
+    from connector.ports import ProductVariant
+    from tests.fakes import FakePlatform
+
+    fake = FakePlatform()
+    fake.state.variants["P1"] = [ProductVariant("V-S", "S")]
+    services.adapters["fake"] = fake
+    shop = builders.shop(services, platform="fake", domain="fake.example", name="Boutique Variantes",
+                         policy=policy(allowed_resolutions=["refund", "exchange"]))
+    builders.stored_order(services, shop, lines=(
+        builders.line("L1", title="Robe lin", price="40.00", product_id="P1", variant_id="V-M"),))
+    find_order(client, shop.slug)
+    forged = review(client, shop.slug, **{"resolution-0": "exchange", "variant-0": "V-SECRET"})
+    assert forged.status_code == 422
+    with services.uow() as uow:
+        assert uow.scope(shop).returns.for_order("1001") == []

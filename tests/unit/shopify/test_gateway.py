@@ -333,3 +333,14 @@ def test_webhooks_are_subscribed_for_every_topic_and_reinstall_is_harmless(
     assert [c.variables["topic"] for c in calls] == [t.upper().replace("/", "_") for t in WEBHOOK_TOPICS]
     assert {c.variables["webhookSubscription"]["uri"] for c in calls} == {"https://returns.example/webhooks/shopify"}
     assert len(ids) == len(WEBHOOK_TOPICS) - 1
+
+
+def test_exchange_choices_are_the_variants_for_sale(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    shopify.on("product", {"variants": {"nodes": [
+        {"id": "gid://shopify/ProductVariant/11", "title": "S", "availableForSale": True},
+        {"id": "gid://shopify/ProductVariant/12", "title": "M", "availableForSale": False},
+        {"id": "gid://shopify/ProductVariant/13", "title": "L", "availableForSale": True},
+    ]}})
+    variants = gateway.variants_of("7")
+    assert [(v.platform_variant_id, v.title) for v in variants] == [("11", "S"), ("13", "L")]
+    assert shopify.calls[0].variables == {"id": "gid://shopify/Product/7"}

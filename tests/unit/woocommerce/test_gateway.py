@@ -409,3 +409,20 @@ def test_exchange_already_made_is_found_by_search_and_adopted() -> None:
     )
     assert gateway().push(push).adopted
     assert [c for c in responses.calls if c.request.method == "POST"] == []
+
+
+@responses.activate
+def test_exchange_choices_are_the_variations_in_stock() -> None:
+    small, medium, large = (copy.deepcopy(rest_body(f"products-variation-create-{size}")) for size in "SML")
+    large["stock_status"] = "outofstock"
+    responses.get(API + "products/15/variations", json=[small, medium, large])
+    variants = gateway().variants_of("15")
+    assert [(v.platform_variant_id, v.title) for v in variants] == [
+        (str(small["id"]), "S"), (str(medium["id"]), "M")]
+
+
+@responses.activate
+def test_a_product_without_variations_offers_no_exchange_choice() -> None:
+    responses.get(API + "products/99/variations", status=404,
+                  json={"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.", "data": {"status": 404}})
+    assert gateway().variants_of("99") == []
