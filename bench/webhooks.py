@@ -101,7 +101,7 @@ def prepare_database(url: str) -> None:
     from connector.persistence.crypto import CredentialBox
     from connector.persistence.database import make_engine
     from connector.persistence.migrate import upgrade
-    from connector.persistence.repositories import ShopRepository
+    from connector.persistence.shops import ShopRepository
     from connector.persistence.unit_of_work import UnitOfWork
 
     base, name = url.rsplit("/", 1)
