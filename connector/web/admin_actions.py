@@ -42,7 +42,8 @@ def approve(reference: str) -> Response:
 def reject(reference: str) -> Response:
     message = request.form.get("message", "")
     return _act(reference, _("Return rejected; the shopper is told why."),
-                lambda: flow.reject(services(), shop().id, reference, actor(), message.strip()))
+                lambda: flow.reject(services(), shop().id, reference, actor(), message.strip(),
+                                    goodwill=request.form.get("goodwill") == "yes"))
 
 
 @bp.post("/returns/<reference>/in-transit")

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, abort, flash, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from connector.domain.messages import format_percent
 from connector.domain.returns import Condition, ReturnStatus
 from connector.persistence.returns import RETURN_SORTS, ReturnListFilter, ReturnSummary
 from connector.web.admin_core import (
@@ -136,7 +137,9 @@ def return_page(reference: str) -> str:
         page = admin_returns.return_page(services(), shop().id, reference)
     except flow.NotFound:
         abort(404)
+    goodwill = flow.policy_for(shop()).goodwill_coupon_percent
     return render_template(
         "admin/return.html", page=page, ret=page.ret, conditions=[c.value for c in Condition],
         reason_label=_reason_label, decision_lang=locale() if locale() in ("fr", "en") else "en",
+        goodwill_percent=format_percent(goodwill, locale()) if goodwill > 0 else "",
     )

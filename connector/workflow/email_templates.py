@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULTS = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
-KINDS = ("requested", "approve", "reject", "mark_in_transit", "receive", "resolve", "cancel")
+KINDS = ("requested", "approve", "reject", "mark_in_transit", "receive", "resolve", "code_issued", "cancel")
 LOCALES = ("fr", "en")
 MAX_TEMPLATE_CHARS = 20_000
 
@@ -104,6 +104,10 @@ def sample_context(shop: Shop, locale: str, app_url: str) -> dict[str, Any]:
         "format_money": lambda m: format_money(m, locale), "amount": amount, "code": "MERCI-7KQ2",
         "delay": "", "order_name": "#1001",
         "resolutions": [{"label": "remboursement" if locale == "fr" else "refund", "amount": amount, "code": ""}],
+        "label": "bon de réduction" if locale == "fr" else "coupon",
+        "rejected": [{"title": "Robe lin" if locale == "fr" else "Linen dress", "quantity": 1,
+                      "reason": "Étiquette retirée" if locale == "fr" else "Label removed"}],
+        "rejected_kept": False, "rejected_fee": Money(Decimal("6.50"), shop.currency),
     }
 
 

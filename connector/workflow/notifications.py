@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
 # What a shopper is told about, by timeline event kind.
-SHOPPER_EVENTS = ("requested", "approve", "reject", "receive", "resolve", "cancel", "mark_in_transit")
+SHOPPER_EVENTS = ("requested", "approve", "reject", "receive", "resolve", "cancel", "mark_in_transit",
+                  "code_issued")
 
 _env: Environment | None = None
 

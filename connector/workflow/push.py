@@ -13,12 +13,14 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from connector.domain.messages import resolution_name
 from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
 from connector.ports import PlatformError, PushLine, ResolutionPush
 from connector.workflow import merchant_webhooks
 from connector.workflow.markers import resolution_marker
+from connector.workflow.notifications import queue_shopper_email
 from connector.workflow.store_credit import StoreCreditCoupons, push_store_credit
 
 if TYPE_CHECKING:
@@ -151,6 +153,11 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
                      f"{resolution.kind.value} {resolution.amount} {what} at {shop.platform}: {result.platform_reference}",
                      private=True)
             scope.returns.save(ret, svc.clock.now())
+            if result.code:
+                # The code exists only now: the shopper learns it by email (and on the tracking page).
+                queue_shopper_email(svc, scope, ret, "code_issued", {
+                    "label": resolution_name(resolution.kind, ret.locale), "amount": resolution.amount,
+                    "code": result.code})
             merchant_webhooks.emit(scope, merchant_webhooks.RESOLUTION_PUSHED, merchant_webhooks.resolution_payload(
                 ret.reference, resolution.id, resolution.kind.value, str(resolution.amount.amount),
                 resolution.amount.currency, result.platform_reference, result.adopted), svc.clock.now())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.eligibility import (
@@ -29,6 +30,7 @@ from connector.domain.resolutions import ResolutionPlan
 from connector.domain.returns import (
     Channel,
     Inspection,
+    RejectedItemHandling,
     ResolutionKind,
     ReturnItem,
     ReturnRequest,
@@ -251,8 +253,53 @@ def approve(svc: Services, shop_id: int, reference: str, actor: str, message: st
     return _act(svc, shop_id, reference, "approve", lambda r, now: r.approve(now, actor, message), mirror="approve")
 
 
-def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str) -> ReturnRequest:
-    return _act(svc, shop_id, reference, "reject", lambda r, now: r.reject(now, actor, message), mirror="reject")
+def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str,
+           goodwill: bool = False) -> ReturnRequest:
+    """Refuse the request. With `goodwill`, and a goodwill percentage in the policy, the
+    shopper also gets a coupon worth that share of the items, so they shop here again."""
+    if not goodwill:
+        return _act(svc, shop_id, reference, "reject", lambda r, now: r.reject(now, actor, message),
+                    mirror="reject")
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        scope, ret = _return_in(uow, shop_id, reference)
+        before = ret.status
+        ret.reject(now, actor, message)
+        scope.returns.save(ret, now)
+        coupon = _goodwill_coupon(svc, scope, ret, now)
+        if coupon is not None:
+            ret.note(now, actor, f"goodwill coupon of {coupon.amount} offered", private=True)
+            scope.returns.save(ret, now)
+        _mirror(svc, scope, ret, "reject", now)
+        _status_changed(scope, ret, before, now)
+        queue_shopper_email(svc, scope, ret, "reject")
+        uow.commit()
+    return ret
+
+
+def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: datetime) -> StoredResolution | None:
+    policy = policy_for(scope.shop)
+    order = scope.orders.get(ret.order_id)
+    if order is None or policy.goodwill_coupon_percent <= 0:
+        return None
+    value = Money.zero(order.currency)
+    for item in ret.items:
+        line = order.line(item.order_line_id)
+        value = value + line.paid_total.percent(Decimal(100) * item.quantity / line.quantity, round_down=True)
+    amount = value.percent(policy.goodwill_coupon_percent, round_down=True)
+    if amount.is_zero():
+        return None
+    automatic = getattr(svc.adapter(scope.shop.platform), "automatic_resolutions", True)
+    zero = Money.zero(order.currency)
+    coupon = scope.resolutions.add(
+        return_id=_stored_id(ret), kind=ResolutionKind.COUPON, amount=amount, tax=zero, bonus=zero,
+        restocking_fee=zero, shipping_fee=zero, lines=[], exchange_variant_id=None,
+        idempotency_key=idempotency_key(scope.shop.id, ret.reference, "goodwill"), now=now,
+        push_status="pending" if automatic else "awaiting_merchant",
+    )
+    if automatic:
+        scope.outbox.add("push_resolution", coupon.id, now)
+    return coupon
 
 
 def mark_in_transit(svc: Services, shop_id: int, reference: str, actor: str, tracking_number: str = "") -> ReturnRequest:
@@ -351,10 +398,17 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         scope.returns.save(ret, now)
         _mirror(svc, scope, ret, "resolve", now)
         _status_changed(scope, ret, before, now)
+        policy = policy_for(shop)
         queue_shopper_email(svc, scope, ret, "resolve", {
             "resolutions": [{"label": resolution_name(r.kind, ret.locale), "amount": r.amount, "code": r.code}
                             for r in stored],
             "delay": _refund_delay(ret.locale, stored, automatic),
+            # Units refused at inspection: the shopper is told what happens to them and at what cost.
+            "rejected": [{"title": order.line(i.order_line_id).title, "quantity": i.inspection.rejected_quantity,
+                          "reason": i.inspection.rejection_reason}
+                         for i in ret.items if i.inspection and i.inspection.rejected_quantity],
+            "rejected_kept": policy.rejected_items is RejectedItemHandling.KEEP,
+            "rejected_fee": policy.rejected_item_return_fee,
         })
         uow.commit()
     return stored

@@ -134,3 +134,51 @@ def test_the_shops_own_email_template_is_the_one_sent(services: Services) -> Non
         [email] = uow.scope(shop).emails.recent()
     assert email.subject == f"Bien reçu : {opened.ret.reference}"
     assert "sous 48 h" in email.body
+
+
+def test_a_rejection_can_come_with_a_goodwill_coupon_whose_code_is_emailed(services: Services) -> None:
+    from connector.domain.policy import ReturnPolicy
+
+    fake = FakePlatform()
+    services.adapters["fake"] = fake
+    shop = builders.shop(services, platform="fake", domain="fake.example",
+                         policy=ReturnPolicy(goodwill_coupon_percent=Decimal("10")).to_dict())
+    builders.stored_order(services, shop)
+    opened = _request(services, shop.id)
+    flow.reject(services, shop.id, opened.ret.reference, "merchant", "Article porté", goodwill=True)
+    wait_idle(services)
+    [coupon] = fake.state.created.values()
+    assert coupon.kind is ResolutionKind.COUPON
+    assert coupon.amount.amount == Decimal("4.00")  # 10 % of the 40.00 paid for the item
+    with services.uow() as uow:
+        subjects = [e.subject for e in uow.scope(shop).emails.recent()]
+        ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.REJECTED
+    assert any(s.startswith("Votre code pour le retour") for s in subjects)
+
+
+def test_a_rejection_without_goodwill_writes_no_coupon(services: Services) -> None:
+    fake = FakePlatform()
+    services.adapters["fake"] = fake
+    shop = builders.shop(services, platform="fake", domain="fake.example")
+    builders.stored_order(services, shop)
+    opened = _request(services, shop.id)
+    flow.reject(services, shop.id, opened.ret.reference, "merchant", "Article porté", goodwill=True)
+    wait_idle(services)
+    assert fake.state.creations == 0
+
+
+def test_the_resolve_email_tells_what_happens_to_rejected_units(services: Services) -> None:
+    shop = builders.shop(services)
+    builders.stored_order(services, shop, lines=(builders.line("L1", title="Robe lin", price="30.00", quantity=2),))
+    opened = _request(services, shop.id, quantity=2)
+    flow.approve(services, shop.id, opened.ret.reference, "merchant")
+    flow.receive(services, shop.id, opened.ret.reference, "merchant")
+    flow.inspect(services, shop.id, opened.ret.reference, "merchant",
+                 {"L1": Inspection(Condition.DAMAGED, 1, 1, restock=False, rejection_reason="Tache d'encre")})
+    flow.resolve(services, shop.id, opened.ret.reference, "merchant")
+    with services.uow() as uow:
+        resolved = next(e for e in uow.scope(shop).emails.recent() if "traité" in e.subject)
+    assert "1 × Robe lin : Tache d'encre" in resolved.body
+    assert "Nous vous les renvoyons" in resolved.body
