@@ -22,11 +22,11 @@ import requests
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
-from connector.ports import PlatformError, ProductVariant, Progress, PushResult, ResolutionPush
+from connector.ports import PlatformError, PlatformEvent, ProductVariant, Progress, PushResult, ResolutionPush
 from platforms.shopify import queries
 from platforms.shopify.bulk import rebuild_orders
 from platforms.shopify.client import AdminClient
-from platforms.shopify.mapping import gid, numeric_id, order_from_graphql
+from platforms.shopify.mapping import gid, numeric_id, order_from_graphql, return_events_from_graphql
 from platforms.shopify.returns import ShopifyReturn, ShopifyReturns
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ WEBHOOK_TOPICS = (
 )
 MARKER_NAMESPACE = "returns_connector"
 PAGE_SIZE = 10  # each order node costs ~200 points with its lines; 10 stays well under 1000
+RETURNS_PAGE_SIZE = 5  # orders per page of queries.RETURNS_SINCE (~170 points each)
 # Above this many orders a backfill is a bulk export (Shopify's advice for large reads).
 BULK_THRESHOLD = 25_000
 
@@ -206,6 +207,49 @@ class ShopifyGateway:
                     progress(done, total)
         if progress is not None:
             progress(done, max(total, done))
+
+    # ---- returns (reconciliation) ----
+
+    def return_events_since(self, since: datetime) -> list[PlatformEvent]:
+        """The returns of orders updated since `since`, as the events their returns/* webhooks give.
+
+        Shopify does not guarantee webhook delivery: the reconciliation job applies these
+        with the same handlers, which leave a return already known, or a status already
+        reached, alone.
+        """
+        search = f"updated_at:>='{since.astimezone(UTC).isoformat()}'"
+        events: list[PlatformEvent] = []
+        after: str | None = None
+        while True:
+            data = self.client.execute(
+                queries.RETURNS_SINCE, {"first": RETURNS_PAGE_SIZE, "after": after, "query": search}
+            )
+            page = data["orders"]
+            for order in page["nodes"]:
+                order_id = numeric_id(order["id"])
+                for node in self._returns_of(order):
+                    events.extend(return_events_from_graphql(order_id, self._with_all_lines(node)))
+            if not page["pageInfo"]["hasNextPage"]:
+                return events
+            after = page["pageInfo"]["endCursor"]
+
+    def _returns_of(self, order: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every return of an order node, paging on past the first few."""
+        connection = order.get("returns") or {}
+        while True:
+            yield from connection.get("nodes") or []
+            info = connection.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return
+            data = self.client.execute(queries.ORDER_RETURNS_AFTER, {"id": order["id"], "after": info["endCursor"]})
+            connection = (data.get("order") or {}).get("returns") or {}
+
+    def _with_all_lines(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
+        lines = node.get("returnLineItems") or {}
+        if not (lines.get("pageInfo") or {}).get("hasNextPage"):
+            return node
+        whole = self.client.execute(queries.RETURN_LINES, {"id": node["id"]}).get("return") or {}
+        return {**node, "returnLineItems": whole.get("returnLineItems") or lines}
 
     def start_bulk_export(self, since: datetime | None) -> str:
         """Start a bulk export of orders (for shops with more than ~25,000); returns its id."""

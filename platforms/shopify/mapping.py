@@ -353,6 +353,21 @@ def refund_from_webhook(payload: JSON) -> RefundRecorded:
     )
 
 
+def _return_line(line_item_id: object, quantity: int | str, reason: object, customer_note: object,
+                 reason_note: object) -> tuple[str, int, str, str]:
+    """One line of a PlatformReturnRequested, the same whichever shape it came in.
+
+    The reason is the return reason definition's handle when there is one, and the note
+    the shopper's own words, else the reason note.
+    """
+    return numeric_id(line_item_id), int(quantity), str(reason or ""), str(customer_note or reason_note or "")
+
+
+def _return_requested(order_id: str, return_id: str,
+                      lines: Iterable[tuple[str, int, str, str]]) -> PlatformReturnRequested:
+    return PlatformReturnRequested(platform_order_id=order_id, platform_return_id=return_id, lines=tuple(lines))
+
+
 def return_requested_from_webhook(payload: JSON) -> PlatformReturnRequested:
     order = payload.get("order") or {}
     order_id = _rest_id(order) if order else numeric_id(payload["order_id"])
@@ -360,14 +375,52 @@ def return_requested_from_webhook(payload: JSON) -> PlatformReturnRequested:
     for item in payload.get("return_line_items") or []:
         line_item = (item.get("fulfillment_line_item") or {}).get("line_item") or {}
         definition = item.get("return_reason_definition") or {}
-        reason = definition.get("handle") or item.get("return_reason") or ""
-        note = item.get("customer_note") or item.get("return_reason_note") or ""
-        lines.append((_rest_id(line_item), int(item["quantity"]), str(reason), str(note)))
-    return PlatformReturnRequested(
-        platform_order_id=order_id,
-        platform_return_id=_rest_id(payload),
-        lines=tuple(lines),
-    )
+        lines.append(_return_line(
+            line_item.get("admin_graphql_api_id") or line_item["id"], item["quantity"],
+            definition.get("handle") or item.get("return_reason"),
+            item.get("customer_note"), item.get("return_reason_note"),
+        ))
+    return _return_requested(order_id, _rest_id(payload), lines)
+
+
+# Shopify's ReturnStatus as the status the returns/* webhook of that change reports.
+RETURN_STATUS_BY_STATE = {
+    "OPEN": RETURN_STATUS_TOPICS["returns/approve"],
+    "DECLINED": RETURN_STATUS_TOPICS["returns/decline"],
+    "CANCELED": RETURN_STATUS_TOPICS["returns/cancel"],
+    "CLOSED": RETURN_STATUS_TOPICS["returns/close"],
+}
+
+
+def _went_through_request(node: JSON) -> bool:
+    """A return the shopper asked for (returns/request fired), not one created as OPEN."""
+    return node.get("status") == "REQUESTED" or bool(node.get("requestApprovedAt")) or bool(node.get("decline"))
+
+
+def return_events_from_graphql(platform_order_id: str, node: JSON) -> list[PlatformEvent]:
+    """A GraphQL `Return` (queries.RECONCILE_RETURN_FIELDS) as the events its webhooks would have given.
+
+    A return the shopper requested gives PlatformReturnRequested (what returns/request
+    says), then, once it moved on, the status its returns/* webhook reports (approve,
+    decline, cancel, close). A return created as OPEN (by us, or by the merchant in the
+    admin) never had a returns/request: only its status, as its webhooks would.
+    """
+    return_id = numeric_id(node["id"])
+    events: list[PlatformEvent] = []
+    if _went_through_request(node):
+        lines = []
+        for item in _nodes(node.get("returnLineItems")):
+            fulfilled = item.get("fulfillmentLineItem")
+            if not fulfilled:
+                continue  # an unverified line (no fulfillment): the webhook carries none either
+            definition = item.get("returnReasonDefinition") or {}
+            lines.append(_return_line(fulfilled["lineItem"]["id"], item["quantity"], definition.get("handle"),
+                                      item.get("customerNote"), item.get("returnReasonNote")))
+        events.append(_return_requested(platform_order_id, return_id, lines))
+    status = RETURN_STATUS_BY_STATE.get(str(node.get("status") or ""))
+    if status is not None:
+        events.append(PlatformReturnStatusChanged(return_id, status))
+    return events
 
 
 def parse_event(topic: str, payload: JSON) -> list[PlatformEvent]:

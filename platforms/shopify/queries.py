@@ -387,6 +387,87 @@ mutation ReturnCancel($id: ID!, $notifyCustomer: Boolean) {
 }
 """
 
+# ---- reconciliation: returns whose webhooks may never have come ----
+
+# What mapping.return_events_from_graphql reads of a return line. Lines are
+# ReturnLineItemType: an UnverifiedReturnLineItem has no fulfillment line and is skipped.
+RECONCILE_RETURN_LINE = """
+fragment ReconcileReturnLine on ReturnLineItemType {
+  id
+  quantity
+  returnReasonNote
+  customerNote
+  returnReasonDefinition { handle }
+  ... on ReturnLineItem { fulfillmentLineItem { lineItem { id } } }
+}
+"""
+
+RECONCILE_RETURN_FIELDS = (
+    """
+fragment ReconcileReturnFields on Return {
+  id
+  name
+  status
+  requestApprovedAt
+  decline { reason }
+  returnLineItems(first: 10) {
+    pageInfo { hasNextPage }
+    nodes { ...ReconcileReturnLine }
+  }
+}
+"""
+    + RECONCILE_RETURN_LINE
+)
+
+# Orders updated since the last run with their returns. Sizes keep the requested cost
+# under Shopify's 1000 points (5 orders x 5 returns x 10 lines is about 870); an order
+# with more returns pages on with ORDER_RETURNS_AFTER, a return with more lines is
+# read whole with RETURN_LINES.
+RETURNS_SINCE = (
+    """
+query ReturnsSince($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      returns(first: 5) {
+        pageInfo { hasNextPage endCursor }
+        nodes { ...ReconcileReturnFields }
+      }
+    }
+  }
+}
+"""
+    + RECONCILE_RETURN_FIELDS
+)
+
+ORDER_RETURNS_AFTER = (
+    """
+query OrderReturnsAfter($id: ID!, $after: String) {
+  order(id: $id) {
+    id
+    returns(first: 5, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...ReconcileReturnFields }
+    }
+  }
+}
+"""
+    + RECONCILE_RETURN_FIELDS
+)
+
+RETURN_LINES = (
+    """
+query ReturnLines($id: ID!) {
+  return(id: $id) {
+    id
+    returnLineItems(first: 100) { nodes { ...ReconcileReturnLine } }
+  }
+}
+"""
+    + RECONCILE_RETURN_LINE
+)
+
 # ---- connecting a shop ----
 
 # Who the shop is, its main language, and what the token may do (to name a missing scope).
