@@ -94,7 +94,10 @@ def send_email(svc: Services, outbox_id: int) -> str:
         message["From"] = svc.settings.mail_from
         message["To"] = email.to
         message["Subject"] = email.subject
-        message["Message-ID"] = make_msgid(idstring=f"rc{email.id}")
+        # An explicit domain: make_msgid() would otherwise ask DNS for this host's name, which
+        # can stall for tens of seconds where reverse lookups go unanswered.
+        domain = svc.settings.mail_from.rpartition("@")[2] or "returns-connector.local"
+        message["Message-ID"] = make_msgid(idstring=f"rc{email.id}", domain=domain)
         message.set_content(email.body)
         if svc.settings.smtp_url:
             _send_smtp(svc.settings.smtp_url, message)
