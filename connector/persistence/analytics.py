@@ -66,8 +66,25 @@ def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))
 
 
+class _Rates:
+    """Units and value returned over sold; None where nothing was sold (no rate, not 0 %)."""
+
+    units_sold: int
+    value_sold: Decimal
+    units_returned: int
+    value_returned: Decimal
+
+    @property
+    def unit_rate(self) -> Decimal | None:
+        return _ratio(self.units_returned, self.units_sold)
+
+    @property
+    def value_rate(self) -> Decimal | None:
+        return _ratio(self.value_returned, self.value_sold)
+
+
 @dataclass(frozen=True)
-class PeriodRate:
+class PeriodRate(_Rates):
     period: str  # the first day of the bucket, YYYY-MM-DD
     orders: int
     units_sold: int
@@ -76,17 +93,9 @@ class PeriodRate:
     units_returned: int
     value_returned: Decimal
 
-    @property
-    def unit_rate(self) -> Decimal | None:
-        return _ratio(self.units_returned, self.units_sold)
-
-    @property
-    def value_rate(self) -> Decimal | None:
-        return _ratio(self.value_returned, self.value_sold)
-
 
 @dataclass(frozen=True)
-class ProductRate:
+class ProductRate(_Rates):
     product_id: str
     variant_id: str
     title: str
@@ -95,14 +104,6 @@ class ProductRate:
     value_sold: Decimal
     units_returned: int
     value_returned: Decimal
-
-    @property
-    def unit_rate(self) -> Decimal | None:
-        return _ratio(self.units_returned, self.units_sold)
-
-    @property
-    def value_rate(self) -> Decimal | None:
-        return _ratio(self.value_returned, self.value_sold)
 
 
 @dataclass(frozen=True)
