@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,13 +147,15 @@ def test_a_pooled_connection_that_died_is_replaced_without_a_refusal(
     assert count(services) == 2
 
 
-@pytest.mark.skipif(not is_postgres(), reason="PostgreSQL's raw intake connections")
-def test_an_unreachable_database_is_503(client: FlaskClient, services: Services, shop: Shop) -> None:
+def test_an_unreachable_database_is_503(client: FlaskClient, services: Services, shop: Shop,
+                                        tmp_path: Path) -> None:
     from connector.persistence.database import make_engine
     from connector.persistence.queue_tables import WebhookIntakeStore
 
-    # Shops are read through the live session factory; the inserts go to a port nobody listens on.
-    dead = make_engine(services.engine.url.set(port=1).render_as_string(hide_password=False))
+    # Shops are read through the live session factory; the inserts go to a database that is not
+    # there: a port nobody listens on, or a SQLite file in a folder that does not exist.
+    dead = make_engine(services.engine.url.set(port=1).render_as_string(hide_password=False) if is_postgres()
+                       else f"sqlite:///{tmp_path / 'gone' / 'returns.db'}")
     services._intake = WebhookIntakeStore(dead, services.session_factory, services.box)
     try:
         answer = client.post("/webhooks/fake", data=BODY, headers=headers())
