@@ -28,3 +28,6 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(auth_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(bp)
+    from connector.web.portal_access import limiter_for
+
+    app.extensions["login_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url)

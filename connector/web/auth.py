@@ -16,10 +16,22 @@ signature helpers; the views of the admin call `require_identity()` and nothing 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
@@ -201,6 +213,11 @@ def login(slug: str) -> Response | str | tuple[str, int]:
         from connector.app import csrf
 
         csrf.protect()
+        # Guessing passwords costs the same budget whatever the email: 10 tries per 15 minutes.
+        limiter = current_app.extensions["login_limiter"]
+        if not limiter.allow(shop.id, request.remote_addr or "unknown", time.time(), scope="login"):
+            flash(_("Too many sign-in attempts. Please wait 15 minutes and try again."), "error")
+            return render_template("admin/login.html", shop=shop, email="", next=_safe_next(shop)), 429
         email = request.form.get("email", "").strip().lower()
         if request.form.get("mode") == "link":
             _send_sign_in_link(svc, shop, email)

@@ -76,9 +76,10 @@ class LookupLimiter:
         self.per_ip = per_ip
         self.per_shop = per_shop
 
-    def allow(self, shop_id: int, client_ip: str, now: float) -> bool:
-        by_ip = self.counter.hit(f"{shop_id}:ip:{client_ip}", now)
-        by_shop = self.counter.hit(f"{shop_id}:all", now)
+    def allow(self, shop_id: int, client_ip: str, now: float, scope: str = "lookup") -> bool:
+        """`scope` keeps counts apart: order lookups and admin sign-ins never share a budget."""
+        by_ip = self.counter.hit(f"{shop_id}:{scope}:ip:{client_ip}", now)
+        by_shop = self.counter.hit(f"{shop_id}:{scope}:all", now)
         return by_ip <= self.per_ip and by_shop <= self.per_shop
 
     @property
@@ -89,9 +90,9 @@ class LookupLimiter:
 def limiter_for(redis_url: str | None, redis_factory: Callable[[str], Any] | None = None) -> LookupLimiter:
     if redis_url:
         if redis_factory is None:
-            from redis import Redis
+            from connector.jobs.queues import redis_from_url
 
-            redis_factory = Redis.from_url
+            redis_factory = redis_from_url  # understands fakeredis:// too
         return LookupLimiter(RedisCounter(redis_factory(redis_url), LOOKUP_WINDOW_SECONDS))
     return LookupLimiter(MemoryCounter(LOOKUP_WINDOW_SECONDS))
 
