@@ -293,6 +293,15 @@ def embedded_entry() -> Response:
     with svc.uow() as uow:
         shop = uow.shops.by_domain("shopify", domain)
     if shop is None or not shop.active:
-        abort(404)
+        # A first embedded load (managed install) or a reinstall: swap the ID token for an
+        # offline access token and connect the shop, then carry on to its admin.
+        from connector.web.shopify_install import TokenExchangeError, ensure_offline_token
+
+        try:
+            shop = ensure_offline_token(svc, token)
+        except TokenExchangeError as exc:
+            if exc.status == 401:
+                raise _unauthorized() from None
+            abort(exc.status if exc.status in (404, 502) else 502, description=str(exc))
     query: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("id_token", "host", "shop", "embedded", "locale")}
     return redirect(url_for("admin.returns_list", slug=shop.slug, **query))

@@ -279,3 +279,27 @@ def test_connect_shopify_command_refuses_a_www_domain(services: Services) -> Non
                                        "--token", "shpat_custom"], obj={"services": services})
     assert result.exit_code == 1
     assert "myshopify.com" in result.output
+
+
+@short_secret
+def test_the_first_embedded_load_of_an_unknown_shop_connects_it_and_opens_its_admin(
+    client: FlaskClient, services: Services, shopify: tuple[FakeShopify, responses.RequestsMock],
+) -> None:
+    _fake, rsps = shopify
+    token_endpoint(rsps, token="shpat_managed")
+    answer = client.get(f"/admin/?id_token={id_token(services)}&shop={SHOP}&embedded=1")
+    assert answer.status_code == 302
+    with services.uow() as uow:
+        shop = uow.shops.by_domain("shopify", SHOP)
+        assert shop is not None
+        assert uow.shops.connection(shop.id).access_token == "shpat_managed"
+    assert answer.headers["Location"].startswith(f"/admin/{shop.slug}/")
+
+
+@short_secret
+def test_a_forged_first_embedded_load_connects_nothing(client: FlaskClient, services: Services) -> None:
+    with responses.RequestsMock():  # no call may leave
+        answer = client.get(f"/admin/?id_token={id_token(services, 'forged-secret-long-enough-xx')}")
+    assert answer.status_code == 401
+    with services.uow() as uow:
+        assert uow.shops.by_domain("shopify", SHOP) is None
