@@ -175,12 +175,17 @@ def plan_resolution(
         shipping_left = shipping_left - shipping
         base = gross - restocking - shipping
         bonus = (
-            base.percent(store_credit_bonus_percent, round_down=True)
+            store_credit_bonus(base, store_credit_bonus_percent)
             if kind is ResolutionKind.STORE_CREDIT
             else Money.zero(currency)
         )
         plans.append(ResolutionPlan(kind, lines, gross, tax, restocking, shipping, bonus, base + bonus))
     return plans
+
+
+def store_credit_bonus(amount: Money, percent: Decimal) -> Money:
+    """The extra given for choosing store credit; rounded down, never more than the stated rate."""
+    return amount.percent(percent, round_down=True)
 
 
 class PushStatus(StrEnum):

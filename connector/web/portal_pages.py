@@ -20,7 +20,7 @@ from connector.domain.messages import format_date, format_money, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order, OrderLine
 from connector.domain.policy import ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan, returned_line_amount
+from connector.domain.resolutions import ResolutionPlan, returned_line_amount, store_credit_bonus
 from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.orders import normalise_order_name
@@ -163,15 +163,8 @@ def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPol
         except PlatformError:
             log.warning("variants of %s could not be listed", product_id, exc_info=True)
             continue
-        found[product_id] = tuple(_variant(v) for v in listed)
+        found[product_id] = tuple(Variant(v.platform_variant_id, v.title) for v in listed)
     return found
-
-
-def _variant(value: Any) -> Variant:
-    if isinstance(value, tuple):
-        return Variant(str(value[0]), str(value[1]))
-    ident = getattr(value, "platform_variant_id", None) or getattr(value, "variant_id", None) or value.id
-    return Variant(str(ident), str(getattr(value, "title", ident)))
 
 
 def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
@@ -186,7 +179,7 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         bonus = ""
         if policy.store_credit_bonus_percent and verdict.returnable:
             unit = returned_line_amount(line, 1, verdict.already_returned).total
-            bonus = format_money(unit.percent(policy.store_credit_bonus_percent, round_down=True), lang)
+            bonus = format_money(store_credit_bonus(unit, policy.store_credit_bonus_percent), lang)
         rows.append(ItemRow(
             index=index, line=line, verdict=verdict, why_not=tuple(r.text(lang) for r in verdict.reasons),
             unit_price=format_money(_unit_paid(line), lang),

@@ -433,15 +433,20 @@ def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bo
             if automatic else "The merchant refunds you by bank transfer or cheque within a few days.")
 
 
+def _resolution_in(uow: Any, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
+    """The shop's scope and one of its resolutions; NotFound for another shop's id."""
+    scope: ShopScope = uow.scope(_shop(uow, shop_id))
+    resolution = scope.resolutions.get(resolution_id)
+    if resolution is None:
+        raise NotFound(f"no resolution {resolution_id} in this shop")
+    return scope, resolution
+
+
 def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor: str, note: str) -> None:
     """The merchant carried the resolution out by hand (bank transfer, cheque, in the shop admin)."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        shop = _shop(uow, shop_id)
-        scope = uow.scope(shop)
-        resolution = scope.resolutions.get(resolution_id)
-        if resolution is None:
-            raise NotFound(f"no resolution {resolution_id} in this shop")
+        scope, resolution = _resolution_in(uow, shop_id, resolution_id)
         if resolution.push_status in ("pushed", "done_by_merchant"):
             raise InvalidReturn("this resolution is already carried out")
         scope.resolutions.mark_done_by_merchant(resolution_id, note.strip()[:200], now)
@@ -455,11 +460,7 @@ def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor:
 def retry_resolution(svc: Services, shop_id: int, resolution_id: int) -> None:
     now = svc.clock.now()
     with svc.uow() as uow:
-        shop = _shop(uow, shop_id)
-        scope = uow.scope(shop)
-        resolution = scope.resolutions.get(resolution_id)
-        if resolution is None:
-            raise NotFound(f"no resolution {resolution_id} in this shop")
+        scope, resolution = _resolution_in(uow, shop_id, resolution_id)
         if resolution.push_status != "failed":
             raise InvalidReturn("only a failed push can be retried")
         scope.resolutions.retry(resolution_id)
