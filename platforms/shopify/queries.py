@@ -12,9 +12,46 @@ import json
 
 MONEY = "presentmentMoney { amount currencyCode } shopMoney { amount currencyCode }"
 
-# The order as mapping.order_from_graphql reads it.
-ORDER_FIELDS = f"""
-fragment OrderFields on Order {{
+# ---- orders, read whole in small queries ----
+#
+# Shopify refuses any query whose requested cost is above 1,000 points and charges
+# nested connections multiplied (a connection: 2 + first x one node). So an order is
+# read as a head with a few of each nested thing, and platforms.shopify.orders pages
+# on with the follow-up queries below for whatever the head did not hold (an order
+# with 250 lines, 30 fulfillments and 40 refunds takes a dozen queries of <= 423
+# points). tests/unit/shopify/test_query_cost.py prices every document here.
+
+# One order line as mapping.order_from_graphql reads it (14 points a line).
+ORDER_LINE_FIELDS = f"""
+fragment OrderLineFields on LineItem {{
+  id
+  title
+  quantity
+  sku
+  variantTitle
+  variant {{ id }}
+  product {{ id productType tags }}
+  originalUnitPriceSet {{ {MONEY} }}
+  discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+  taxLines {{ priceSet {{ {MONEY} }} }}
+}}
+"""
+
+SHIPPING_LINE_FIELDS = f"""
+fragment ShippingLineFields on ShippingLine {{
+  title
+  discountedPriceSet {{ {MONEY} }}
+  taxLines {{ priceSet {{ {MONEY} }} }}
+}}
+"""
+
+_PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+
+
+def _order_head(name: str, *, lines: int, shipping: int, fulfillments: int, refunds: int, nested_lines: int) -> str:
+    """The fragment of an order's head: its fields and the first few of each nested thing."""
+    return f"""
+fragment {name} on Order {{
   id
   name
   email
@@ -30,43 +67,37 @@ fragment OrderFields on Order {{
   customer {{ id firstName lastName defaultEmailAddress {{ emailAddress }} }}
   shippingAddress {{ zip }}
   billingAddress {{ zip }}
-  lineItems(first: 100) {{
-    pageInfo {{ hasNextPage }}
-    nodes {{
-      id
-      title
-      quantity
-      sku
-      variantTitle
-      variant {{ id }}
-      product {{ id productType tags }}
-      originalUnitPriceSet {{ {MONEY} }}
-      discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-      taxLines {{ priceSet {{ {MONEY} }} }}
-    }}
-  }}
-  shippingLines(first: 5) {{
-    nodes {{
-      title
-      discountedPriceSet {{ {MONEY} }}
-      taxLines {{ priceSet {{ {MONEY} }} }}
-    }}
-  }}
-  fulfillments(first: 20) {{
+  lineItems(first: {lines}) {{ {_PAGE_INFO} nodes {{ ...OrderLineFields }} }}
+  shippingLines(first: {shipping}) {{ {_PAGE_INFO} nodes {{ ...ShippingLineFields }} }}
+  fulfillments(first: {fulfillments}) {{
+    id
     status
     createdAt
     deliveredAt
-    fulfillmentLineItems(first: 100) {{ nodes {{ quantity lineItem {{ id }} }} }}
+    fulfillmentLineItems(first: {nested_lines}) {{ {_PAGE_INFO} nodes {{ quantity lineItem {{ id }} }} }}
   }}
-  refunds(first: 20) {{
+  refunds(first: {refunds}) {{
     id
     note
     createdAt
     totalRefundedSet {{ {MONEY} }}
-    refundLineItems(first: 100) {{ nodes {{ quantity lineItem {{ id }} }} }}
+    refundLineItems(first: {nested_lines}) {{ {_PAGE_INFO} nodes {{ quantity lineItem {{ id }} }} }}
   }}
 }}
 """
+
+
+# Head sizes: how many of each nested thing the first query of an order holds. A
+# fulfillment or refund list that comes back full may hold more (Order.fulfillments
+# and Order.refunds are plain lists, without pageInfo).
+ORDER_HEAD = {"lines": 10, "shipping": 3, "fulfillments": 5, "refunds": 5, "nested_lines": 5}
+# Orders in a backfill page carry a lighter head, so that a page of 3 stays under 500.
+PAGE_HEAD = {"lines": 5, "shipping": 1, "fulfillments": 3, "refunds": 2, "nested_lines": 5}
+# Whole lists once a head's list came back full (Shopify's cap on `first`).
+LIST_CAP = 250
+
+ORDER_FIELDS = _order_head("OrderFields", **ORDER_HEAD) + ORDER_LINE_FIELDS + SHIPPING_LINE_FIELDS
+ORDER_PAGE_FIELDS = _order_head("OrderPageFields", **PAGE_HEAD) + ORDER_LINE_FIELDS + SHIPPING_LINE_FIELDS
 
 ORDER_BY_ID = (
     """
@@ -77,28 +108,91 @@ query OrderById($id: ID!) {
     + ORDER_FIELDS
 )
 
-# Search syntax: name:"#1001" email:"a@b.c"; the gateway still compares both exactly.
-ORDER_SEARCH = (
-    """
+# Search syntax: name:"#1001" email:"a@b.c"; the gateway compares both exactly and
+# reads the one that matches with ORDER_BY_ID.
+ORDER_SEARCH = """
 query OrderSearch($query: String!) {
-  orders(first: 5, query: $query) { nodes { ...OrderFields } }
+  orders(first: 5, query: $query) { nodes { id name email customer { defaultEmailAddress { emailAddress } } } }
 }
 """
-    + ORDER_FIELDS
-)
 
-# Small pages: each order carries up to 100 lines, 20 fulfillments and 20 refunds.
+# A backfill page: $first orders (gateway.PAGE_SIZE) with a light head each.
 ORDERS_PAGE = (
     """
 query OrdersPage($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
-    nodes { ...OrderFields }
+    nodes { ...OrderPageFields }
   }
 }
 """
-    + ORDER_FIELDS
+    + ORDER_PAGE_FIELDS
 )
+
+# ---- the follow-up queries of an order (platforms.shopify.orders) ----
+
+ORDER_LINES = (
+    f"""
+query OrderLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    id
+    lineItems(first: 30, after: $after) {{ {_PAGE_INFO} nodes {{ ...OrderLineFields }} }}
+  }}
+}}
+"""
+    + ORDER_LINE_FIELDS
+)
+
+ORDER_SHIPPING_LINES = (
+    f"""
+query OrderShippingLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    id
+    shippingLines(first: 25, after: $after) {{ {_PAGE_INFO} nodes {{ ...ShippingLineFields }} }}
+  }}
+}}
+"""
+    + SHIPPING_LINE_FIELDS
+)
+
+ORDER_FULFILLMENTS = f"""
+query OrderFulfillments($id: ID!) {{
+  order(id: $id) {{
+    id
+    fulfillments(first: {LIST_CAP}) {{ id status createdAt deliveredAt }}
+  }}
+}}
+"""
+
+FULFILLMENT_LINES = f"""
+query FulfillmentLines($id: ID!, $after: String) {{
+  fulfillment(id: $id) {{
+    id
+    fulfillmentLineItems(first: 100, after: $after) {{ {_PAGE_INFO} nodes {{ quantity lineItem {{ id }} }} }}
+  }}
+}}
+"""
+
+ORDER_REFUND_IDS = f"""
+query OrderRefundIds($id: ID!) {{
+  order(id: $id) {{
+    id
+    refunds(first: {LIST_CAP}) {{ id }}
+  }}
+}}
+"""
+
+REFUND_WITH_LINES = f"""
+query RefundWithLines($id: ID!, $after: String) {{
+  refund(id: $id) {{
+    id
+    note
+    createdAt
+    totalRefundedSet {{ {MONEY} }}
+    refundLineItems(first: 100, after: $after) {{ {_PAGE_INFO} nodes {{ quantity lineItem {{ id }} }} }}
+  }}
+}}
+"""
 
 ORDERS_COUNT = """
 query OrdersCount($query: String) {
@@ -220,12 +314,16 @@ query DiscountCodeLookup($code: String!) {
 
 # ---- Shopify returns ----
 
+# Five fulfillments of 25 lines a query (392 points); RETURNABLE_FULFILLMENT_LINES
+# reads the rest of a fulfillment's lines.
 RETURNABLE_FULFILLMENTS = """
-query ReturnableFulfillments($orderId: ID!) {
-  returnableFulfillments(orderId: $orderId, first: 20) {
+query ReturnableFulfillments($orderId: ID!, $after: String) {
+  returnableFulfillments(orderId: $orderId, first: 5, after: $after) {
+    pageInfo { hasNextPage endCursor }
     nodes {
       id
-      returnableFulfillmentLineItems(first: 100) {
+      returnableFulfillmentLineItems(first: 25) {
+        pageInfo { hasNextPage endCursor }
         nodes { quantity fulfillmentLineItem { id lineItem { id } } }
       }
     }
@@ -233,62 +331,165 @@ query ReturnableFulfillments($orderId: ID!) {
 }
 """
 
-RETURN_FIELDS = """
-fragment ReturnFields on Return {
-  id
-  name
-  status
-  returnLineItems(first: 50) {
-    nodes {
-      id
-      quantity
-      ... on ReturnLineItem {
-        returnReasonNote
-        customerNote
-        processedQuantity
-        fulfillmentLineItem { id lineItem { id } }
-      }
-    }
-  }
-  exchangeLineItems(first: 10) {
-    nodes { id quantity processedQuantity variantId }
-  }
-  reverseFulfillmentOrders(first: 5) {
-    nodes {
-      id
-      lineItems(first: 50) {
-        nodes {
-          id
-          totalQuantity
-          dispositions { quantity type }
-          fulfillmentLineItem { id lineItem { id } }
-        }
-      }
+RETURNABLE_FULFILLMENT_LINES = """
+query ReturnableFulfillmentLines($id: ID!, $after: String) {
+  returnableFulfillment(id: $id) {
+    id
+    returnableFulfillmentLineItems(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { quantity fulfillmentLineItem { id lineItem { id } } }
     }
   }
 }
 """
 
-# The returns of an order, light enough to scan for the one carrying our reference
-# (written in each return line's returnReasonNote), and where the order was shipped
-# from (where a restocked item goes back).
-ORDER_RETURNS = """
-query OrderReturns($id: ID!) {
-  order(id: $id) {
+# One line of a Shopify return as platforms.shopify.returns reads it (3 points).
+RETURN_LINE_FIELDS = """
+fragment ReturnLineFields on ReturnLineItemType {
+  id
+  quantity
+  ... on ReturnLineItem {
+    returnReasonNote
+    customerNote
+    processedQuantity
+    fulfillmentLineItem { id lineItem { id } }
+  }
+}
+"""
+
+# One line of a reverse fulfillment order: what dispose takes (4 points).
+REVERSE_LINE_FIELDS = """
+fragment ReverseLineFields on ReverseFulfillmentOrderLineItem {
+  id
+  totalQuantity
+  dispositions { quantity type }
+  fulfillmentLineItem { id lineItem { id } }
+}
+"""
+
+EXCHANGE_LINE_FIELDS = """
+fragment ExchangeLineFields on ExchangeLineItem { id quantity processedQuantity variantId }
+"""
+
+# A return's head (401 points): the first lines of each kind; platforms.shopify.returns
+# pages on with the RETURN_* follow-ups below when a connection says hasNextPage.
+RETURN_FIELDS = (
+    """
+fragment ReturnFields on Return {
+  id
+  name
+  status
+  returnLineItems(first: 25) { pageInfo { hasNextPage endCursor } nodes { ...ReturnLineFields } }
+  exchangeLineItems(first: 10) { pageInfo { hasNextPage endCursor } nodes { ...ExchangeLineFields } }
+  reverseFulfillmentOrders(first: 3) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...ReverseOrderFields }
+  }
+}
+
+fragment ReverseOrderFields on ReverseFulfillmentOrder {
+  id
+  lineItems(first: 25) { pageInfo { hasNextPage endCursor } nodes { ...ReverseLineFields } }
+}
+"""
+    + RETURN_LINE_FIELDS
+    + REVERSE_LINE_FIELDS
+    + EXCHANGE_LINE_FIELDS
+)
+
+RETURN_LINE_ITEMS = (
+    """
+query ReturnLineItems($id: ID!, $after: String) {
+  return(id: $id) {
     id
-    fulfillments(first: 10) { status location { id } }
-    returns(first: 20) {
-      nodes {
-        id
-        status
-        returnLineItems(first: 20) {
-          nodes { id quantity ... on ReturnLineItem { returnReasonNote fulfillmentLineItem { lineItem { id } } } }
-        }
-      }
+    returnLineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...ReturnLineFields } }
+  }
+}
+"""
+    + RETURN_LINE_FIELDS
+)
+
+RETURN_EXCHANGE_LINES = (
+    """
+query ReturnExchangeLines($id: ID!, $after: String) {
+  return(id: $id) {
+    id
+    exchangeLineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...ExchangeLineFields } }
+  }
+}
+"""
+    + EXCHANGE_LINE_FIELDS
+)
+
+RETURN_REVERSE_ORDERS = (
+    """
+query ReturnReverseOrders($id: ID!, $after: String) {
+  return(id: $id) {
+    id
+    reverseFulfillmentOrders(first: 3, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id lineItems(first: 25) { pageInfo { hasNextPage endCursor } nodes { ...ReverseLineFields } } }
     }
   }
 }
 """
+    + REVERSE_LINE_FIELDS
+)
+
+REVERSE_ORDER_LINES = (
+    """
+query ReverseOrderLines($id: ID!, $after: String) {
+  reverseFulfillmentOrder(id: $id) {
+    id
+    lineItems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...ReverseLineFields } }
+  }
+}
+"""
+    + REVERSE_LINE_FIELDS
+)
+
+# The returns of an order, light enough to scan for the one carrying our reference
+# (written in each return line's returnReasonNote), and where the order was shipped
+# from (where a restocked item goes back). 343 points; ORDER_RETURNS_PAGE pages on.
+_ORDER_RETURN_LIST = """
+    returns(first: 10, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id
+        status
+        returnLineItems(first: 10) { pageInfo { hasNextPage endCursor } nodes { ...ReturnLineFields } }
+      }
+    }
+"""
+
+ORDER_RETURNS = (
+    """
+query OrderReturns($id: ID!, $after: String) {
+  order(id: $id) {
+    id
+    fulfillments(first: 5) { status location { id } }
+"""
+    + _ORDER_RETURN_LIST
+    + """
+  }
+}
+"""
+    + RETURN_LINE_FIELDS
+)
+
+ORDER_RETURNS_PAGE = (
+    """
+query OrderReturnsPage($id: ID!, $after: String) {
+  order(id: $id) {
+    id
+"""
+    + _ORDER_RETURN_LIST
+    + """
+  }
+}
+"""
+    + RETURN_LINE_FIELDS
+)
 
 # No id: Shopify answers with the shop's primary location.
 PRIMARY_LOCATION = """
@@ -410,7 +611,7 @@ fragment ReconcileReturnFields on Return {
   status
   requestApprovedAt
   decline { reason }
-  returnLineItems(first: 10) {
+  returnLineItems(first: 5) {
     pageInfo { hasNextPage }
     nodes { ...ReconcileReturnLine }
   }
@@ -419,10 +620,9 @@ fragment ReconcileReturnFields on Return {
     + RECONCILE_RETURN_LINE
 )
 
-# Orders updated since the last run with their returns. Sizes keep the requested cost
-# under Shopify's 1000 points (5 orders x 5 returns x 10 lines is about 870); an order
-# with more returns pages on with ORDER_RETURNS_AFTER, a return with more lines is
-# read whole with RETURN_LINES.
+# Orders updated since the last run with their returns: $first (gateway.RETURNS_PAGE_SIZE,
+# 4) orders x 5 returns x 5 lines is 494 points; an order with more returns pages on
+# with ORDER_RETURNS_AFTER, a return with more lines is read whole with RETURN_LINES.
 RETURNS_SINCE = (
     """
 query ReturnsSince($first: Int!, $after: String, $query: String!) {
@@ -458,10 +658,13 @@ query OrderReturnsAfter($id: ID!, $after: String) {
 
 RETURN_LINES = (
     """
-query ReturnLines($id: ID!) {
+query ReturnLines($id: ID!, $after: String) {
   return(id: $id) {
     id
-    returnLineItems(first: 100) { nodes { ...ReconcileReturnLine } }
+    returnLineItems(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...ReconcileReturnLine }
+    }
   }
 }
 """

@@ -18,6 +18,7 @@ from connector.ports import PlatformError
 from platforms.shopify import queries
 from platforms.shopify.client import AdminClient
 from platforms.shopify.mapping import gid, numeric_id
+from platforms.shopify.orders import rest_of_connection
 
 DeclineReason = Literal["FINAL_SALE", "OTHER", "RETURN_PERIOD_ENDED"]
 Disposition = Literal["RESTOCKED", "NOT_RESTOCKED", "PROCESSING_REQUIRED", "MISSING"]
@@ -96,14 +97,28 @@ class ShopifyReturns:
         self.client = client
 
     def returnable(self, order_id: str) -> dict[str, list[tuple[str, int]]]:
-        """Order line id -> [(fulfillment line item id, returnable quantity)]."""
-        data = self.client.execute(queries.RETURNABLE_FULFILLMENTS, {"orderId": gid("Order", order_id)})
+        """Order line id -> [(fulfillment line item id, returnable quantity)], every fulfillment and line."""
         result: dict[str, list[tuple[str, int]]] = {}
-        for fulfillment in (data.get("returnableFulfillments") or {}).get("nodes") or []:
-            for item in (fulfillment.get("returnableFulfillmentLineItems") or {}).get("nodes") or []:
-                fli = item["fulfillmentLineItem"]
-                result.setdefault(numeric_id(fli["lineItem"]["id"]), []).append((numeric_id(fli["id"]), int(item["quantity"])))
-        return result
+        after: str | None = None
+        while True:
+            data = self.client.execute(
+                queries.RETURNABLE_FULFILLMENTS, {"orderId": gid("Order", order_id), "after": after}
+            )
+            page = data.get("returnableFulfillments") or {}
+            for fulfillment in page.get("nodes") or []:
+                items = rest_of_connection(
+                    self.client, fulfillment.get("returnableFulfillmentLineItems"),
+                    queries.RETURNABLE_FULFILLMENT_LINES, str(fulfillment["id"]),
+                    "returnableFulfillment", "returnableFulfillmentLineItems",
+                )
+                for item in items:
+                    fli = item["fulfillmentLineItem"]
+                    result.setdefault(numeric_id(fli["lineItem"]["id"]), []).append(
+                        (numeric_id(fli["id"]), int(item["quantity"])))
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage") or not info.get("endCursor"):
+                return result
+            after = str(info["endCursor"])
 
     def create_return(
         self,
@@ -142,14 +157,17 @@ class ShopifyReturns:
         if requested_at is not None:
             return_input["requestedAt"] = requested_at.astimezone(UTC).isoformat()
         payload = self.client.mutate(queries.RETURN_CREATE, {"returnInput": return_input}, "returnCreate")
-        return _return_from(payload["return"])
+        return _return_from(self._whole(payload["return"]))
 
     def for_order(self, order_id: str) -> tuple[list[ShopifyReturn], str | None]:
         """The order's returns (lines and notes only) and the location it was shipped from."""
-        order = self.client.execute(queries.ORDER_RETURNS, {"id": gid("Order", order_id)}).get("order")
+        order_gid = gid("Order", order_id)
+        order = self.client.execute(queries.ORDER_RETURNS, {"id": order_gid, "after": None}).get("order")
         if not order:
             raise PlatformError(f"order {order_id} not found in Shopify", retryable=False)
-        found = [_return_from(node) for node in (order.get("returns") or {}).get("nodes") or []]
+        nodes = rest_of_connection(self.client, order.get("returns"), queries.ORDER_RETURNS_PAGE, order_gid,
+                                   "order", "returns")
+        found = [_return_from(self._whole(node)) for node in nodes]
         location = next(
             (numeric_id(f["location"]["id"]) for f in order.get("fulfillments") or []
              if f.get("location") and f.get("status") == "SUCCESS"),
@@ -163,7 +181,27 @@ class ShopifyReturns:
 
     def fetch(self, return_id: str) -> ShopifyReturn | None:
         node = self.client.execute(queries.RETURN_BY_ID, {"id": gid("Return", return_id)}).get("return")
-        return _return_from(node) if node else None
+        return _return_from(self._whole(node)) if node else None
+
+    def _whole(self, node: Mapping[str, Any]) -> dict[str, Any]:
+        """A return node with every line of each kind: the head holds the first few (cost limit)."""
+        return_id = str(node["id"])
+        whole = dict(node)
+        for field, document in (("returnLineItems", queries.RETURN_LINE_ITEMS),
+                                ("exchangeLineItems", queries.RETURN_EXCHANGE_LINES)):
+            if field in node:
+                whole[field] = {"nodes": rest_of_connection(self.client, node[field], document, return_id,
+                                                            "return", field)}
+        if "reverseFulfillmentOrders" in node:
+            orders = rest_of_connection(self.client, node["reverseFulfillmentOrders"], queries.RETURN_REVERSE_ORDERS,
+                                        return_id, "return", "reverseFulfillmentOrders")
+            whole["reverseFulfillmentOrders"] = {"nodes": [
+                {**order, "lineItems": {"nodes": rest_of_connection(
+                    self.client, order.get("lineItems"), queries.REVERSE_ORDER_LINES, str(order["id"]),
+                    "reverseFulfillmentOrder", "lineItems")}}
+                for order in orders
+            ]}
+        return whole
 
     def approve(self, return_id: str, *, notify: bool = False) -> ShopifyReturn:
         payload = self.client.mutate(
@@ -171,7 +209,7 @@ class ShopifyReturns:
             {"input": {"id": gid("Return", return_id), "notifyCustomer": notify}},
             "returnApproveRequest",
         )
-        return _return_from(payload["return"])
+        return _return_from(self._whole(payload["return"]))
 
     def decline(self, return_id: str, reason: DeclineReason, note: str = "", *, notify: bool = False) -> str:
         payload = self.client.mutate(

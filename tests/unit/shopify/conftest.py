@@ -1,4 +1,4 @@
-"""Shopify test support: the real Admin schema (built once) and a schema-checking stand-in for Shopify."""
+"""Shopify test support: the real Admin schema (built once) and a stand-in checking each document's schema and cost."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from graphql.execution.values import get_variable_values
 
 from platforms.shopify.client import AdminClient
 from platforms.shopify.throttle import InProcessLimiter
+from tests.shopify_cost import MAX_SINGLE_QUERY_COST, requested_cost
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "shopify"
@@ -109,6 +110,7 @@ class FakeShopify:
         self.rsps = rsps  # for other hosts a test needs (bulk export files, token endpoint)
         self.calls: list[Call] = []
         self.invalid: list[str] = []
+        self.costs: list[int] = []
         self._replies: dict[str, list[Reply]] = {}
         rsps.add_callback(responses.POST, GRAPHQL_URL, callback=self._answer)
 
@@ -130,6 +132,12 @@ class FakeShopify:
         if errors:
             self.invalid.append(query)
             raise AssertionError("document refused by the Shopify schema: " + "; ".join(e.message for e in errors))
+        # Shopify would refuse it (MAX_COST_EXCEEDED) with the variables actually sent.
+        cost = requested_cost(self.schema, document, variables)
+        self.costs.append(cost)
+        if cost > MAX_SINGLE_QUERY_COST:
+            self.invalid.append(query)
+            raise AssertionError(f"Shopify would refuse this query: it requests {cost} points")
         first = operation.selection_set.selections[0]
         assert isinstance(first, graphql.FieldNode)
         return first.name.value

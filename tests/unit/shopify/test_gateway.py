@@ -286,10 +286,12 @@ def test_find_order_keeps_only_the_exact_name_and_email(shopify: FakeShopify, ga
     exact = load_fixture("order_multicurrency_graphql.json")
     near = {**exact, "id": "gid://shopify/Order/2", "name": "#10420"}
     shopify.on("orders", {"nodes": [near, exact]})
+    shopify.on("order", exact)
     order = gateway.find_order("1042", "JON@example.com")
     assert order is not None
     assert order.platform_order_id == ORDER_ID
     assert shopify.calls[0].variables == {"query": 'name:"#1042" email:"JON@example.com"'}
+    assert [c.variables for c in shopify.calls_to("order")] == [{"id": ORDER_GID}]  # only the exact one is read
     assert gateway.find_order("1042", "someone@else.com") is None
 
 

@@ -97,7 +97,7 @@ def test_pages_of_orders_of_returns_and_of_lines_are_all_read(shopify: FakeShopi
     ]
     assert [c.variables["after"] for c in shopify.calls_to("orders")] == [None, "c1"]
     assert shopify.calls_to("order")[0].variables == {"id": "gid://shopify/Order/1001", "after": "r1"}
-    assert shopify.calls_to("return")[0].variables == {"id": "gid://shopify/Return/1"}
+    assert shopify.calls_to("return")[0].variables == {"id": "gid://shopify/Return/1", "after": None}
 
 
 def test_no_orders_changed_gives_no_events(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
