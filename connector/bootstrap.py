@@ -30,16 +30,26 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class AdapterLoadError(RuntimeError):
+    """An installed platform adapter could not be built: the app must not start without it."""
+
+
 def load_adapters(settings: Settings) -> dict[str, PlatformAdapter]:
-    """Every platform adapter installed, by name, from the entry point group."""
+    """Every platform adapter installed, by name, from the entry point group.
+
+    An adapter that cannot load stops the start: running on without it would leave its
+    shops' webhooks answered 404 and their refunds unpushed, silently.
+    """
     adapters: dict[str, PlatformAdapter] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             factory = ep.load()
             adapters[ep.name] = factory(settings.adapter_settings())
-        except Exception:
-            # One broken adapter package must not take down the shops of the others.
-            log.exception("platform adapter %s could not be loaded", ep.name)
+        except Exception as exc:
+            raise AdapterLoadError(
+                f"platform adapter {ep.name!r} ({ep.value}) could not be loaded: "
+                f"{exc.__class__.__name__}: {exc}. Fix its configuration or uninstall its package."
+            ) from exc
     return adapters
 
 
@@ -81,11 +91,16 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
         RedisLimiter(redis_from_url(settings.redis_url)) if settings.redis_url else InProcessLimiter()
     )
     adapters = load_adapters(settings)
+    shared_redis = redis_from_url(settings.redis_url) if settings.redis_url else None
     for adapter in adapters.values():
         # Platforms may not import connector.jobs: an adapter that wants the shared
         # Retry-After limiter declares the attribute and is given it here.
         if hasattr(adapter, "retry_after_limiter"):
             adapter.retry_after_limiter = limiter
+        # The same for a Redis connection (the Shopify cost bucket shared by workers):
+        # built here from any URL the app accepts, fakeredis:// included.
+        if shared_redis is not None and hasattr(adapter, "use_shared_redis"):
+            adapter.use_shared_redis(shared_redis)
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
         box=CredentialBox(settings.token_encryption_key), adapters=adapters,

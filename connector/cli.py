@@ -10,7 +10,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from connector.bootstrap import Services, build_services, use_services
+from connector.bootstrap import AdapterLoadError, Services, build_services, use_services
 from connector.config import Settings
 
 
@@ -18,7 +18,10 @@ def _services() -> Services:
     ctx = click.get_current_context()
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "services" not in obj:
-        svc = build_services(Settings.from_env())
+        try:
+            svc = build_services(Settings.from_env())
+        except AdapterLoadError as exc:
+            raise click.ClickException(str(exc)) from exc
         use_services(svc)
         obj["services"] = svc
     services: Services = obj["services"]

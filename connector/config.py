@@ -107,7 +107,7 @@ class Settings:
             "shopify_oauth_url": environ.get("SHOPIFY_OAUTH_URL") or "https://{shop}/admin/oauth",
             "smtp_url": environ.get("SMTP_URL", ""),
             "mail_from": environ.get("MAIL_FROM", "returns@localhost"),
-            "extra": {k: v for k, v in environ.items() if k.startswith(("WOOCOMMERCE_", "RETURNS_"))},
+            "extra": {k: v for k, v in environ.items() if k.startswith(("WOOCOMMERCE_", "RETURNS_", "SHOPIFY_BULK_"))},
         }
         if environ.get("SHOPIFY_SCOPES"):
             values["shopify_scopes"] = environ["SHOPIFY_SCOPES"]

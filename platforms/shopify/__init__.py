@@ -3,8 +3,9 @@
 Configuration comes as a plain mapping (connector.config reads the environment):
 SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_PREVIOUS_API_SECRET (during a secret
 rotation), SHOPIFY_SCOPES, SHOPIFY_API_VERSION, SHOPIFY_ADMIN_URL, SHOPIFY_OAUTH_URL (default
-https://{shop}/admin/oauth, for a stand-in), APP_URL; REDIS_URL
-when set makes the GraphQL cost limiter shared by all workers.
+https://{shop}/admin/oauth, for a stand-in), SHOPIFY_BULK_THRESHOLD (orders above which a
+backfill is a bulk export), APP_URL. The composition root hands over its Redis connection
+(`use_shared_redis`) to make the GraphQL cost limiter shared by all workers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from connector.ports import (
 from platforms.shopify import connect as connecting
 from platforms.shopify import oauth
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
-from platforms.shopify.gateway import ShopifyGateway
+from platforms.shopify.gateway import BULK_THRESHOLD, ShopifyGateway
 from platforms.shopify.mapping import parse_event
 from platforms.shopify.mirror import ShopifyMirror
 from platforms.shopify.oauth import DEFAULT_OAUTH_URL, AccessToken
@@ -51,6 +52,7 @@ class ShopifyConfig:
     admin_url: str = DEFAULT_ADMIN_URL
     app_url: str = "http://127.0.0.1:5000"
     oauth_url: str = DEFAULT_OAUTH_URL
+    bulk_threshold: int = BULK_THRESHOLD
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -67,7 +69,17 @@ class ShopifyConfig:
             admin_url=settings.get("SHOPIFY_ADMIN_URL") or DEFAULT_ADMIN_URL,
             app_url=settings.get("APP_URL") or "http://127.0.0.1:5000",
             oauth_url=settings.get("SHOPIFY_OAUTH_URL") or DEFAULT_OAUTH_URL,
+            bulk_threshold=_positive_int(settings.get("SHOPIFY_BULK_THRESHOLD"), BULK_THRESHOLD),
         )
+
+
+def _positive_int(raw: str | None, default: int) -> int:
+    if not raw:
+        return default
+    value = int(raw)  # a typo stops the start (load_adapters) rather than being ignored
+    if value < 1:
+        raise ValueError(f"SHOPIFY_BULK_THRESHOLD must be a positive number of orders, not {raw!r}")
+    return value
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
@@ -100,6 +112,10 @@ class ShopifyAdapter:
         # jobs for the same shop share its bucket.
         self.limiter: CostLimiter = limiter or InProcessLimiter()
 
+    def use_shared_redis(self, connection: object) -> None:
+        """Share the cost bucket of each shop with every worker through this Redis connection."""
+        self.limiter = RedisLimiter(connection)
+
     def envelope(self, headers: Mapping[str, str], body: bytes) -> WebhookEnvelope:
         shop = _header(headers, "X-Shopify-Shop-Domain")
         topic = _header(headers, "X-Shopify-Topic")
@@ -131,7 +147,7 @@ class ShopifyAdapter:
         return parse_event(topic, payload)
 
     def gateway(self, shop: ShopConnection) -> ShopifyGateway:
-        return ShopifyGateway(self._client(shop), options=shop.options)
+        return ShopifyGateway(self._client(shop), options=shop.options, bulk_threshold=self.config.bulk_threshold)
 
     def returns(self, shop: ShopConnection) -> ShopifyReturns:
         """The shop's Shopify returns, for workflow steps that mirror ours there."""
@@ -199,11 +215,9 @@ class ShopifyAdapter:
 
 
 def create_adapter(settings: Mapping[str, str]) -> ShopifyAdapter:
-    """Entry point `returns_connector.platforms: shopify`."""
-    limiter: CostLimiter | None = None
-    redis_url = settings.get("REDIS_URL", "")
-    if redis_url:
-        import redis  # only when configured: the web process without Redis never needs it
+    """Entry point `returns_connector.platforms: shopify`.
 
-        limiter = RedisLimiter(redis.Redis.from_url(redis_url))
-    return ShopifyAdapter(ShopifyConfig.from_settings(settings), limiter)
+    The limiter is per process until the composition root calls `use_shared_redis`
+    with the app's own Redis connection (any URL it accepts, fakeredis:// included).
+    """
+    return ShopifyAdapter(ShopifyConfig.from_settings(settings))
