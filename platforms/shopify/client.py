@@ -18,13 +18,15 @@ from typing import Any
 import requests
 
 from connector.ports import PlatformError
+from platforms.shopify import queries
 from platforms.shopify.throttle import CostLimiter, InProcessLimiter, Sleep, ThrottleStatus
 
 DEFAULT_ADMIN_URL = "https://{shop}/admin/api/{version}"
 DEFAULT_API_VERSION = "2026-10"
 # (connect, read): refunds go through payment gateways and can take a while to answer.
 DEFAULT_TIMEOUT = (5.0, 30.0)
-# Cost assumed for a document we have never sent; replaced by Shopify's own figure.
+# Cost assumed for a document neither priced in queries.REQUESTED_COSTS nor sent yet;
+# replaced by Shopify's own figure after the first answer.
 DEFAULT_QUERY_COST = 50.0
 # Idempotency user errors that mean "same request still running": worth trying again.
 _RETRYABLE_USER_ERROR_CODES = frozenset({"IDEMPOTENCY_CONCURRENT_REQUEST"})
@@ -78,9 +80,11 @@ class AdminClient:
         """Run a query or mutation and return its `data`; raises PlatformError."""
         body = {"query": document, "variables": dict(variables or {})}
         doc_key = hashlib.sha256(document.encode()).hexdigest()
+        # Shopify's last figure for this document, else the one priced in advance.
+        estimate = queries.requested_cost_of(document) or DEFAULT_QUERY_COST
         last_error = "no attempt made"
         for attempt in range(1, self._max_attempts + 1):
-            self._limiter.acquire(self.shop, self._known_costs.get(doc_key, DEFAULT_QUERY_COST))
+            self._limiter.acquire(self.shop, self._known_costs.get(doc_key, estimate))
             try:
                 response = self._session.post(
                     self.url,

@@ -778,3 +778,61 @@ ALL_DOCUMENTS: dict[str, str] = {
     for name, value in dict(globals()).items()
     if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("query", "mutation"))
 }
+
+# What Shopify will compute as each document's requested cost, with the sizes the code
+# sends (tests/unit/shopify/test_every_document_cost.py checks every figure against the
+# real schema). The client reserves this much of the shop's bucket before the first
+# call of a document, so even that call waits instead of being answered THROTTLED.
+REQUESTED_COSTS: dict[str, int] = {
+    "BULK_OPERATION_RUN_QUERY": 12,
+    "BULK_OPERATION_STATUS": 1,
+    "CUSTOMER_MARKER": 2,
+    "DISCOUNT_CODE_BASIC_CREATE": 16,
+    "DISCOUNT_CODE_LOOKUP": 2,
+    "FULFILLMENT_LINES": 203,
+    "GIFT_CARD_CREATE": 13,
+    "GIFT_CARD_LOOKUP": 12,
+    "METAFIELDS_SET": 12,
+    "ORDERS_COUNT": 1,
+    "ORDERS_PAGE": 476,
+    "ORDER_BY_ID": 318,
+    "ORDER_FULFILLMENTS": 251,
+    "ORDER_LINES": 423,
+    "ORDER_REFUNDS": 451,
+    "ORDER_REFUND_IDS": 251,
+    "ORDER_RETURNS": 343,
+    "ORDER_RETURNS_AFTER": 123,
+    "ORDER_RETURNS_PAGE": 333,
+    "ORDER_SEARCH": 17,
+    "ORDER_SHIPPING_LINES": 203,
+    "PRIMARY_LOCATION": 1,
+    "PRODUCT_VARIANTS": 103,
+    "REFUND_CREATE": 15,
+    "REFUND_WITH_LINES": 206,
+    "RETURNABLE_FULFILLMENTS": 392,
+    "RETURNABLE_FULFILLMENT_LINES": 303,
+    "RETURNS_SINCE": 494,
+    "RETURN_APPROVE_REQUEST": 412,
+    "RETURN_BY_ID": 401,
+    "RETURN_CANCEL": 12,
+    "RETURN_CLOSE": 12,
+    "RETURN_CREATE": 412,
+    "RETURN_DECLINE_REQUEST": 12,
+    "RETURN_EXCHANGE_LINES": 103,
+    "RETURN_LINES": 403,
+    "RETURN_LINE_ITEMS": 303,
+    "RETURN_PROCESS": 24,
+    "RETURN_REFUNDS": 63,
+    "RETURN_REVERSE_ORDERS": 312,
+    "REVERSE_FULFILLMENT_ORDER_DISPOSE": 12,
+    "REVERSE_ORDER_LINES": 403,
+    "SHOP_FOR_CONNECT": 4,
+    "STORE_CREDIT_ACCOUNT_CREDIT": 14,
+    "WEBHOOK_SUBSCRIPTION_CREATE": 12,
+}
+_COST_BY_TEXT = {ALL_DOCUMENTS[name]: cost for name, cost in REQUESTED_COSTS.items() if name in ALL_DOCUMENTS}
+
+
+def requested_cost_of(document: str) -> int | None:
+    """The requested cost of one of these documents (None for a document not listed here)."""
+    return _COST_BY_TEXT.get(document)

@@ -278,7 +278,18 @@ class ShopifyReturns:
                 issue["refundMethods"] = [{"storeCreditRefund": {"amount": {
                     "amount": str(store_credit.amount), "currencyCode": store_credit.currency}}}]
             process_input["financialTransfer"] = {"issueRefund": issue}
-        payload = self.client.mutate(queries.RETURN_PROCESS, {"input": process_input}, "returnProcess")
+        try:
+            payload = self.client.mutate(queries.RETURN_PROCESS, {"input": process_input}, "returnProcess")
+        except PlatformError:
+            # returnProcess takes no idempotency key. When its answer was lost (a timeout
+            # the client retried, which Shopify then refuses: the lines are processed),
+            # the refund carrying our note is the proof it went through: report it
+            # instead of failing a push that succeeded.
+            if note and (refunds or store_credit is not None):
+                status, made = self._refunds(return_id)
+                if any(note in made_note for _id, made_note in made):
+                    return status, made
+            raise
         node = payload["return"]
         made = [(numeric_id(r["id"]), str(r.get("note") or ""))
                 for r in ((node.get("refunds") or {}).get("nodes") or [])]
@@ -286,9 +297,12 @@ class ShopifyReturns:
 
     def refunds(self, return_id: str) -> list[tuple[str, str]]:
         """The refunds made through a return, as (refund id, note)."""
+        return self._refunds(return_id)[1]
+
+    def _refunds(self, return_id: str) -> tuple[str, list[tuple[str, str]]]:
         node = self.client.execute(queries.RETURN_REFUNDS, {"id": gid("Return", return_id)}).get("return") or {}
-        return [(numeric_id(r["id"]), str(r.get("note") or ""))
-                for r in ((node.get("refunds") or {}).get("nodes") or [])]
+        return str(node.get("status") or "").lower(), [
+            (numeric_id(r["id"]), str(r.get("note") or "")) for r in ((node.get("refunds") or {}).get("nodes") or [])]
 
     def close(self, return_id: str) -> str:
         payload = self.client.mutate(queries.RETURN_CLOSE, {"id": gid("Return", return_id)}, "returnClose")

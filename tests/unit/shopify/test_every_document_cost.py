@@ -68,3 +68,12 @@ def test_a_backfill_page_and_an_order_head_stay_within_a_routine_read(admin_sche
     one_more = requested_cost(admin_schema, queries.ORDERS_PAGE, {"first": gateway.PAGE_SIZE + 1})
     assert page <= ROUTINE_LIMIT < one_more, "the page size is the largest that fits"
     assert requested_cost(admin_schema, queries.ORDER_BY_ID) <= ROUTINE_LIMIT
+
+
+@pytest.mark.parametrize("name", sorted(queries.ALL_DOCUMENTS))
+def test_the_cost_the_client_reserves_first_is_the_one_shopify_will_compute(
+    name: str, admin_schema: graphql.GraphQLSchema
+) -> None:
+    expected = requested_cost(admin_schema, queries.ALL_DOCUMENTS[name], SIZES.get(name, {}))
+    assert queries.REQUESTED_COSTS.get(name) == expected, f"set REQUESTED_COSTS[{name!r}] = {expected}"
+    assert queries.requested_cost_of(queries.ALL_DOCUMENTS[name]) == expected
