@@ -219,8 +219,9 @@ class ShipmentRepository:
     def record_events(self, shipment_id: int, events: list[TrackingEvent], step: ParcelStep,
                       now: datetime, next_poll_at: datetime) -> list[TrackingEvent]:
         """Store the events not seen before; returns those new ones."""
-        known = set(self._session.execute(select(ShipmentEventRow.occurred_at, ShipmentEventRow.code).where(
-            ShipmentEventRow.shipment_id == shipment_id)).tuples())
+        known = {(when, code) for when, code in self._session.execute(
+            select(ShipmentEventRow.occurred_at, ShipmentEventRow.code).where(
+                ShipmentEventRow.shipment_id == shipment_id))}
         fresh = [e for e in events if (e.occurred_at, e.code[:32]) not in known]
         for event in fresh:
             self._session.add(ShipmentEventRow(shipment_id=shipment_id, occurred_at=event.occurred_at,
