@@ -52,7 +52,7 @@ class ColissimoGateway:
         # The answer is multipart (JSON then the PDF's bytes): latin-1 keeps every byte as one character.
         details, messages = gateway.mapper.parse_shipment_response(
             Deserializable(response.content.decode("latin-1"), parse_response, serializable.ctx))
-        bridge.raise_messages(messages, "Colissimo")
+        bridge.raise_messages([_utf8(m) for m in messages], "Colissimo")
         if details is None:
             raise CarrierError(f"Colissimo answered {response.status_code} without a label", retryable=True)
         return Label(tracking_number=str(details.tracking_number),
@@ -80,6 +80,15 @@ class ColissimoGateway:
         details, _messages = gateway.mapper.parse_tracking_response(Deserializable(response.text, _json))
         # Unknown numbers come back as messages; they are left out, as the port says.
         return bridge.tracking_events(details, bridge.karrio_step)
+
+
+def _utf8(message: Any) -> Any:
+    """The JSON part was read as latin-1 (to keep the PDF's bytes): give its texts their accents back."""
+    try:
+        message.message = str(message.message).encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return message
 
 
 def _json(text: str) -> Any:

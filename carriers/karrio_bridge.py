@@ -103,6 +103,8 @@ def decimal_or_none(value: object) -> Decimal | None:
 
 
 def _when(event: Any) -> datetime:
+    """The event's time. karrio gives the carrier's local wall-clock time with its offset dropped
+    (09:05+02:00 becomes 09:05Z): we keep it so, and pages show the time the carrier printed."""
     for raw, formats in ((event.timestamp, ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%z")),
                          (f"{event.date} {event.time or '00:00'}", ("%Y-%m-%d %H:%M", "%Y-%m-%d %I:%M %p"))):
         for fmt in formats:
