@@ -80,11 +80,13 @@ def test_colissimo_unreachable_is_retryable_and_a_timeout_may_have_bought() -> N
     responses.post(f"{COLISSIMO}/generateLabel", body=requests.ReadTimeout("read timed out"))
     with pytest.raises(CarrierError) as lost:
         _colissimo().buy_label(REQUEST)  # type: ignore[attr-defined]
-    assert lost.value.retryable and lost.value.maybe_bought
+    assert lost.value.retryable
+    assert lost.value.maybe_bought
     responses.replace(responses.POST, f"{COLISSIMO}/generateLabel", status=503)
     with pytest.raises(CarrierError) as down:
         _colissimo().buy_label(REQUEST)  # type: ignore[attr-defined]
-    assert down.value.retryable and not down.value.maybe_bought
+    assert down.value.retryable
+    assert not down.value.maybe_bought
 
 
 def test_colissimo_cannot_find_a_label_by_reference() -> None:
@@ -123,7 +125,8 @@ def test_dhl_label_created_carries_its_price() -> None:
     assert label.price is not None
     assert (label.price.amount, label.price.currency) == (Decimal("38.74"), "EUR")
     body = responses.calls[0].request.body
-    assert b"<SiteID>site</SiteID>" in body and b"R-7KQ2MX-L1" in body
+    assert b"<SiteID>site</SiteID>" in body
+    assert b"R-7KQ2MX-L1" in body
 
 
 @responses.activate
@@ -134,7 +137,8 @@ def test_dhl_rate_error_is_a_clear_refusal() -> None:
         _dhl().buy_label(REQUEST)  # type: ignore[attr-defined]
     assert refused.value.code == "PLT006"
     assert "no rate is available" in str(refused.value)
-    assert not refused.value.retryable and not refused.value.invalid_address
+    assert not refused.value.retryable
+    assert not refused.value.invalid_address
 
 
 @responses.activate

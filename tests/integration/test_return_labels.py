@@ -49,7 +49,8 @@ def _shipment(services: Services, shop: Shop, reference: str) -> StoredShipment:
     with services.uow() as uow:
         scope = uow.scope(shop)
         ret = scope.returns.get_by_reference(reference)
-        assert ret is not None and ret.id is not None
+        assert ret is not None
+        assert ret.id is not None
         found = scope.shipments.for_return(ret.id)
     assert found is not None
     return found
@@ -74,11 +75,13 @@ def test_approved_return_gets_one_label_once_the_shopper_gives_her_address(
     shipment = _shipment(services, shop, reference)
     assert shipment.status == "bought"
     assert shipment.tracking_number == "FAKE000001"
-    assert shipment.price is not None and shipment.price.amount == Decimal("6.45")
+    assert shipment.price is not None
+    assert shipment.price.amount == Decimal("6.45")
     assert carrier.state.calls == 1
     with services.uow() as uow:
         ret = uow.scope(shop).returns.get_by_reference(reference)
-        assert ret is not None and ret.id is not None
+        assert ret is not None
+        assert ret.id is not None
         assert uow.scope(shop).shipments.label_pdf(ret.id) == b"%PDF-1.4 fake"
 
 
@@ -184,7 +187,8 @@ def test_carrier_events_move_the_return_to_in_transit_then_received(
     assert labels.track_shipments(services, shop.id) == 1
     with services.uow() as uow:
         ret = uow.scope(shop).returns.get_by_reference(reference)
-    assert ret is not None and ret.status is ReturnStatus.IN_TRANSIT
+    assert ret is not None
+    assert ret.status is ReturnStatus.IN_TRANSIT
     assert ret.tracking_number == "FAKE000001"
     assert labels.track_shipments(services, shop.id) == 0  # not due again before the carrier's wait
     delivered = TrackingEvent(clock.now(), "DI1", "Livré", ParcelStep.DELIVERED, "Lyon")
@@ -194,7 +198,8 @@ def test_carrier_events_move_the_return_to_in_transit_then_received(
     with services.uow() as uow:
         ret = uow.scope(shop).returns.get_by_reference(reference)
         emails = [e.subject for e in uow.scope(shop).emails.recent(return_id=ret.id)] if ret and ret.id else []
-    assert ret is not None and ret.status is ReturnStatus.RECEIVED
+    assert ret is not None
+    assert ret.status is ReturnStatus.RECEIVED
     assert len(emails) >= 3  # requested, approved, in transit, received
     assert _shipment(services, shop, reference).step is ParcelStep.DELIVERED
 
@@ -212,4 +217,5 @@ def test_specimen_label_is_a_pdf_printed_specimen_with_no_cost(services: Service
     assert shipment.price is None  # a sample costs nothing, whatever the contract rate says
     with services.uow() as uow:
         pdf = uow.scope(shop).shipments.label_pdf(shipment.return_id)
-    assert pdf is not None and pdf.startswith(b"%PDF-1.4")
+    assert pdf is not None
+    assert pdf.startswith(b"%PDF-1.4")
