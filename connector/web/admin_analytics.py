@@ -7,6 +7,7 @@ Thin: read the range, ask connector.persistence.analytics, render. Imports Flask
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -53,7 +54,10 @@ def _figures(period: Range, grain: str) -> dict[str, Any]:
             "reasons": figures.reasons(period),
             "resolutions": figures.resolution_mix(period),
             "delay": figures.refund_delay(period),
-            "free": figures.free_return_cost(period, label_price),
+            "free": replace(figures.free_return_cost(period, label_price), **dict(zip(
+                ("labelled", "label_total"),
+                uow.scope(current).shipments.free_return_labels(period.start, period.end, current.currency),
+                strict=True))),
             "serial": figures.serial_returners(period),
             "satisfaction": figures.satisfaction(period),
         }
@@ -162,7 +166,8 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], Callable[[],
             ["refunds", data["delay"].refunds], ["refund_average_days", data["delay"].average_days],
             ["refund_median_days", data["delay"].median_days], ["refund_p90_days", data["delay"].p90_days],
             ["free_returns", data["free"].free_returns], ["label_price", data["free"].label_price],
-            ["free_returns_cost", data["free"].cost], ["fees_recovered", data["free"].fees_recovered],
+            ["free_returns_cost", data["free"].cost], ["free_returns_with_real_label", data["free"].labelled],
+            ["real_label_cost", data["free"].label_total], ["fees_recovered", data["free"].fees_recovered],
             ["satisfaction_answers", data["satisfaction"].answers],
             ["satisfaction_average", data["satisfaction"].average]]),
     }

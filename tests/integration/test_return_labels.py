@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
 from connector.carrier_ports import CarrierError
@@ -219,3 +220,27 @@ def test_specimen_label_is_a_pdf_printed_specimen_with_no_cost(services: Service
         pdf = uow.scope(shop).shipments.label_pdf(shipment.return_id)
     assert pdf is not None
     assert pdf.startswith(b"%PDF-1.4")
+
+
+def test_cost_of_free_returns_counts_the_real_label_price_and_the_fee_for_the_rest(
+        client: FlaskClient, services: Services, carrier: FakeCarrier) -> None:
+    from connector.domain.policy import ReturnPolicy
+    from tests.integration.test_admin_support import signed_in
+
+    shop = builders.shop(services, policy=ReturnPolicy(return_shipping_fee="5.90",  # type: ignore[arg-type]
+                                                       free_returns_limit=5).to_dict())
+    builders.stored_order(services, shop)
+    builders.stored_order(services, shop, order_id="1002")
+    connect_carrier(services, shop)
+    labelled = _approved(services, shop.id)
+    _give_address(services, shop, labelled)
+    wait_idle(services)
+    flow.open_return_request(services, shop.id, "1002",
+                             [flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)],
+                             channel=Channel.PORTAL)  # free too, but no label bought (not approved)
+    signed_in(client, services, shop)
+    rows = client.get(f"/admin/{shop.slug}/dashboard/summary.csv?from=2026-06-01&to=2026-06-30").get_data(as_text=True)
+    figures = dict(line.split(",", 1) for line in rows.strip().splitlines()[1:])
+    assert figures["free_returns"].strip() == "2"
+    assert figures["free_returns_with_real_label"].strip() == "1"
+    assert Decimal(figures["free_returns_cost"]) == Decimal("6.45") + Decimal("5.90")
