@@ -46,6 +46,9 @@ def _figures(period: Range, grain: str) -> dict[str, Any]:
     label_price = policy_for(current).return_shipping_fee.amount
     with services().uow() as uow:
         figures = analytics.for_shop(uow, current.id, current.currency)
+        # Free returns whose label was bought count at its real price (issue 17).
+        labelled, label_total = uow.scope(current).shipments.free_return_labels(period.start, period.end,
+                                                                               current.currency)
         return {
             "periods": figures.rate_by_period(period, grain),
             "products": figures.rate_by_product(period, limit=20),
@@ -54,10 +57,8 @@ def _figures(period: Range, grain: str) -> dict[str, Any]:
             "reasons": figures.reasons(period),
             "resolutions": figures.resolution_mix(period),
             "delay": figures.refund_delay(period),
-            "free": replace(figures.free_return_cost(period, label_price), **dict(zip(
-                ("labelled", "label_total"),
-                uow.scope(current).shipments.free_return_labels(period.start, period.end, current.currency),
-                strict=True))),
+            "free": replace(figures.free_return_cost(period, label_price), labelled=labelled,
+                            label_total=label_total),
             "serial": figures.serial_returners(period),
             "satisfaction": figures.satisfaction(period),
         }
