@@ -52,6 +52,8 @@ def return_label(ret: ReturnRequest) -> LabelBox | None:
         order = uow.scope(shop).orders.get(ret.order_id)
     if shipment is None or ret.status in (ReturnStatus.CANCELLED, ReturnStatus.REJECTED):
         return None
+    if not shipment.has_label and shipment.status != "bought" and ret.status is not ReturnStatus.APPROVED:
+        return None  # the parcel left another way (or arrived): no label to offer any more
     carrier = svc.carriers.get(shipment.carrier)
     state = {"address": "address", "pending": "preparing", "buying": "preparing", "bought": "ready",
              "check": "preparing"}.get(shipment.status, "failed")
