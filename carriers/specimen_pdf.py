@@ -29,8 +29,9 @@ def _barcode(code: str, x: int, y: int) -> bytes:
 def label_pdf(lines: list[str], tracking_number: str, watermark: str = "SPÉCIMEN") -> bytes:
     """An A6-sized label (298 x 420 pt): the lines, a fake barcode, and the watermark across it."""
     content = [b"q 0.85 g BT /F2 54 Tf 0.7071 0.7071 -0.7071 0.7071 60 90 Tm " + _text(watermark) + b" Tj ET Q"]
-    content.append(b"BT /F2 16 Tf 20 390 Td " + _text(watermark + " - NE PAS EXPEDIER / DO NOT SHIP") + b" Tj ET")
-    y = 360
+    content.append(b"BT /F2 16 Tf 20 392 Td " + _text(watermark) + b" Tj ET")
+    content.append(b"BT /F1 9 Tf 20 378 Td " + _text("NE PAS EXPÉDIER / DO NOT SHIP") + b" Tj ET")
+    y = 356
     for line in lines:
         content.append(f"BT /F1 10 Tf 20 {y} Td ".encode() + _text(line) + b" Tj ET")
         y -= 14
