@@ -72,14 +72,26 @@ def _start_relay_thread(svc: Services) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty (tests, one-off runs).")
 @click.option("--no-relay", is_flag=True, help="Do not run the outbox relay and sweep in this worker.")
-def worker(burst: bool, no_relay: bool) -> None:
-    """Run an RQ worker on all queues, with the outbox relay and the periodic sweep."""
-    from connector.jobs.worker import run_worker
+@click.option("--queues", default="", help="Comma-separated queues to work (default: all, webhooks first).")
+def worker(burst: bool, no_relay: bool, queues: str) -> None:
+    """Run an RQ worker on all queues, with the outbox relay and the periodic sweep.
 
+    It rides out Redis and PostgreSQL outages and exits only when stopped or misconfigured.
+    """
+    import logging
+
+    from connector.jobs.queues import QUEUE_NAMES
+    from connector.jobs.worker import ConfigurationError, run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     svc = _services()
     if svc.queue.mode != "redis":
         raise click.ClickException("REDIS_URL is not set: jobs already run inside the web process")
-    run_worker(svc, burst=burst, relay=not no_relay)
+    names = tuple(q.strip() for q in queues.split(",") if q.strip()) or QUEUE_NAMES
+    try:
+        run_worker(svc, burst=burst, relay=not no_relay, queues=names)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.group()

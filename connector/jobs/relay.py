@@ -91,9 +91,11 @@ def _enqueue_all(svc: Services, jobs: list[tuple[str, str, int, str]]) -> list[i
     for task, queue, subject_id, job_id in jobs:
         try:
             svc.queue.enqueue(task, subject_id, queue=queue, job_id=job_id)
-        except Exception:
+        except Exception as exc:
             # Redis went away: stop here, the caller gives the rest back for the next pass.
-            log.warning("enqueue of %s %s failed; handed back", task, subject_id, exc_info=True)
+            # Logged by run_relay once per outage, not once per pass.
+            log.debug("enqueue of %s %s failed; handed back", task, subject_id, exc_info=True)
+            _queue_trouble.append(f"{type(exc).__name__}: {exc}")
             break
         done.append(subject_id)
     return done
@@ -110,21 +112,68 @@ def drain(svc: Services, *, sweep_all: bool = True) -> tuple[int, int]:
         sweep_all = False  # what was just handed on is not handed on again in this run
 
 
+# Why the last enqueue failed (the relay reads and clears it after each pass).
+_queue_trouble: list[str] = []
+
+
+class _Outage:
+    """Logs once when something goes away and once when it is back, not once per pass."""
+
+    def __init__(self) -> None:
+        self.down = ""
+
+    def failed(self, why: str) -> None:
+        if self.down != why.split(":")[0]:
+            log.warning("relay: %s; it keeps trying and resumes by itself", why)
+            self.down = why.split(":")[0]
+
+    def ok(self) -> None:
+        if self.down:
+            log.warning("relay: back to work (%s is over)", self.down)
+            self.down = ""
+
+
+def _what_failed(exc: Exception) -> str:
+    from redis.exceptions import RedisError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, RedisError):
+        return f"Redis unreachable: {type(exc).__name__}: {exc}"
+    if isinstance(exc, (OperationalError, InterfaceError)) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return f"relay pass failed: {type(exc).__name__}: {exc}"
+
+
 def run_relay(svc: Services, stop: threading.Event, interval: float = 0.5) -> None:
     from connector.jobs.schedule import run_due
 
     next_schedule = 0.0
+    outage = _Outage()
+    wait = 1.0
     while not stop.is_set():
         try:
+            _queue_trouble.clear()
             relay_once(svc)
             if time.monotonic() >= next_schedule:
                 # Periodic reconciliation and health checks ride on the relay's loop.
                 run_due(svc)
                 next_schedule = time.monotonic() + 60
-        except Exception:
-            # Redis or the database is away: keep trying; nothing recorded is lost meanwhile.
-            log.exception("relay pass failed; retrying")
-            stop.wait(2.0)
+        except Exception as exc:
+            # Redis or the database is away: keep trying, with a capped backoff; nothing
+            # recorded is lost meanwhile (the pool's pre-ping replaces dead connections).
+            why = _what_failed(exc)
+            if why.startswith("relay pass failed"):
+                log.exception("relay pass failed; retrying")
+            outage.failed(why)
+            stop.wait(wait)
+            wait = min(10.0, wait * 2)
+            continue
+        if _queue_trouble:
+            outage.failed(f"Redis unreachable: {_queue_trouble[0]}")
+        else:
+            outage.ok()
+            wait = 1.0
         stop.wait(interval)
 
 

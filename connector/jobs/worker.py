@@ -1,9 +1,31 @@
-"""`returns-connector worker`: an RQ worker on every queue, beside the relay thread."""
+"""`returns-connector worker`: an RQ worker on every queue, beside the relay thread, that outlives Redis.
+
+The worker model is RQ's SimpleWorker: jobs run in this process, one at a time, no fork
+per job. Why not RQ's forking Worker: a work-horse forked per job inherited the parent's
+database and Redis connections (the stalls of issue 11), paid a fork and a new
+PostgreSQL connection for every job (3 to 5 deliveries a second), and its horse monitor
+quit the worker when Redis went away. Our jobs are short, idempotent and carry their
+own timeouts (RQ's SIGALRM death penalty works in the main thread without a fork), so
+isolation by fork buys nothing here. The only process RQ still forks is its scheduler,
+which opens its own Redis pool; `connector.persistence.database` drops any inherited
+database pool in every forked child anyway. Redis clients (redis-py) check the pid and
+open new connections after a fork by themselves.
+
+RQ's work loop quits on any Redis error; `run_worker` supervises it: it waits for Redis
+with a capped backoff, logs once when Redis goes and once when it returns, and starts a
+fresh RQ worker. It returns only on a stop request (SIGTERM/SIGINT) or in burst mode, and
+raises ConfigurationError for what no retry can fix (a refused password, a bad URL).
+"""
 
 from __future__ import annotations
 
+import logging
+import signal
 import threading
+from collections.abc import Sequence
+from types import FrameType
 
+import redis.exceptions
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
@@ -11,26 +33,122 @@ from connector.bootstrap import Services
 from connector.jobs.queues import QUEUE_NAMES, RedisJobQueue
 from connector.jobs.relay import run_relay
 
+log = logging.getLogger(__name__)
 
-def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: bool = True,
-               scheduler: bool = True) -> bool:
-    """Work the queues (webhooks first: intake must never wait behind a slow sync).
+# Redis that is away: first wait, growth factor, longest wait between two tries.
+RETRY_FIRST, RETRY_FACTOR, RETRY_MAX = 0.5, 2.0, 10.0
 
-    `fork=False` runs jobs in this process and `scheduler=False` leaves delayed retries
-    to another worker: both for tests on fakeredis, whose data a forked child would not
-    share back and which runs no Lua (the scheduler's locks are Lua scripts).
+
+class ConfigurationError(RuntimeError):
+    """What a retry cannot fix: the worker exits with it."""
+
+
+def _redis_problem(connection: object) -> str:
+    """'' when Redis answers; else why not. ConfigurationError for a refused password."""
+    try:
+        connection.ping()  # type: ignore[attr-defined]
+    except redis.exceptions.AuthenticationError as exc:
+        raise ConfigurationError(f"Redis refused the credentials of REDIS_URL: {exc}") from exc
+    except redis.exceptions.ResponseError as exc:
+        if "NOAUTH" in str(exc) or "WRONGPASS" in str(exc):
+            raise ConfigurationError(f"Redis refused the credentials of REDIS_URL: {exc}") from exc
+        return f"{type(exc).__name__}: {exc}"
+    except (redis.exceptions.RedisError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: bool = False,
+               scheduler: bool = True, queues: Sequence[str] = QUEUE_NAMES,
+               stop: threading.Event | None = None) -> bool:
+    """Work the queues (webhooks first: intake must never wait behind a slow sync) until stopped.
+
+    `fork=True` runs each job in a forked RQ work-horse (kept for comparison; see above).
+    `scheduler=False` leaves delayed retries to another worker (tests on fakeredis, which
+    runs no Lua). `stop` ends the worker from another thread (tests); SIGTERM and SIGINT
+    end it as RQ's own warm shutdown does.
     """
     queue = svc.queue
     if not isinstance(queue, RedisJobQueue):
-        raise RuntimeError("the RQ worker needs REDIS_URL")
-    stop = threading.Event()
+        raise ConfigurationError("the RQ worker needs REDIS_URL")
+    unknown = [name for name in queues if name not in QUEUE_NAMES]
+    if unknown or not queues:
+        raise ConfigurationError(f"unknown queue(s) {unknown}; the queues are {', '.join(QUEUE_NAMES)}")
+    stop = stop or threading.Event()
+    relay_stop = threading.Event()
     if relay:
-        threading.Thread(target=run_relay, args=(svc, stop), name="relay", daemon=True).start()
+        threading.Thread(target=run_relay, args=(svc, relay_stop), name="relay", daemon=True).start()
+    previous = _stop_on_signals(stop) if threading.current_thread() is threading.main_thread() else {}
+    worked = False
+    wait = RETRY_FIRST
+    down_since_logged = False
     try:
-        worker_class = Worker if fork else SimpleWorker
-        worker = worker_class([queue.queue(name) for name in QUEUE_NAMES], connection=queue.connection,
-                              serializer=JSONSerializer)
-        # The scheduler is what runs RQ's delayed retries (backoff with jitter).
-        return bool(worker.work(burst=burst, with_scheduler=scheduler))
+        while not stop.is_set():
+            problem = _redis_problem(queue.connection)
+            if problem:
+                if not down_since_logged:
+                    log.warning("Redis is unreachable (%s); the worker waits for it and resumes by itself", problem)
+                    down_since_logged = True
+                stop.wait(wait)
+                wait = min(RETRY_MAX, wait * RETRY_FACTOR)
+                continue
+            if down_since_logged:
+                log.warning("Redis is back; the worker resumes")
+                down_since_logged = False
+            wait = RETRY_FIRST
+            worker_class = Worker if fork else SimpleWorker
+            worker = worker_class([queue.queue(name) for name in queues], connection=queue.connection,
+                                  serializer=JSONSerializer)
+            watcher = _forward_stop(stop, worker)
+            try:
+                # The scheduler is what runs RQ's delayed retries (backoff with jitter).
+                worked = bool(worker.work(burst=burst, with_scheduler=scheduler)) or worked
+            except (redis.exceptions.RedisError, OSError) as exc:
+                # Raised outside RQ's loop (registering, tearing down): the same as a quit.
+                log.debug("RQ worker ended on %s", exc)
+            finally:
+                watcher.set()
+                if previous:
+                    _stop_on_signals(stop)  # RQ's handlers belong to the worker that ended
+            # A SIGTERM/SIGINT goes to RQ's handler while it works, which notes when (whether
+            # the worker was busy or idle): that is a stop request, not a quit on Redis.
+            if burst or stop.is_set() or worker._stop_requested or worker._shutdown_requested_date:
+                break
+            # RQ quit its loop without a stop request: Redis went away (it logged why).
+            # Back to the top: wait for Redis, then a fresh RQ worker.
+        return worked
     finally:
+        relay_stop.set()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop_on_signals(stop: threading.Event) -> dict[int, signal.Handlers | int | None]:
+    """While no RQ worker runs (Redis away), SIGTERM/SIGINT still end the worker at once.
+
+    RQ installs its own handlers while it works (a warm shutdown that finishes the job);
+    these are the ones in force between two RQ workers.
+    """
+    previous: dict[int, signal.Handlers | int | None] = {}
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.getsignal(signum)  # type: ignore[assignment]
+        signal.signal(signum, handler)
+    return previous
+
+
+def _forward_stop(stop: threading.Event, worker: Worker | SimpleWorker) -> threading.Event:
+    """A stop set from another thread asks the RQ worker for a warm shutdown."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            if stop.is_set():
+                worker._stop_requested = True
+                return
+
+    threading.Thread(target=watch, name="stop-watch", daemon=True).start()
+    return done

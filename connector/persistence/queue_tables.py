@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -288,6 +289,15 @@ class _RawPostgresPool:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._forked_away: list[Any] = []
+        _RAW_POOLS.add(self)
+
+    def after_fork_in_child(self) -> None:
+        """Drop the parent's idle connections (never close them: the socket is shared) and a
+        lock another thread of the parent may have held at the fork."""
+        self._lock = threading.Lock()
+        self._forked_away.extend(self._idle)
+        self._idle = []
+        self._pid = os.getpid()
 
     def acquire(self) -> tuple[Any, bool]:
         """A connection and whether it was reused from the pool (it may have died since)."""
@@ -317,6 +327,18 @@ class _RawPostgresPool:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+_RAW_POOLS: weakref.WeakSet[_RawPostgresPool] = weakref.WeakSet()
+
+
+def _raw_pools_after_fork() -> None:
+    for pool in list(_RAW_POOLS):
+        pool.after_fork_in_child()
+
+
+# The same rule as the engines' (connector.persistence.database): a forked child opens its own.
+os.register_at_fork(after_in_child=_raw_pools_after_fork)
 
 
 def _raw_pool(engine: Engine) -> _RawPostgresPool | None:
