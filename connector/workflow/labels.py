@@ -94,13 +94,15 @@ def buy_label(svc: Services, outbox_id: int) -> str:
         shipment = scope.shipments.get(item.subject_id)
         settings = scope.carrier_account.get()
         ret = scope.returns.get(shipment.return_id) if shipment else None
-        if shipment is None or shipment.status not in ("pending", "buying") or ret is None:
+        # `failed` is a refusal (nothing bought): the merchant may retry it from the failed jobs.
+        # `check` is never bought from here: the merchant chooses on the return's page.
+        if shipment is None or shipment.status not in ("pending", "buying", "failed") or ret is None:
             scope.outbox.done(outbox_id, now)
             uow.commit()
             return "skipped"
         if ret.status is not ReturnStatus.APPROVED or settings is None or settings.carrier != shipment.carrier:
             why = "the return is no longer waiting for its parcel" if settings else "no carrier account any more"
-            if shipment.status == "pending":  # nothing was sent to the carrier: nothing to look for
+            if shipment.status != "buying":  # nothing was sent to the carrier: nothing to look for
                 scope.shipments.set_status(shipment.id, "failed", now, why)
             scope.outbox.done(outbox_id, now)
             uow.commit()

@@ -244,3 +244,23 @@ def test_cost_of_free_returns_counts_the_real_label_price_and_the_fee_for_the_re
     assert figures["free_returns"].strip() == "2"
     assert figures["free_returns_with_real_label"].strip() == "1"
     assert Decimal(figures["free_returns_cost"]) == Decimal("6.45") + Decimal("5.90")
+
+
+def test_a_refused_label_retried_from_the_failed_jobs_is_bought_once_the_carrier_accepts(
+        services: Services, carrier: FakeCarrier) -> None:
+    from connector.jobs.failures import list_failures, retry_failure
+
+    carrier.state.refuse = CarrierError("no rate is available for this account")
+    shop = builders.shop(services)
+    builders.stored_order(services, shop)
+    connect_carrier(services, shop)
+    reference = _approved(services, shop.id)
+    _give_address(services, shop, reference)
+    wait_idle(services)
+    assert _shipment(services, shop, reference).status == "failed"
+    [failure] = [f for f in list_failures(services, shop.id) if f.what.startswith("buy_label")]
+    carrier.state.refuse = None  # the merchant fixed the account
+    assert retry_failure(services, failure.kind, failure.id, shop.id)
+    wait_idle(services)
+    assert _shipment(services, shop, reference).status == "bought"
+    assert carrier.state.calls == 1
