@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from carriers.specimen_pdf import label_pdf
 from connector.carrier_ports import CarrierAccount
 from connector.domain.shipping import Label, LabelRequest, ParcelStep, TrackingEvent
+from connector.ports import Clock
 
 PREFIX = "SPEC"
 JOURNEY = (
@@ -73,8 +74,12 @@ class SpecimenCarrier:
     offers_qr = True
     specimen = True
 
-    def __init__(self, settings: Mapping[str, str], now: Callable[[], datetime] | None = None) -> None:
-        self._now = now or (lambda: datetime.now(UTC))
+    def __init__(self, settings: Mapping[str, str]) -> None:
+        # The app's clock, given by the composition root (tests freeze it); the system's until then.
+        self.clock: Clock | None = None
+
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
     def gateway(self, account: CarrierAccount) -> SpecimenGateway:
         return SpecimenGateway(self._now)

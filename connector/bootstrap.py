@@ -100,10 +100,15 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
         # Retry-After limiter declares the attribute and is given it here.
         if hasattr(adapter, "retry_after_limiter"):
             adapter.retry_after_limiter = limiter
+    clock = clock or SystemClock()
+    carriers = load_carriers(settings)
+    for carrier in carriers.values():
+        if hasattr(carrier, "clock"):  # a carrier that draws its own events (the specimen) reads our clock
+            carrier.clock = clock
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
         box=CredentialBox(settings.token_encryption_key), adapters=adapters,
-        queue=queue, clock=clock or SystemClock(), limiter=limiter, carriers=load_carriers(settings),
+        queue=queue, clock=clock, limiter=limiter, carriers=carriers,
     )
 
 

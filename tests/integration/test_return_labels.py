@@ -264,3 +264,26 @@ def test_a_refused_label_retried_from_the_failed_jobs_is_bought_once_the_carrier
     wait_idle(services)
     assert _shipment(services, shop, reference).status == "bought"
     assert carrier.state.calls == 1
+
+
+def test_demo_parcel_is_posted_then_delivered_and_the_return_received_by_itself(
+        services: Services, clock: FrozenClock) -> None:
+    shop = builders.shop(services)
+    builders.stored_order(services, shop)
+    connect_carrier(services, shop, carrier="specimen", auto_receive=True)
+    reference = _approved(services, shop.id)
+    _give_address(services, shop, reference)
+    wait_idle(services)
+    clock.advance(minutes=3)
+    labels.track_shipments(services, shop.id)
+    with services.uow() as uow:
+        ret = uow.scope(shop).returns.get_by_reference(reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.IN_TRANSIT
+    clock.advance(minutes=8)
+    labels.track_shipments(services, shop.id)
+    with services.uow() as uow:
+        ret = uow.scope(shop).returns.get_by_reference(reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.RECEIVED
+    assert [e.code for e in _shipment(services, shop, reference).events] == ["POSTED", "TRANSIT", "DELIVERED"]
