@@ -102,8 +102,9 @@ def buy_label(svc: Services, outbox_id: int) -> str:
             return "skipped"
         if ret.status is not ReturnStatus.APPROVED or settings is None or settings.carrier != shipment.carrier:
             why = "the return is no longer waiting for its parcel" if settings else "no carrier account any more"
-            if shipment.status != "buying":  # nothing was sent to the carrier: nothing to look for
-                scope.shipments.set_status(shipment.id, "failed", now, why)
+            # A `buying` left by a dead worker may have bought one: the merchant looks, as for any lost answer.
+            scope.shipments.set_status(shipment.id, "check" if shipment.status == "buying" else "failed", now,
+                                       CHECK_MESSAGE if shipment.status == "buying" else why)
             scope.outbox.done(outbox_id, now)
             uow.commit()
             return "skipped"
