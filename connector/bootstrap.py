@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.carrier_ports import CarrierAdapter
 from connector.config import Settings
 from connector.jobs.queues import InlineJobQueue, RedisJobQueue, redis_from_url
 from connector.jobs.ratelimit import InProcessLimiter, RedisLimiter, RetryAfterLimiter
@@ -23,6 +24,7 @@ from connector.ports import Clock, JobQueue, PlatformAdapter
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "returns_connector.platforms"
+CARRIER_ENTRY_POINT_GROUP = "returns_connector.carriers"
 
 
 class SystemClock:
@@ -53,6 +55,17 @@ def load_adapters(settings: Settings) -> dict[str, PlatformAdapter]:
     return adapters
 
 
+def load_carriers(settings: Settings) -> dict[str, CarrierAdapter]:
+    """Every carrier adapter installed (labels and tracking), by name, from their entry point group."""
+    carriers: dict[str, CarrierAdapter] = {}
+    for ep in entry_points(group=CARRIER_ENTRY_POINT_GROUP):
+        try:
+            carriers[ep.name] = ep.load()(settings.adapter_settings())
+        except Exception:
+            log.exception("carrier adapter %s could not be loaded", ep.name)
+    return carriers
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -64,6 +77,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     # Retry-After holds per platform and shop, shared through Redis when there is one.
     limiter: RetryAfterLimiter = field(default_factory=InProcessLimiter)
+    carriers: dict[str, CarrierAdapter] = field(default_factory=dict)
     _intake: WebhookIntakeStore | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
@@ -101,10 +115,15 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
         # built here from any URL the app accepts, fakeredis:// included.
         if shared_redis is not None and hasattr(adapter, "use_shared_redis"):
             adapter.use_shared_redis(shared_redis)
+    clock = clock or SystemClock()
+    carriers = load_carriers(settings)
+    for carrier in carriers.values():
+        if hasattr(carrier, "clock"):  # a carrier that draws its own events (the specimen) reads our clock
+            carrier.clock = clock
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
         box=CredentialBox(settings.token_encryption_key), adapters=adapters,
-        queue=queue, clock=clock or SystemClock(), limiter=limiter,
+        queue=queue, clock=clock, limiter=limiter, carriers=carriers,
     )
 
 

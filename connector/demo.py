@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from connector.bootstrap import Services
 from connector.domain.policy import ReturnPolicy
 from connector.domain.returns import Channel, Condition, Inspection, ResolutionKind
+from connector.domain.shipping import LabelMode, ParcelSize, PostalAddress
 from connector.workflow import returns as flow
 from platforms.manual import parse_orders_csv
 
@@ -81,6 +83,13 @@ def load_demo(svc: Services) -> str:
             return_address="Boutique Démo — Service retours\n12 rue des Lilas\n75011 Paris\nFrance",
         )
         scope = uow.scope(shop)
+        if scope.carrier_account.get() is None:
+            # The specimen carrier: sample labels printed SPÉCIMEN, a parcel that moves by itself.
+            scope.carrier_account.save(
+                carrier="specimen", credentials={}, test_mode=True, label_mode=LabelMode.PREPAID, auto_receive=True,
+                label_price=None, currency="EUR", parcel=ParcelSize(Decimal("1")), now=now,
+                return_address=PostalAddress(name="Service retours", company="Boutique Démo", line1="12 rue des Lilas",
+                                             postal_code="75011", city="Paris", country_code="FR"))
         fresh = scope.orders.count() == 0
         for order in parse_orders_csv(demo_csv(now)):
             scope.orders.save(order)
@@ -92,6 +101,7 @@ def load_demo(svc: Services) -> str:
         f"Demo shop ready: {shop.name} (manual platform)",
         f"  Return portal: {svc.settings.app_url}/portal/{DEMO_SLUG}/",
         "    try order 1001 with claire@example.com, or 1003 with lea@example.com (a final-sale item)",
+        "    an approved return gets a sample label printed SPÉCIMEN (the demo carrier: nothing is bought)",
         f"  Merchant admin: {svc.settings.app_url}/admin/{DEMO_SLUG}/",
     ]
     if password:

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 
 from connector.bootstrap import Services
 from connector.persistence.tables import WebhookDeliveryRow
+from connector.workflow.labels import LABEL_TASK
 from connector.workflow.merchant_webhooks import DELIVER_TASK as MERCHANT_WEBHOOK_TASK
 from connector.workflow.mirror import MIRROR_TASK
 from connector.workflow.push import PUSH_TASK, lease
@@ -30,6 +31,7 @@ OUTBOX_TASKS = {
     "send_email": ("connector.jobs.tasks.send_email", "notify"),
     "mirror_return": (MIRROR_TASK, "push"),
     "merchant_webhook": (MERCHANT_WEBHOOK_TASK, "notify"),
+    "buy_label": (LABEL_TASK, "push"),
 }
 
 

@@ -26,6 +26,8 @@ class Periodic:
     queue: str
     # Which shops it applies to, by platform; None: every active shop with an integration.
     platforms: frozenset[str] | None = None
+    # Instead: every active shop (manual ones too) with a carrier account for return labels.
+    with_carrier: bool = False
 
 
 SCHEDULE = (
@@ -34,6 +36,9 @@ SCHEDULE = (
     # WooCommerce disables a webhook after six failed deliveries and never retries one.
     Periodic("webhook-health", timedelta(minutes=15), "connector.jobs.tasks.check_webhooks", "sync",
              frozenset({"woocommerce"})),
+    # Looks for parcels due a tracking poll; each carrier's own wait between polls is kept per parcel.
+    Periodic("carrier-tracking", timedelta(minutes=1), "connector.jobs.tasks.track_shipments", "sync",
+             with_carrier=True),
 )
 
 _last_run: dict[str, datetime] = {}
@@ -57,12 +62,14 @@ def run_due(svc: Services, now: datetime | None = None,
     """Enqueue every periodic job that is due; returns what was enqueued (for logs and tests)."""
     now = now or svc.clock.now()
     with svc.uow() as uow:
-        shops = [s for s in uow.shops.all() if s.active and s.platform != "manual"]
+        every = [s for s in uow.shops.all() if s.active]
+        shops = [s for s in every if s.platform != "manual"]
+        carrier_shops = [s for s in every if uow.scope(s).carrier_account.get() is not None]
     enqueued: list[str] = []
     for periodic in SCHEDULE:
         if not is_wanted(periodic):
             continue
-        for shop in shops:
+        for shop in carrier_shops if periodic.with_carrier else shops:
             if periodic.platforms is not None and shop.platform not in periodic.platforms:
                 continue
             key = f"{periodic.name}:{shop.id}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connector.bootstrap import current_services
-from connector.workflow import merchant_webhooks, mirror, notifications, push, sync, webhooks
+from connector.workflow import labels, merchant_webhooks, mirror, notifications, push, sync, webhooks
 
 
 def process_delivery(delivery_id: int) -> str:
@@ -38,3 +38,11 @@ def mirror_return(outbox_id: int) -> str:
 
 def deliver_merchant_webhook(outbox_id: int) -> str:
     return merchant_webhooks.deliver_merchant_webhook(current_services(), int(outbox_id))
+
+
+def buy_label(outbox_id: int) -> str:
+    return labels.buy_label(current_services(), int(outbox_id))
+
+
+def track_shipments(shop_id: int) -> int:
+    return labels.track_shipments(current_services(), int(shop_id))

@@ -145,10 +145,14 @@ class FreeReturnCost:
     free_returns: int
     label_price: Decimal
     fees_recovered: Decimal
+    # Free returns whose label was really bought, and what those labels cost (never specimens).
+    labelled: int = 0
+    label_total: Decimal = Decimal(0)
 
     @property
     def cost(self) -> Decimal:
-        return self.free_returns * self.label_price
+        """Real label prices where a label was bought; the policy's fee as the estimate for the rest."""
+        return self.label_total + max(0, self.free_returns - self.labelled) * self.label_price
 
 
 @dataclass(frozen=True)

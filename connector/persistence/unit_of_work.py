@@ -17,6 +17,7 @@ from connector.persistence.orders import OrderRepository
 from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
 from connector.persistence.resolutions import ResolutionRepository
 from connector.persistence.returns import ReturnRepository
+from connector.persistence.shipments import CarrierAccountRepository, ShipmentRepository
 from connector.persistence.shops import ShopRepository
 
 
@@ -32,6 +33,8 @@ class ShopScope:
     emails: EmailRepository
     credit_ledger: CreditLedgerRepository
     merchant_webhooks: MerchantWebhookRepository
+    carrier_account: CarrierAccountRepository
+    shipments: ShipmentRepository
 
 
 class UnitOfWork:
@@ -87,6 +90,8 @@ class UnitOfWork:
             emails=EmailRepository(self.session, shop.id),
             credit_ledger=CreditLedgerRepository(self.session, shop.id),
             merchant_webhooks=MerchantWebhookRepository(self.session, self._box, shop.id),
+            carrier_account=CarrierAccountRepository(self.session, self._box, shop.id),
+            shipments=ShipmentRepository(self.session, shop.id),
         )
 
     def commit(self) -> None:

@@ -15,6 +15,7 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     from connector.web import (  # noqa: F401
         admin_actions,
         admin_analytics,
+        admin_carriers,
         admin_customers,
         admin_policy,
         admin_returns,

@@ -7,6 +7,7 @@ Thin: read the range, ask connector.persistence.analytics, render. Imports Flask
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,9 @@ def _figures(period: Range, grain: str) -> dict[str, Any]:
     label_price = policy_for(current).return_shipping_fee.amount
     with services().uow() as uow:
         figures = analytics.for_shop(uow, current.id, current.currency)
+        # Free returns whose label was bought count at its real price (issue 17).
+        labelled, label_total = uow.scope(current).shipments.free_return_labels(period.start, period.end,
+                                                                               current.currency)
         return {
             "periods": figures.rate_by_period(period, grain),
             "products": figures.rate_by_product(period, limit=20),
@@ -53,7 +57,8 @@ def _figures(period: Range, grain: str) -> dict[str, Any]:
             "reasons": figures.reasons(period),
             "resolutions": figures.resolution_mix(period),
             "delay": figures.refund_delay(period),
-            "free": figures.free_return_cost(period, label_price),
+            "free": replace(figures.free_return_cost(period, label_price), labelled=labelled,
+                            label_total=label_total),
             "serial": figures.serial_returners(period),
             "satisfaction": figures.satisfaction(period),
         }
@@ -162,7 +167,8 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], Callable[[],
             ["refunds", data["delay"].refunds], ["refund_average_days", data["delay"].average_days],
             ["refund_median_days", data["delay"].median_days], ["refund_p90_days", data["delay"].p90_days],
             ["free_returns", data["free"].free_returns], ["label_price", data["free"].label_price],
-            ["free_returns_cost", data["free"].cost], ["fees_recovered", data["free"].fees_recovered],
+            ["free_returns_cost", data["free"].cost], ["free_returns_with_real_label", data["free"].labelled],
+            ["real_label_cost", data["free"].label_total], ["fees_recovered", data["free"].fees_recovered],
             ["satisfaction_answers", data["satisfaction"].answers],
             ["satisfaction_average", data["satisfaction"].average]]),
     }

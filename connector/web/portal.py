@@ -23,6 +23,7 @@ from connector.domain.errors import IllegalTransition, InvalidReturn
 from connector.domain.orders import Order
 from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
+from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import limiter_for
@@ -141,7 +142,8 @@ def slip(token: str) -> Any:
 
 
 def track(token: str) -> Any:
-    notices = {"cancelled": _("Your return is cancelled."), "thanks": _("Thank you for your answer.")}
+    notices = {"cancelled": _("Your return is cancelled."), "thanks": _("Thank you for your answer."),
+               "label": _("Thank you: your label is being prepared.")}
     problems = {"late": _("This return can no longer be cancelled: the parcel is already on its way."),
                 "score": _("Choose a rating from 1 to 5.")}
     return render_template("portal/track.html", t=_tracking(token),

@@ -38,7 +38,7 @@ from connector.domain.returns import (
 )
 from connector.domain.shops import Shop
 from connector.ports import MirroringPlatform
-from connector.workflow import merchant_webhooks
+from connector.workflow import labels, merchant_webhooks
 from connector.workflow.markers import idempotency_key
 from connector.workflow.mirror import queue_mirror
 from connector.workflow.notifications import queue_shopper_email
@@ -187,7 +187,8 @@ def open_return_request(
         scope.returns.add(ret, now=now, currency=order.currency,
                           return_shipping_fee=decision.return_shipping_fee,
                           free_return=decision.free_return, decision=decision_snapshot(decision))
-        queue_shopper_email(svc, scope, ret, "requested", {"order_name": order.name})
+        label = labels.queue_label(svc, scope, ret, now) if decision.auto_approved else {}
+        queue_shopper_email(svc, scope, ret, "requested", {"order_name": order.name, **label})
         if decision.auto_approved:
             _mirror(svc, scope, ret, "open", now)
         merchant_webhooks.emit(scope, merchant_webhooks.RETURN_CREATED, merchant_webhooks.return_payload(
@@ -243,6 +244,8 @@ def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
             _mirror(svc, scope, ret, mirror, now)
         if ret.status is not before:
             _status_changed(scope, ret, before, now)
+        if ret.status is ReturnStatus.APPROVED and before is not ReturnStatus.APPROVED:
+            extra = {**(extra or {}), **labels.queue_label(svc, scope, ret, now)}
         if email_kind:
             queue_shopper_email(svc, scope, ret, email_kind, extra)
         uow.commit()

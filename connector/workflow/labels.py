@@ -1,0 +1,291 @@
+"""Prepaid return labels: queued when a return is approved, bought exactly once, then followed.
+
+Exactly once rests on the outbox lease (one worker at a time), a deterministic reference per
+return (`label_reference`), a unique shipment per return, and this rule: an attempt that may
+have reached the carrier (status `buying` left behind by a worker that died) is never repeated
+blindly. The carrier is asked for the label by reference and it is adopted; a carrier that
+cannot be asked puts the shipment in `check`, and the merchant looks in the carrier's account.
+Imports the domain and ports at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from connector.carrier_ports import CarrierAdapter, CarrierError, LookupUnsupported
+from connector.domain.money import Money
+from connector.domain.returns import ReturnRequest, ReturnStatus
+from connector.domain.shipping import (
+    Label,
+    LabelMode,
+    LabelRequest,
+    ParcelStep,
+    PostalAddress,
+    TrackingEvent,
+    label_reference,
+    parcel_step,
+)
+from connector.workflow.push import backoff, lease
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
+    from connector.persistence.shipments import CarrierSettings, StoredShipment
+    from connector.persistence.unit_of_work import ShopScope
+
+log = logging.getLogger(__name__)
+
+LABEL_TASK = "connector.jobs.tasks.buy_label"
+MAX_ATTEMPTS = 6
+CHECK_MESSAGE = ("an earlier attempt may have bought this label and the carrier cannot be asked by reference: "
+                 "look in your carrier account, then enter its tracking number or buy again")
+
+
+def label_url(svc: Services, scope: ShopScope, ret: ReturnRequest) -> str:
+    return f"{svc.settings.app_url}/portal/{scope.shop.slug}/track/{ret.tracking_token}/label"
+
+
+def queue_label(svc: Services, scope: ShopScope, ret: ReturnRequest, now: datetime) -> dict[str, str]:
+    """In the transaction that approves `ret`: its shipment, waiting for the shopper's address.
+
+    Returns what the approval email adds ({"label_url": ...}), empty when the shop gives no label.
+    """
+    settings = scope.carrier_account.get()
+    if (ret.id is None or settings is None or settings.label_mode is not LabelMode.PREPAID
+            or settings.carrier not in svc.carriers or settings.return_address is None):
+        return {}
+    scope.shipments.add(ret.id, label_reference(ret.reference), settings.carrier, scope.shop.currency, now)
+    return {"label_url": label_url(svc, scope, ret)}
+
+
+def give_sender_address(svc: Services, scope: ShopScope, ret: ReturnRequest, sender: PostalAddress,
+                        now: datetime) -> bool:
+    """The shopper's address for the label; queues the purchase in the caller's commit. False: nothing to do."""
+    shipment = scope.shipments.for_return(ret.id) if ret.id is not None else None
+    if shipment is None or ret.status is not ReturnStatus.APPROVED:
+        return False
+    if not scope.shipments.set_sender(shipment.id, sender, now):
+        return False
+    scope.outbox.add("buy_label", shipment.id, now)
+    return True
+
+
+def _request(settings: CarrierSettings, shipment: StoredShipment) -> LabelRequest:
+    assert settings.return_address is not None
+    assert shipment.sender is not None
+    return LabelRequest(reference=shipment.reference, sender=shipment.sender, recipient=settings.return_address,
+                        parcel=settings.parcel)
+
+
+def buy_label(svc: Services, outbox_id: int) -> str:
+    """Run one label outbox row: bought, adopted, check, retry, failed or skipped. Safe to run twice."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        item = uow.all_outbox.get(outbox_id)
+        if item is None or item.status != "pending" or not uow.all_outbox.claim(outbox_id, now, lease(svc)):
+            return "skipped"
+        uow.commit()  # the claim stands even if this worker dies from here on
+        shop = uow.shops.get(item.shop_id)
+        if shop is None:
+            return "skipped"
+        scope = uow.scope(shop)
+        shipment = scope.shipments.get(item.subject_id)
+        settings = scope.carrier_account.get()
+        ret = scope.returns.get(shipment.return_id) if shipment else None
+        # `failed` is a refusal (nothing bought): the merchant may retry it from the failed jobs.
+        # `check` is never bought from here: the merchant chooses on the return's page.
+        if shipment is None or shipment.status not in ("pending", "buying", "failed") or ret is None:
+            scope.outbox.done(outbox_id, now)
+            uow.commit()
+            return "skipped"
+        if ret.status is not ReturnStatus.APPROVED or settings is None or settings.carrier != shipment.carrier:
+            why = "the return is no longer waiting for its parcel" if settings else "no carrier account any more"
+            # A `buying` left by a dead worker may have bought one: the merchant looks, as for any lost answer.
+            scope.shipments.set_status(shipment.id, "check" if shipment.status == "buying" else "failed", now,
+                                       CHECK_MESSAGE if shipment.status == "buying" else why)
+            scope.outbox.done(outbox_id, now)
+            uow.commit()
+            return "skipped"
+        carrier = svc.carriers.get(shipment.carrier)
+        if carrier is None:
+            scope.outbox.fail(outbox_id, f"no carrier adapter {shipment.carrier!r} installed")
+            uow.commit()
+            return "failed"
+        earlier_attempt = shipment.status == "buying"
+        scope.shipments.set_status(shipment.id, "buying", now)
+        uow.commit()  # from here on, a crash leaves `buying`: the next try looks before it buys
+    gateway = carrier.gateway(settings.account)
+    label: Label | None = None
+    adopted = False
+    try:
+        if earlier_attempt:
+            label = gateway.find_label(shipment.reference)
+            adopted = label is not None
+        if label is None:
+            label = gateway.buy_label(_request(settings, shipment))
+    except LookupUnsupported:
+        return _needs_check(svc, shop.id, outbox_id, shipment.id)
+    except CarrierError as exc:
+        return _failure(svc, shop.id, outbox_id, shipment.id, str(exc), exc.retryable, item.attempts + 1,
+                        maybe_bought=exc.maybe_bought)
+    except Exception as exc:  # an unknown failure may have reached the carrier: look before buying again
+        log.exception("label of shipment %s failed", shipment.id)
+        return _failure(svc, shop.id, outbox_id, shipment.id, f"{type(exc).__name__}: {exc}", True,
+                        item.attempts + 1, maybe_bought=True)
+    return _record(svc, shop.id, outbox_id, shipment, label, adopted, carrier, settings)
+
+
+def _record(svc: Services, shop_id: int, outbox_id: int, shipment: StoredShipment, label: Label, adopted: bool,
+            carrier: CarrierAdapter, settings: CarrierSettings) -> str:
+    now = svc.clock.now()
+    # A specimen costs nothing; a carrier without a price in its answer costs the contract rate.
+    price: Money | None = None if label.specimen else (label.price or settings.label_price)
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        assert shop is not None
+        scope = uow.scope(shop)
+        scope.shipments.record_label(shipment.id, label, price, now, now + carrier.poll_every)
+        scope.outbox.done(outbox_id, now)
+        ret = scope.returns.get(shipment.return_id)
+        if ret is not None:
+            what = "adopted" if adopted else ("drawn (specimen)" if label.specimen else "bought")
+            cost = f", {price}" if price else ""
+            ret.note(now, "system", f"return label {what} from {carrier.title}: {label.tracking_number}{cost}",
+                     private=True)
+            scope.returns.save(ret, now)
+        uow.commit()
+    return "adopted" if adopted else "bought"
+
+
+def _needs_check(svc: Services, shop_id: int, outbox_id: int, shipment_id: int) -> str:
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        assert shop is not None
+        scope = uow.scope(shop)
+        scope.shipments.set_status(shipment_id, "check", now, CHECK_MESSAGE)
+        scope.outbox.fail(outbox_id, CHECK_MESSAGE)
+        uow.commit()
+    return "check"
+
+
+def _failure(svc: Services, shop_id: int, outbox_id: int, shipment_id: int, error: str, retryable: bool,
+             attempts: int, *, maybe_bought: bool) -> str:
+    final = not retryable or attempts >= MAX_ATTEMPTS
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        assert shop is not None
+        scope = uow.scope(shop)
+        # A refusal means nothing was bought: the next try may buy. A lost answer keeps `buying`.
+        status = "buying" if maybe_bought else ("failed" if final else "pending")
+        if maybe_bought and final:
+            status = "check"
+        scope.shipments.set_status(shipment_id, status, now, error)
+        if final:
+            scope.outbox.fail(outbox_id, error)
+        else:
+            scope.outbox.retry_later(outbox_id, error, now + backoff(attempts))
+        uow.commit()
+    return "failed" if final else "retry"
+
+
+def buy_again(svc: Services, shop_id: int, return_id: int) -> bool:
+    """The merchant checked the carrier account and found no label: try once more."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            return False
+        scope = uow.scope(shop)
+        shipment = scope.shipments.for_return(return_id)
+        if shipment is None or shipment.status not in ("check", "failed") or shipment.sender is None:
+            return False
+        scope.shipments.set_status(shipment.id, "pending", now)
+        scope.outbox.add("buy_label", shipment.id, now)
+        uow.commit()
+    return True
+
+
+def enter_tracking_number(svc: Services, shop_id: int, return_id: int, tracking_number: str) -> bool:
+    """The merchant found the label in the carrier account: follow it, buy nothing."""
+    number = tracking_number.strip()[:100]
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None or not number:
+            return False
+        scope = uow.scope(shop)
+        shipment = scope.shipments.for_return(return_id)
+        carrier = svc.carriers.get(shipment.carrier) if shipment else None
+        if shipment is None or carrier is None or shipment.status not in ("check", "failed"):
+            return False
+        scope.shipments.record_tracking_number(shipment.id, number, now, now)
+        uow.commit()
+    return True
+
+
+# ---- tracking ----
+
+def _batches(items: Sequence[StoredShipment], size: int = 10) -> list[Sequence[StoredShipment]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def track_shipments(svc: Services, shop_id: int) -> int:
+    """Poll the carrier for this shop's parcels that are due; move their returns. Returns events stored."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            return 0
+        scope = uow.scope(shop)
+        settings = scope.carrier_account.get()
+        due = scope.shipments.due_for_tracking(now)
+    if settings is None or not due:
+        return 0
+    stored = 0
+    for carrier_name in {s.carrier for s in due}:
+        carrier = svc.carriers.get(carrier_name)
+        if carrier is None or carrier_name != settings.carrier:
+            continue
+        gateway = carrier.gateway(settings.account)
+        for batch in _batches([s for s in due if s.carrier == carrier_name]):
+            try:
+                found = gateway.track([s.tracking_number for s in batch])
+            except CarrierError as exc:
+                log.warning("tracking at %s failed: %s", carrier_name, exc)
+                continue  # next_poll_at is unchanged: the next run asks again
+            for shipment in batch:
+                events = list(found.get(shipment.tracking_number, ()))
+                step = parcel_step(events)
+                _move_return(svc, shop_id, shipment, step, settings.auto_receive)
+                stored += _store_events(svc, shop_id, shipment, events, step, now + carrier.poll_every)
+    return stored
+
+
+def _store_events(svc: Services, shop_id: int, shipment: StoredShipment, events: list[TrackingEvent],
+                  step: ParcelStep, next_poll_at: datetime) -> int:
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        assert shop is not None
+        fresh = uow.scope(shop).shipments.record_events(shipment.id, events, step, svc.clock.now(), next_poll_at)
+        uow.commit()
+    return len(fresh)
+
+
+def _move_return(svc: Services, shop_id: int, shipment: StoredShipment, step: ParcelStep,
+                 auto_receive: bool) -> None:
+    """The carrier's step as return transitions; each is idempotent by the return's status."""
+    from connector.workflow.returns import mark_in_transit, receive  # it imports this module
+
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        ret = uow.scope(shop).returns.get(shipment.return_id) if shop else None
+    if ret is None:
+        return
+    if step in (ParcelStep.IN_TRANSIT, ParcelStep.DELIVERED) and ret.status is ReturnStatus.APPROVED:
+        ret = mark_in_transit(svc, shop_id, ret.reference, "carrier", shipment.tracking_number)
+    if step is ParcelStep.DELIVERED and auto_receive and ret.status is ReturnStatus.IN_TRANSIT:
+        receive(svc, shop_id, ret.reference, "carrier")
