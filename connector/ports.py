@@ -152,12 +152,22 @@ PlatformEvent = (
 
 @dataclass(frozen=True)
 class PushLine:
+    """One line of a refund as the platform records it; amount + tax is what goes back for it.
+
+    `fee` is what was kept from the line (already deducted from `amount`, then the tax).
+    """
+
     platform_line_id: str
     quantity: int
-    amount: Money  # before tax
+    amount: Money  # before tax, fees deducted
     tax: Money
     restock: bool
     tax_by_rate: tuple[tuple[str, Money], ...] = ()
+    fee: Money | None = None
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.tax
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ from connector.domain.messages import Reason
 from connector.domain.money import Money, total
 from connector.domain.orders import Order, OrderLine
 from connector.domain.policy import ReturnPolicy, ShippingPayer
-from connector.domain.resolutions import ResolutionPlan, ReturnedUnits, plan_resolution, returned_line_amount
+from connector.domain.resolutions import (
+    ResolutionPlan,
+    ReturnedUnits,
+    plan_resolution,
+    restocking_fee,
+    returned_line_amount,
+)
 from connector.domain.returns import ResolutionKind
 
 
@@ -177,7 +183,7 @@ def _item_decision(
                             tuple(refusals), zero, zero, line.already_returned)
     paid = returned_line_amount(order.line(asked.line_id), asked.quantity, line.already_returned).total
     rate = policy.restocking_percent_for(asked.reason)
-    fee = paid.percent(rate, round_down=True)  # the same rounding as plan_resolution
+    fee = restocking_fee(paid, rate)  # the function plan_resolution charges with
     notes = []
     if not fee.is_zero():
         notes.append(Reason.of("restocking_fee", fee_amount=fee, rate_percent=rate))
@@ -336,3 +342,29 @@ def resolution_plans(
     )
 
 
+
+
+
+def store_credit_bonus_per_unit(
+    policy: ReturnPolicy, order: Order, line_id: str, history: CustomerHistory, today: date
+) -> Money:
+    """The bonus for taking one unit of a line back as store credit, decided as a real request would be.
+
+    Shown before the shopper picks a reason, so for the usual reason: one that neither
+    waives the restocking fee nor makes the shop pay the return. `evaluate` and
+    `resolution_plans` give it, the same functions as the review and the resolution:
+    one unit returned alone gets exactly this bonus, and a reason that waives a fee
+    gives more, never less.
+    """
+    zero = Money.zero(order.currency)
+    if not policy.store_credit_bonus_percent or ResolutionKind.STORE_CREDIT not in policy.allowed_resolutions:
+        return zero
+    usual = [r.code for r in policy.reasons
+             if r.code not in policy.restocking_fee_waived_reasons
+             and r.code not in policy.merchant_pays_shipping_reasons and not r.needs_photo]
+    reason = usual[0] if usual else (policy.reasons[0].code if policy.reasons else "")
+    decision = evaluate(policy, order, [RequestedItem(line_id, 1, reason, ResolutionKind.STORE_CREDIT,
+                                                      has_photo=True)], history, today)
+    if not decision.eligible:
+        return zero
+    return total((plan.bonus for plan in resolution_plans(policy, order, decision)), order.currency)

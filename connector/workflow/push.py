@@ -62,6 +62,7 @@ def _push_for(reference: str, resolution: StoredResolution, order_id: str, email
             amount=Money.of(line["amount"], cur), tax=Money.of(line["tax"], cur),
             restock=bool(line.get("restock", False)),
             tax_by_rate=tuple((str(rate), Money.of(amount, cur)) for rate, amount in line.get("tax_by_rate", [])),
+            fee=Money.of(line["fee"], cur) if line.get("fee") is not None else None,
         )
         for line in resolution.lines
     )

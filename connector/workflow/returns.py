@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.eligibility import (
@@ -26,7 +25,7 @@ from connector.domain.messages import Reason, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.policy import ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan
+from connector.domain.resolutions import ResolutionPlan, goodwill_value
 from connector.domain.returns import (
     Channel,
     Inspection,
@@ -282,11 +281,8 @@ def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: d
     order = scope.orders.get(ret.order_id)
     if order is None or policy.goodwill_coupon_percent <= 0:
         return None
-    value = Money.zero(order.currency)
-    for item in ret.items:
-        line = order.line(item.order_line_id)
-        value = value + line.paid_total.percent(Decimal(100) * item.quantity / line.quantity, round_down=True)
-    amount = value.percent(policy.goodwill_coupon_percent, round_down=True)
+    amount = goodwill_value(order, [(i.order_line_id, i.quantity) for i in ret.items],
+                            policy.goodwill_coupon_percent)
     if amount.is_zero():
         return None
     automatic = getattr(svc.adapter(scope.shop.platform), "automatic_resolutions", True)
@@ -378,14 +374,19 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         for plan in plans:
             if plan.net.is_zero() and plan.kind is not ResolutionKind.EXCHANGE:
                 continue
+            # What each platform records per line: the domain's refund lines, fees already kept,
+            # tax per rate telescoped across this order's returns (see domain.rounding).
             lines = [{"line_id": ln.line_id, "quantity": ln.quantity, "amount": str(ln.amount.amount),
-                      "tax": str(ln.tax.amount), "restock": restock.get(ln.line_id, False),
+                      "tax": str(ln.tax.amount), "fee": str(ln.fee.amount),
+                      "restock": restock.get(ln.line_id, False),
                       "exchange_variant_id": variants.get(ln.line_id),
-                      "tax_by_rate": _tax_by_rate(order, ln.line_id, ln.quantity)} for ln in plan.lines]
+                      "tax_by_rate": [[rate, str(amount.amount)] for rate, amount in ln.tax_by_rate]}
+                     for ln in plan.refund_lines]
             resolution = scope.resolutions.add(
                 return_id=_stored_id(ret), kind=plan.kind, amount=plan.net, tax=plan.tax, bonus=plan.bonus,
                 restocking_fee=plan.restocking_fee, shipping_fee=plan.return_shipping_fee, lines=lines,
-                exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.lines) if v), None),
+                exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.refund_lines) if v),
+                                         None),
                 idempotency_key=idempotency_key(shop.id, ret.reference, plan.kind.value), now=now,
                 push_status="pending" if automatic else "awaiting_merchant",
             )
@@ -412,15 +413,6 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         })
         uow.commit()
     return stored
-
-
-def _tax_by_rate(order: Order, line_id: str, quantity: int) -> list[list[str]]:
-    """The tax per platform rate id for `quantity` units (WooCommerce refunds tax per rate)."""
-    line = order.line(line_id)
-    if not line.tax_by_rate or not line.quantity:
-        return []
-    return [[rate, str(Money.from_minor(amount.minor * quantity // line.quantity, amount.currency).amount)]
-            for rate, amount in line.tax_by_rate]
 
 
 def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bool) -> str:

@@ -22,6 +22,7 @@ import requests
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
+from connector.domain.rounding import convert
 from connector.ports import PlatformError, PlatformEvent, ProductVariant, Progress, PushResult, ResolutionPush
 from platforms.shopify import queries
 from platforms.shopify.bulk import rebuild_orders
@@ -533,7 +534,8 @@ class ShopifyGateway:
                 f"payment in {push.amount.currency} to take the rate from; give a refund or store credit instead",
                 retryable=False,
             )
-        return Money(push.amount.amount * shop / presentment, shop_currency)
+        # The domain's conversion rule (connector.domain.rounding): the adapter only reads the figures.
+        return convert(push.amount, Money(shop, shop_currency), Money(presentment, push.amount.currency))
 
     def _coupon(self, push: ResolutionPush) -> PushResult:
         code = coupon_code_for(push)

@@ -170,15 +170,6 @@ class WooCommerceGateway:
                 return refund
         return None
 
-    def _line_rates(self, push: ResolutionPush) -> dict[str, list[tuple[str, Money]]]:
-        """Tax per rate of the order lines a push names without rates (read only when needed)."""
-        if all(line.tax_by_rate or line.tax.is_zero() for line in push.lines):
-            return {}
-        order = self.fetch_order(push.platform_order_id)
-        if order is None:
-            raise WooCommerceError(f"order {push.platform_order_id} is not in WooCommerce any more", status=404)
-        return {line.platform_line_id: list(line.tax_by_rate) for line in order.lines}
-
     def _refund(self, push: ResolutionPush) -> PushResult:
         """One refund, or two when restocked and kept items are mixed (see payloads.split_by_restock)."""
         parts = payloads.split_by_restock(push)
@@ -193,7 +184,7 @@ class WooCommerceGateway:
         existing = self._existing_refund(push)
         if existing is not None:
             return PushResult(str(existing["id"]), adopted=True)
-        body = payloads.refund_body(push, api_refund=self.gateway_refunds, order_line_rates=self._line_rates(push))
+        body = payloads.refund_body(push, api_refund=self.gateway_refunds)
         try:
             created: Any = self.client.post(f"orders/{int(push.platform_order_id)}/refunds", body)
         except WooCommerceError as exc:

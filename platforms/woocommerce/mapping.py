@@ -17,6 +17,7 @@ from typing import Any
 from connector.domain.errors import DomainError
 from connector.domain.money import Money, total
 from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.rounding import unit_price
 from connector.ports import (
     Ignored,
     OrderChanged,
@@ -143,7 +144,7 @@ def _priced(
     """
     if quantity <= 0:
         return before_discount, before_discount - after_discount
-    unit = Money(before_discount.amount / quantity, before_discount.currency)
+    unit = unit_price(before_discount, quantity)
     return unit, unit.times(quantity) - after_discount
 
 

@@ -13,10 +13,9 @@ import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
-from decimal import Decimal
 from typing import Any
 
-from connector.domain.money import Money
+from connector.domain.money import Money, total
 from connector.domain.returns import ResolutionKind
 from connector.ports import PushLine, ResolutionPush
 from platforms.woocommerce.mapping import REFERENCE_META_KEY, STORE_CREDIT_PREFIX, reference_marker
@@ -26,6 +25,10 @@ _ADDRESS_FIELDS = (
     "first_name", "last_name", "company", "address_1", "address_2", "city", "state",
     "postcode", "country", "email", "phone",
 )
+
+
+# The fees kept from a refund, for the merchant's own reading of the refund.
+FEE_META_KEY = "_returns_connector_fees_kept"
 
 
 class PushRefused(ValueError):
@@ -41,19 +44,24 @@ def reference_meta(reference: str) -> list[dict[str, str]]:
     return [{"key": REFERENCE_META_KEY, "value": reference}]
 
 
-def _line_taxes(line: PushLine, order_line_rates: Mapping[str, Sequence[tuple[str, Money]]]) -> list[dict[str, Any]]:
-    """`refund_tax` for one line: per rate id as given, or the line's tax split like the order line's."""
-    rates = list(line.tax_by_rate)
-    if not rates and not line.tax.is_zero():
-        known = order_line_rates.get(line.platform_line_id) or ()
-        if not known:
-            raise PushRefused(
-                f"the tax of order line {line.platform_line_id} cannot be refunded: WooCommerce needs "
-                "it per tax rate and the order line has none"
-            )
-        parts = line.tax.allocate([abs(amount.amount) for _, amount in known])
-        rates = [(rate_id, part) for (rate_id, _), part in zip(known, parts, strict=True)]
-    return [{"id": int(rate_id), "refund_total": amount_text(amount)} for rate_id, amount in rates]
+def _line_taxes(line: PushLine) -> list[dict[str, Any]]:
+    """`refund_tax` for one line: per rate id, exactly as the domain split it (the store keeps it as sent)."""
+    if not line.tax_by_rate and not line.tax.is_zero():
+        raise PushRefused(
+            f"the tax of order line {line.platform_line_id} cannot be refunded: WooCommerce needs "
+            "it per tax rate and the order line has none"
+        )
+    return [{"id": int(rate_id), "refund_total": amount_text(amount)} for rate_id, amount in line.tax_by_rate]
+
+
+def lines_total(lines: Sequence[PushLine], currency: str) -> Money:
+    """What a refund's lines send back: their amounts before tax plus their tax per rate."""
+    return total((line.amount + total((a for _, a in line.tax_by_rate), currency)
+                  if line.tax_by_rate else line.total for line in lines), currency)
+
+
+def fees_kept(lines: Sequence[PushLine], currency: str) -> Money:
+    return total((line.fee for line in lines if line.fee is not None), currency)
 
 
 RESTOCK_SUFFIX = "/restock"
@@ -65,39 +73,43 @@ def split_by_restock(push: ResolutionPush) -> list[ResolutionPush]:
 
     A push whose lines agree is returned unchanged (its reference too, so refunds made
     before this split existed are still adopted). Otherwise each part carries the
-    reference with a suffix, so a retry adopts each part on its own, and the amount
-    (fees already deducted) is shared in proportion to what each part's lines are worth.
+    reference with a suffix, so a retry adopts each part on its own, and its amount is
+    what its own lines send back (the fees are already kept on the lines).
     """
-    restocked = [line for line in push.lines if line.restock]
-    kept = [line for line in push.lines if not line.restock]
+    restocked = tuple(line for line in push.lines if line.restock)
+    kept = tuple(line for line in push.lines if not line.restock)
     if not restocked or not kept:
         return [push]
-
-    def worth(lines: Sequence[PushLine]) -> Decimal:
-        return sum((line.amount.amount + line.tax.amount for line in lines), Decimal(0))
-
-    weights = [worth(restocked), worth(kept)]
-    if sum(weights) <= 0:
-        raise PushRefused("the returned lines are worth nothing: there is no refund to split")
-    restock_amount, kept_amount = push.amount.allocate(weights)
+    currency = push.amount.currency
+    _check_adds_up(push)
     return [
-        replace(push, reference=push.reference + RESTOCK_SUFFIX, amount=restock_amount, lines=tuple(restocked)),
-        replace(push, reference=push.reference + KEPT_SUFFIX, amount=kept_amount, lines=tuple(kept)),
+        replace(push, reference=push.reference + RESTOCK_SUFFIX, amount=lines_total(restocked, currency),
+                lines=restocked),
+        replace(push, reference=push.reference + KEPT_SUFFIX, amount=lines_total(kept, currency), lines=kept),
     ]
 
 
-def refund_body(
-    push: ResolutionPush,
-    *,
-    api_refund: bool,
-    order_line_rates: Mapping[str, Sequence[tuple[str, Money]]] | None = None,
-) -> dict[str, Any]:
+def _check_adds_up(push: ResolutionPush) -> None:
+    """WooCommerce keeps `amount` even when the lines disagree: refuse to send parts that do not add up."""
+    if not push.lines:
+        return
+    parts = lines_total(push.lines, push.amount.currency)
+    if parts != push.amount:
+        raise PushRefused(
+            f"the refund of {push.amount} does not match its lines ({parts}): it was planned before fees "
+            "were kept on the lines; carry it out by hand in WooCommerce and mark it done"
+        )
+
+
+def refund_body(push: ResolutionPush, *, api_refund: bool) -> dict[str, Any]:
     """POST /orders/<id>/refunds for a refund push.
 
     `api_refund` and `api_restock` must be JSON booleans: WooCommerce turns any
     non-boolean, even "false", into true (RestApiUtil), which would send money back
-    through the gateway unasked. `amount` wins over the line totals in WooCommerce,
-    so it is the push's amount (fees deducted); the lines say what is refunded.
+    through the gateway unasked. `amount` wins over the line totals in WooCommerce and
+    the store keeps both as sent, so `amount` is exactly the lines' refund_total plus
+    their refund_tax: a fee kept lowers the line's refund_total (WooCommerce ignores a
+    refund's fee_lines), so the store's reports show the money that really went back.
     """
     if push.amount.is_negative() or push.amount.is_zero():
         raise PushRefused(f"a WooCommerce refund must be more than zero, not {push.amount}")
@@ -108,13 +120,20 @@ def refund_body(
             "WooCommerce restocks all or none of a refund's items: push the restocked and the "
             "kept items as separate refunds"
         )
-    rates = order_line_rates or {}
+    _check_adds_up(push)
+    kept = fees_kept(push.lines, push.amount.currency)
+    # The store shows a refund's reason with it: a fee kept is said there, and the lines
+    # (refund_total lowered by the fee) are what its reports count.
+    fee_text = f" (fees kept: {amount_text(kept)})" if not kept.is_zero() else ""
+    meta = reference_meta(push.reference)
+    if not kept.is_zero():
+        meta.append({"key": FEE_META_KEY, "value": amount_text(kept)})
     body: dict[str, Any] = {
         "amount": amount_text(push.amount),
-        "reason": f"{push.note or 'Return'} {reference_marker(push.reference)}".strip(),
+        "reason": f"{push.note or 'Return'}{fee_text} {reference_marker(push.reference)}".strip(),
         "api_refund": bool(api_refund),
         "api_restock": bool(restocks == {True}),
-        "meta_data": reference_meta(push.reference),
+        "meta_data": meta,
     }
     if push.lines:
         body["line_items"] = [
@@ -122,7 +141,7 @@ def refund_body(
                 "id": int(line.platform_line_id),
                 "quantity": line.quantity,
                 "refund_total": amount_text(line.amount),
-                "refund_tax": _line_taxes(line, rates),
+                "refund_tax": _line_taxes(line),
             }
             for line in push.lines
         ]

@@ -34,7 +34,7 @@ def gateway(*, gateway_refunds: bool = False) -> WooCommerceGateway:
     return WooCommerceGateway(client, gateway_refunds=gateway_refunds, app_url=APP, webhook_secret="whsec")
 
 
-def refund_push(*lines: PushLine, amount: str = "76.96", kind: ResolutionKind = ResolutionKind.REFUND) -> ResolutionPush:
+def refund_push(*lines: PushLine, amount: str = "76.97", kind: ResolutionKind = ResolutionKind.REFUND) -> ResolutionPush:
     return ResolutionPush(
         reference=REF, idempotency_key="idem-1", kind=kind, amount=usd(amount), platform_order_id="20",
         customer_email="jane.doe@example.test", customer_platform_id="2", lines=lines,
@@ -70,7 +70,7 @@ def test_refund_push_sends_ex_tax_line_totals_tax_per_rate_and_json_booleans() -
     result = gateway().push(refund_push(SNEAKER))
     assert (result.platform_reference, result.adopted) == ("23", False)
     body = sent_json(posts("orders/20/refunds")[0])
-    assert body["amount"] == "76.96"
+    assert body["amount"] == "76.97"  # exactly the line plus its tax (the recorded 76.96 was a cent short)
     assert body["line_items"] == [
         {"id": 1, "quantity": 1, "refund_total": "71.10", "refund_tax": [{"id": 1, "refund_total": "5.87"}]}
     ]
@@ -89,15 +89,34 @@ def test_gateway_refunds_option_sends_api_refund_true_as_a_boolean() -> None:
 
 
 @responses.activate
-def test_refund_tax_without_rates_is_split_like_the_order_line() -> None:
+def test_refund_tax_without_rates_is_refused_not_guessed() -> None:
     responses.get(API + "orders/20/refunds", json=[])
-    responses.get(API + "orders/20", json=rest_body("orders-get-1"))
-    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
     line = PushLine("1", 1, usd("71.10"), usd("5.87"), restock=False)
-    gateway().push(refund_push(line))
+    with pytest.raises(PlatformError, match="per tax rate"):
+        gateway().push(refund_push(line))
+    assert posts("orders/20/refunds") == []
+
+
+@responses.activate
+def test_refund_whose_amount_disagrees_with_its_lines_is_refused_before_posting() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    with pytest.raises(PlatformError, match="does not match its lines"):
+        gateway().push(refund_push(SNEAKER, amount="76.96"))
+    assert posts("orders/20/refunds") == []
+
+
+@responses.activate
+def test_fee_kept_lowers_the_line_total_so_the_store_records_what_went_back() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    with_fee = PushLine("1", 1, usd("63.41"), usd("5.87"), restock=True, tax_by_rate=(("1", usd("5.87")),),
+                        fee=usd("7.69"))
+    gateway().push(refund_push(with_fee, amount="69.28"))
     body = sent_json(posts("orders/20/refunds")[0])
-    assert body["line_items"][0]["refund_tax"] == [{"id": 1, "refund_total": "5.87"}]
-    assert body["api_restock"] is False
+    line = body["line_items"][0]
+    assert Money.of(line["refund_total"], "USD") + Money.of(line["refund_tax"][0]["refund_total"], "USD") \
+        == Money.of(body["amount"], "USD") == usd("69.28")
+    assert "fees kept: 7.69" in body["reason"]
 
 
 @responses.activate
@@ -181,13 +200,15 @@ def test_mixed_restock_refund_becomes_two_refunds_one_restocking() -> None:
 
 
 @responses.activate
-def test_split_refund_amounts_share_the_net_in_proportion_and_add_up() -> None:
+def test_split_refund_amounts_are_each_parts_own_lines_and_add_up() -> None:
     responses.get(API + "orders/20/refunds", json=[])
     responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
-    gateway().push(refund_push(SNEAKER, KEPT, amount="183.88"))  # a 10.00 fee deducted
+    kept_with_fee = PushLine("2", 1, usd("98.00"), usd("8.91"), restock=False, tax_by_rate=(("1", usd("8.91")),),
+                             fee=usd("10.00"))
+    gateway().push(refund_push(SNEAKER, kept_with_fee, amount="183.88"))  # a 10.00 fee kept on the second
     amounts = [Money.of(sent_json(c)["amount"], "USD") for c in posts("orders/20/refunds")]
     assert amounts[0] + amounts[1] == usd("183.88")
-    assert amounts == [usd("73.00"), usd("110.88")]
+    assert amounts == [usd("76.97"), usd("106.91")]
 
 
 @responses.activate
