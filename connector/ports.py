@@ -164,6 +164,7 @@ class PushLine:
     restock: bool
     tax_by_rate: tuple[tuple[str, Money], ...] = ()
     fee: Money | None = None
+    shipping: bool = False  # the order's own shipping: platform_line_id is its shipping line (may be "")
 
     @property
     def total(self) -> Money:

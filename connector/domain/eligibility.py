@@ -13,7 +13,7 @@ from connector.domain.errors import InvalidReturn
 from connector.domain.messages import Reason
 from connector.domain.money import Money, total
 from connector.domain.orders import Order, OrderLine
-from connector.domain.policy import ReturnPolicy, ShippingPayer
+from connector.domain.policy import OriginalShipping, ReturnPolicy, ShippingPayer
 from connector.domain.resolutions import (
     ResolutionPlan,
     ReturnedUnits,
@@ -316,14 +316,19 @@ def resolution_plans(
     *,
     accepted: Mapping[str, int] | None = None,
     already_resolved: Mapping[str, int] | None = None,
+    units_back: Mapping[str, int] | None = None,
+    shipping_refunded: bool = False,
 ) -> list[ResolutionPlan]:
     """The amounts for a decided request: a preview before inspection, the real ones after.
 
     `accepted`: units accepted at inspection per line id (default: as requested).
     `already_resolved`: units of each line resolved by earlier returns (default: what
-    the decision counted as already returned).
+    the decision counted as already returned). `units_back`: units of each line back
+    from the order's other returns, to know whether this one brings the last unit back;
+    `shipping_refunded`: an earlier return already refunded the order's shipping.
     """
     units = []
+    returned: list[tuple[str, int, str]] = []
     resolved = {}
     for item in decision.eligible_items:
         quantity = item.quantity if accepted is None else accepted.get(item.line_id, 0)
@@ -333,16 +338,32 @@ def resolution_plans(
         if quantity:
             units.append(ReturnedUnits(item.line_id, quantity, item.resolution,
                                        policy.restocking_percent_for(item.reason_code)))
+            returned.append((item.line_id, quantity, item.reason_code))
     return plan_resolution(
         order,
         units,
         already_resolved=resolved if already_resolved is None else already_resolved,
         return_shipping_fee=decision.return_shipping_fee,
         store_credit_bonus_percent=policy.store_credit_bonus_percent,
+        refund_shipping=not shipping_refunded and refunds_order_shipping(policy, order, returned, units_back or {}),
     )
 
 
-
+def refunds_order_shipping(
+    policy: ReturnPolicy, order: Order, returned: Sequence[tuple[str, int, str]], units_back: Mapping[str, int]
+) -> bool:
+    """Whether the order's own shipping goes back with `returned` ((line id, units, reason code)), as the policy says."""
+    if policy.original_shipping_refund is OriginalShipping.NEVER or not returned:
+        return False
+    if any(reason in policy.merchant_pays_shipping_reasons for _, _, reason in returned):
+        return True
+    if policy.original_shipping_refund is not OriginalShipping.LAST_RETURN:
+        return False
+    back = dict(units_back)
+    for line_id, quantity, _ in returned:
+        back[line_id] = back.get(line_id, 0) + quantity
+    return all(max(back.get(line.platform_line_id, 0), line.refunded_quantity) >= line.quantity
+               for line in order.lines)
 
 
 def store_credit_bonus_per_unit(

@@ -67,9 +67,13 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class ShippingLine:
+    """A shipping charge of the order: price before tax, its tax, and its tax per platform rate id."""
+
     title: str
     price: Money
     tax: Money
+    platform_line_id: str = ""
+    tax_by_rate: tuple[tuple[str, Money], ...] = ()
 
 
 @dataclass(frozen=True)

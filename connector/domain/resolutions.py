@@ -12,7 +12,7 @@ records for each line adds up to what goes back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -121,10 +121,25 @@ class RefundLine:
     tax: Money
     tax_by_rate: tuple[tuple[str, Money], ...]
     fee: Money
+    shipping: bool = False  # the order's own shipping (line_id is the platform's shipping line id)
 
     @property
     def total(self) -> Money:
         return self.amount + self.tax
+
+
+def shipping_refund_lines(order: Order) -> tuple[RefundLine, ...]:
+    """The order's shipping, whole: refunded once, with its tax per rate when the rates add up."""
+    zero = Money.zero(order.currency)
+    lines = []
+    for shipping in order.shipping_lines:
+        if shipping.price.is_zero() and shipping.tax.is_zero():
+            continue
+        rates = shipping.tax_by_rate
+        if total((amount for _, amount in rates), order.currency) != shipping.tax:
+            rates = ()
+        lines.append(RefundLine(shipping.platform_line_id, 0, shipping.price, shipping.tax, rates, zero, True))
+    return tuple(lines)
 
 
 def _refund_line(paid: LineAmount, fee: Money) -> RefundLine:
@@ -166,6 +181,11 @@ class ResolutionPlan:
     bonus: Money
     net: Money
     refund_lines: tuple[RefundLine, ...] = ()
+    shipping_refund: Money | None = None  # the order's own shipping, inside net and refund_lines
+
+    @property
+    def refunded_shipping(self) -> Money:
+        return self.shipping_refund if self.shipping_refund is not None else Money.zero(self.currency)
 
     @property
     def currency(self) -> str:
@@ -183,6 +203,7 @@ def plan_resolution(
     already_resolved: Mapping[str, int] | None = None,
     return_shipping_fee: Money | None = None,
     store_credit_bonus_percent: Decimal = Decimal(0),
+    refund_shipping: bool = False,
 ) -> list[ResolutionPlan]:
     """One plan per resolution kind present in `units`, in ResolutionKind order.
 
@@ -190,6 +211,8 @@ def plan_resolution(
     (not merely requested), so the rounding telescopes across returns. The return
     shipping fee is charged once per return: it is taken from the first plans, in
     kind order, as far as their amounts allow, and never makes an amount negative.
+    `refund_shipping`: the order's own shipping goes back too, with the refund (else
+    the store credit); the caller makes sure it is refunded only once per order.
     """
     currency = order.currency
     resolved = dict(already_resolved or {})
@@ -239,6 +262,23 @@ def plan_resolution(
         )
         plans.append(ResolutionPlan(kind, lines, gross, tax, restocking, shipping, bonus, base + bonus,
                                     refund_lines))
+    if refund_shipping:
+        plans = _with_shipping(order, plans)
+    return plans
+
+
+def _with_shipping(order: Order, plans: list[ResolutionPlan]) -> list[ResolutionPlan]:
+    """The order's shipping added to the refund plan, else the store-credit one (no bonus on it)."""
+    shipping = shipping_refund_lines(order)
+    if not shipping:
+        return plans
+    for wanted in (ResolutionKind.REFUND, ResolutionKind.STORE_CREDIT):
+        for index, plan in enumerate(plans):
+            if plan.kind is wanted:
+                amount = total((line.total for line in shipping), order.currency)
+                plans[index] = replace(plan, net=plan.net + amount, refund_lines=plan.refund_lines + shipping,
+                                       shipping_refund=amount)
+                return plans
     return plans
 
 

@@ -48,7 +48,9 @@ def order_from_row(row: OrderRow, platform: str) -> Order:
         placed_at=row.placed_at, lines=lines, fulfilled_at=row.fulfilled_at,
         delivered_at=row.delivered_at, cancelled_at=row.cancelled_at,
         shipping_lines=tuple(
-            ShippingLine(s["title"], Money(Decimal(s["price"]), cur), Money(Decimal(s["tax"]), cur))
+            ShippingLine(s["title"], Money(Decimal(s["price"]), cur), Money(Decimal(s["tax"]), cur),
+                         str(s.get("id") or ""),
+                         tuple((str(rate), Money(Decimal(amount), cur)) for rate, amount in s.get("rates") or ()))
             for s in row.shipping or ()
         ),
         tags=tuple(row.tags or ()), financial_status=row.financial_status,
@@ -137,7 +139,8 @@ class OrderRepository:
         row.financial_status = order.financial_status
         row.tags = list(order.tags)
         row.shipping = [
-            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount)}
+            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount), "id": s.platform_line_id,
+             "rates": [[rate, str(amount.amount)] for rate, amount in s.tax_by_rate]}
             for s in order.shipping_lines
         ]
         row.refunded = order.refunded.amount if order.refunded is not None else None

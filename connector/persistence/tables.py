@@ -110,7 +110,7 @@ class OrderRow(Base):
     platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     financial_status: Mapped[str] = mapped_column(String(32), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    shipping: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    shipping: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     refunded: Mapped[Decimal | None] = mapped_column(AMOUNT, nullable=True)
     total_paid: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
 

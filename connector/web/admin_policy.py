@@ -12,7 +12,7 @@ from flask import flash, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from connector.domain.policy import ReturnPolicy, ShippingPayer, WindowStart
+from connector.domain.policy import OriginalShipping, ReturnPolicy, ShippingPayer, WindowStart
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
 from connector.web.admin_core import _, back_to, bp, shop
 from connector.web.context import services
@@ -25,7 +25,7 @@ CHECKBOX_FIELDS = ("allowed_resolutions", "restocking_fee_waived_reasons", "merc
                    "auto_approve_reasons")
 OPTIONAL_FIELDS = ("auto_approve_max_order_value", "auto_approve_max_previous_returns")
 TEXT_FIELDS = ("currency", "window_days", "window_starts_from", "final_sale_tag", "restocking_fee_percent",
-               "return_shipping_fee", "return_shipping_paid_by", "free_returns_limit", "free_returns_period_days",
+               "return_shipping_fee", "return_shipping_paid_by", "original_shipping_refund", "free_returns_limit", "free_returns_period_days",
                "store_credit_bonus_percent", "rejected_items", "rejected_item_return_fee",
                "goodwill_coupon_percent")
 
@@ -61,6 +61,8 @@ def form_to_settings(form: MultiDict[str, str]) -> dict[str, Any]:
         value = form.get(name, "").strip()
         data[name] = value or None
     data["reasons"] = _reasons(form.get("reasons", ""))
+    if not data["original_shipping_refund"]:
+        del data["original_shipping_refund"]  # a form from before the setting existed: the default
     return data
 
 
@@ -92,7 +94,7 @@ def _render(values: dict[str, Any], errors: dict[str, str], policy: ReturnPolicy
     return render_template(
         "admin/policy.html", values=values, errors=errors, preview=admin_policy.preview(policy),
         reason_codes=[r.code for r in policy.reasons], window_starts=[w.value for w in WindowStart],
-        payers=[p.value for p in ShippingPayer], rejected_handlings=[h.value for h in RejectedItemHandling],
+        payers=[p.value for p in ShippingPayer], original_shippings=[o.value for o in OriginalShipping], rejected_handlings=[h.value for h in RejectedItemHandling],
         resolution_kinds=[k.value for k in ResolutionKind],
     ), status
 

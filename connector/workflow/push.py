@@ -63,6 +63,7 @@ def _push_for(reference: str, resolution: StoredResolution, order_id: str, email
             restock=bool(line.get("restock", False)),
             tax_by_rate=tuple((str(rate), Money.of(amount, cur)) for rate, amount in line.get("tax_by_rate", [])),
             fee=Money.of(line["fee"], cur) if line.get("fee") is not None else None,
+            shipping=bool(line.get("shipping", False)),
         )
         for line in resolution.lines
     )

@@ -103,6 +103,17 @@ def _resolved_units(scope: ShopScope, order_id: str, exclude: int | None = None)
     return units
 
 
+def _shipping_refunded(scope: ShopScope, order_id: str, exclude: int | None = None) -> bool:
+    """Whether another return of this order already gave the order's shipping back (once per order)."""
+    for other in scope.returns.for_order(order_id):
+        if other.id is None or other.id == exclude:
+            continue
+        for resolution in scope.resolutions.for_return(other.id):
+            if any(line.get("shipping") for line in resolution.lines):
+                return True
+    return False
+
+
 def customer_history(scope: ShopScope, policy: ReturnPolicy, order: Order, now: datetime,
                      exclude_return_id: int | None = None) -> CustomerHistory:
     email = order.customer.email
@@ -127,7 +138,9 @@ def decide(scope: ShopScope, order: Order, wanted: Sequence[WantedItem], now: da
     requested = [RequestedItem(w.line_id, w.quantity, w.reason, w.resolution, has_photo=bool(w.photos))
                  for w in wanted]
     decision = evaluate(policy, order, requested, history, now.date())
-    plans = resolution_plans(policy, order, decision) if decision.eligible else []
+    plans = resolution_plans(policy, order, decision, units_back=_resolved_units(scope, order.platform_order_id),
+                             shipping_refunded=_shipping_refunded(scope, order.platform_order_id)) \
+        if decision.eligible else []
     return decision, plans
 
 
@@ -352,8 +365,9 @@ def _plans(scope: ShopScope, ret: ReturnRequest, now: datetime) -> list[Resoluti
                        items=tuple(replace(i, eligible=True, reasons=()) for i in decision.items))
     inspected = ret.status in (ReturnStatus.INSPECTED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED)
     accepted = {i.order_line_id: i.accepted_quantity for i in ret.items} if inspected else None
-    return resolution_plans(policy, order, decision, accepted=accepted,
-                            already_resolved=_resolved_units(scope, ret.order_id, exclude=ret.id))
+    resolved = _resolved_units(scope, ret.order_id, exclude=ret.id)
+    return resolution_plans(policy, order, decision, accepted=accepted, already_resolved=resolved,
+                            units_back=resolved, shipping_refunded=_shipping_refunded(scope, ret.order_id, ret.id))
 
 
 def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
@@ -377,7 +391,7 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
             # What each platform records per line: the domain's refund lines, fees already kept,
             # tax per rate telescoped across this order's returns (see domain.rounding).
             lines = [{"line_id": ln.line_id, "quantity": ln.quantity, "amount": str(ln.amount.amount),
-                      "tax": str(ln.tax.amount), "fee": str(ln.fee.amount),
+                      "tax": str(ln.tax.amount), "fee": str(ln.fee.amount), "shipping": ln.shipping,
                       "restock": restock.get(ln.line_id, False),
                       "exchange_variant_id": variants.get(ln.line_id),
                       "tax_by_rate": [[rate, str(amount.amount)] for rate, amount in ln.tax_by_rate]}

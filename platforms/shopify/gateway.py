@@ -19,11 +19,19 @@ from typing import Any
 
 import requests
 
-from connector.domain.money import Money
+from connector.domain.money import Money, total
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
 from connector.domain.rounding import convert
-from connector.ports import PlatformError, PlatformEvent, ProductVariant, Progress, PushResult, ResolutionPush
+from connector.ports import (
+    PlatformError,
+    PlatformEvent,
+    ProductVariant,
+    Progress,
+    PushLine,
+    PushResult,
+    ResolutionPush,
+)
 from platforms.shopify import queries
 from platforms.shopify.bulk import rebuild_orders
 from platforms.shopify.client import AdminClient
@@ -79,6 +87,26 @@ def _marker_note(push: ResolutionPush) -> str:
 
 def _amount(money: Money) -> str:
     return str(money.amount)
+
+
+def refund_parts(push: ResolutionPush) -> tuple[list[PushLine], Money | None]:
+    """(the order lines, the order's shipping before tax or None) of a refund push, checked to add up.
+
+    Shopify prices the refunded lines itself; the money that goes back is the transactions,
+    which are the push's amount: the domain's lines, fees kept and shipping, add up to it.
+    """
+    items = [line for line in push.lines if not line.shipping]
+    shipping_lines = [line for line in push.lines if line.shipping]
+    # Store credit carries its bonus on top of the lines: only a refund's lines are its whole amount.
+    if push.kind is ResolutionKind.REFUND and push.lines and \
+            total((line.total for line in push.lines), push.amount.currency) != push.amount:
+        raise PlatformError(
+            f"the refund of {push.amount} does not match its lines: it was planned before fees were kept "
+            "on the lines; carry it out by hand in Shopify and mark it done",
+            retryable=False,
+        )
+    shipping = total((line.amount for line in shipping_lines), push.amount.currency) if shipping_lines else None
+    return items, shipping
 
 
 # connector.workflow.markers.resolution_marker: "<return reference>-<resolution id>".
@@ -342,6 +370,7 @@ class ShopifyGateway:
             return PushResult(platform_reference=made[-1][0], adopted=True)
         refunds: list[tuple[str, Money]] = []
         store_credit: Money | None = None
+        _items, shipping = refund_parts(push)
         if push.kind is ResolutionKind.REFUND:
             order_gid = gid("Order", push.platform_order_id)
             order = self.client.execute(queries.ORDER_REFUNDS, {"id": order_gid}).get("order") or {}
@@ -358,7 +387,7 @@ class ShopifyGateway:
             store_credit = push.amount
         _status, after = returns.process(
             found.id, lines, refunds=refunds, store_credit=store_credit, exchanges=exchanges,
-            note=_marker_note(push),
+            note=_marker_note(push), shipping=shipping,
         )
         if push.kind is ResolutionKind.EXCHANGE:
             return PushResult(platform_reference=found.id, adopted=False)
@@ -372,6 +401,8 @@ class ShopifyGateway:
         """(return line item id, quantity) still unprocessed for the pushed order lines."""
         result = []
         for line in push.lines:
+            if line.shipping:
+                continue  # the order's shipping is refundShipping, not a return line
             wanted = line.quantity
             for (item_id, order_line, quantity), done in zip(found.lines, found.processed or (0,) * len(found.lines),
                                                             strict=True):
@@ -397,6 +428,7 @@ class ShopifyGateway:
             raise PlatformError(
                 f"refund in {push.amount.currency} but the customer paid in {currency}", retryable=False
             )
+        items, shipping = refund_parts(push)
         refund_input: dict[str, Any] = {
             "orderId": order_gid,
             # Required by Shopify when shop and presentment currencies differ; always right.
@@ -409,10 +441,13 @@ class ShopifyGateway:
                     "quantity": line.quantity,
                     "restockType": "RETURN" if line.restock else "NO_RESTOCK",
                 }
-                for line in push.lines
+                for line in items
             ],
             "transactions": self._refund_transactions(order_gid, order.get("transactions") or [], push.amount),
         }
+        if shipping is not None:
+            # Before tax, in the presentment currency (`currency` above): Shopify adds the shipping's tax.
+            refund_input["shipping"] = {"amount": _amount(shipping)}
         payload = self.client.mutate(
             queries.REFUND_CREATE,
             {"input": refund_input, "idempotencyKey": push.idempotency_key},

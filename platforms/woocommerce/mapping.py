@@ -229,6 +229,8 @@ def order_from_rest(body: Json, refunds: Sequence[Json] | None = None) -> Order:
                 title=str(s.get("method_title") or ""),
                 price=money(s.get("total"), currency),
                 tax=money(s.get("total_tax"), currency),
+                platform_line_id=str(s.get("id") or ""),
+                tax_by_rate=_tax_by_rate(s, currency),
             )
             for s in body.get("shipping_lines") or ()
         )

@@ -136,16 +136,21 @@ def refund_body(push: ResolutionPush, *, api_refund: bool) -> dict[str, Any]:
         "meta_data": meta,
     }
     if push.lines:
-        body["line_items"] = [
-            {
-                "id": int(line.platform_line_id),
-                "quantity": line.quantity,
-                "refund_total": amount_text(line.amount),
-                "refund_tax": _line_taxes(line),
-            }
-            for line in push.lines
-        ]
+        body["line_items"] = [_refund_item(line) for line in push.lines]
     return body
+
+
+def _refund_item(line: PushLine) -> dict[str, Any]:
+    """One entry of a refund's line_items. The order's shipping is refunded the same way, by its
+    shipping item id and no quantity: WooCommerce ignores a refund's `shipping_lines` (recorded)."""
+    if line.shipping and not line.platform_line_id.isdigit():
+        raise PushRefused("the order's shipping cannot be refunded: WooCommerce did not give its shipping line id")
+    item: dict[str, Any] = {"id": int(line.platform_line_id)}
+    if not line.shipping:
+        item["quantity"] = line.quantity
+    item["refund_total"] = amount_text(line.amount)
+    item["refund_tax"] = _line_taxes(line)
+    return item
 
 
 def coupon_code(push: ResolutionPush) -> str:

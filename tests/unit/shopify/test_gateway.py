@@ -148,8 +148,9 @@ def test_a_refund_in_the_shop_currency_of_a_multi_currency_order_is_refused(
 
 def test_a_refund_larger_than_the_capture_is_refused(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
     shopify.on("order", order_refunds())
+    line = PushLine("487817672276298554", 1, cad("480.00"), cad("20.00"), restock=True)
     with pytest.raises(PlatformError, match="exceeds"):
-        gateway.push(a_push(amount=cad("500.00")))
+        gateway.push(a_push(amount=cad("500.00"), lines=(line,)))
 
 
 def test_a_refund_refused_by_shopify_is_a_clear_error(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
