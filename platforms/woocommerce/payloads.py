@@ -82,11 +82,13 @@ def split_by_restock(push: ResolutionPush) -> list[ResolutionPush]:
         return [push]
     currency = push.amount.currency
     _check_adds_up(push)
-    return [
+    parts = [
         replace(push, reference=push.reference + RESTOCK_SUFFIX, amount=lines_total(restocked, currency),
                 lines=restocked),
         replace(push, reference=push.reference + KEPT_SUFFIX, amount=lines_total(kept, currency), lines=kept),
     ]
+    # A part whose fees kept all of it has nothing to send back: WooCommerce refuses a zero refund.
+    return [part for part in parts if not part.amount.is_zero()]
 
 
 def _check_adds_up(push: ResolutionPush) -> None:
