@@ -194,6 +194,27 @@ class ResolutionPush:
 
 
 @dataclass(frozen=True)
+class StoreIdentity:
+    """Who the shop is, as its platform says: read at connect and on every reconciliation.
+
+    Empty fields are what the platform does not say; `locale` is "fr", "en" or "".
+    """
+
+    name: str = ""
+    currency: str = ""
+    locale: str = ""
+    address: str = ""  # one line per part, for the return address
+    contact_email: str = ""
+
+
+@runtime_checkable
+class IdentifiedPlatform(Protocol):
+    """An adapter that can read a shop's own settings (name, currency, language, address)."""
+
+    def store_identity(self, shop: ShopConnection) -> StoreIdentity: ...
+
+
+@dataclass(frozen=True)
 class ProductVariant:
     """A variant a shopper may exchange for (another size or colour of the same product)."""
 

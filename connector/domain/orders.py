@@ -15,6 +15,8 @@ class Customer:
     first_name: str = ""
     last_name: str = ""
     postal_code: str = ""
+    # The language the shopper bought in ("fr", "en"), when the platform says: their emails' language.
+    locale: str = ""
 
     @property
     def name(self) -> str:

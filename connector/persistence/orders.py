@@ -43,7 +43,7 @@ def order_from_row(row: OrderRow, platform: str) -> Order:
         customer=Customer(
             platform_customer_id=row.customer_platform_id, email=row.customer_email,
             first_name=row.customer_first_name, last_name=row.customer_last_name,
-            postal_code=row.customer_postal_code,
+            postal_code=row.customer_postal_code, locale=row.customer_locale or "",
         ),
         placed_at=row.placed_at, lines=lines, fulfilled_at=row.fulfilled_at,
         delivered_at=row.delivered_at, cancelled_at=row.cancelled_at,
@@ -128,6 +128,7 @@ class OrderRepository:
         row.shop_currency = order.shop_currency
         row.customer_platform_id = order.customer.platform_customer_id
         row.customer_email = order.customer.email.strip().lower()
+        row.customer_locale = order.customer.locale[:16]
         row.customer_first_name = order.customer.first_name
         row.customer_last_name = order.customer.last_name
         row.customer_postal_code = order.customer.postal_code

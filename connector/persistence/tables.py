@@ -103,6 +103,7 @@ class OrderRow(Base):
     customer_first_name: Mapped[str] = mapped_column(String(255), default="")
     customer_last_name: Mapped[str] = mapped_column(String(255), default="")
     customer_postal_code: Mapped[str] = mapped_column(String(32), default="")
+    customer_locale: Mapped[str] = mapped_column(String(16), default="")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

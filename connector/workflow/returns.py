@@ -191,7 +191,8 @@ def open_return_request(
             items=[ReturnItem(order_line_id=w.line_id, quantity=w.quantity, reason=w.reason,
                               resolution=w.resolution, comment=w.comment.strip()[:2000], photos=list(w.photos),
                               exchange_variant_id=w.exchange_variant_id) for w in wanted],
-            channel=channel, locale=locale or shop.locale,
+            # The shopper's own language: the portal's, else the order's, else the shop's.
+            channel=channel, locale=locale or order.customer.locale or shop.locale,
         )
         ret.record_request(now, actor=actor)
         if decision.auto_approved:

@@ -374,7 +374,7 @@ def _open_platform_return(svc: Services, uow: UnitOfWork, scope: ShopScope, even
         return
     ret = ReturnRequest(shop_id=scope.shop.id, order_id=order.platform_order_id,
                         customer_email=order.customer.email, items=items, channel=Channel.WEBHOOK,
-                        locale=scope.shop.locale)
+                        locale=order.customer.locale or scope.shop.locale)
     ret.record_request(now, actor="platform")
     scope.returns.add(ret, now=now, currency=order.currency, platform_return_id=event.platform_return_id)
 

@@ -17,7 +17,7 @@ from typing import Any
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
-from connector.ports import ProductVariant, Progress, PushResult, ResolutionPush
+from connector.ports import ProductVariant, Progress, PushResult, ResolutionPush, StoreIdentity
 from platforms.woocommerce import mapping, payloads
 from platforms.woocommerce.client import (
     ConnectionDiagnosis,
@@ -149,6 +149,14 @@ class WooCommerceGateway:
             params["dates_are_gmt"] = "true"
         for body in self.client.iter_all("orders", params, progress=progress):
             yield self._to_order(body)
+
+    # ---- the store's identity ----
+
+    def store_identity(self) -> StoreIdentity:
+        """Name, currency, language and address, from the store's own settings."""
+        general: Any = self.client.get("settings/general")
+        status: Any = self.client.get("system_status")
+        return mapping.store_identity(general, status)
 
     # ---- pushes ----
 

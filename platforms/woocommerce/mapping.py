@@ -18,6 +18,7 @@ from connector.domain.errors import DomainError
 from connector.domain.money import Money, total
 from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
 from connector.domain.rounding import unit_price
+from connector.domain.shops import language_of
 from connector.ports import (
     Ignored,
     OrderChanged,
@@ -26,6 +27,7 @@ from connector.ports import (
     PlatformEvent,
     RefundRecorded,
     StoreCreditSpent,
+    StoreIdentity,
 )
 
 PLATFORM = "woocommerce"
@@ -241,6 +243,8 @@ def order_from_rest(body: Json, refunds: Sequence[Json] | None = None) -> Order:
             first_name=str(billing.get("first_name") or ""),
             last_name=str(billing.get("last_name") or ""),
             postal_code=str(billing.get("postcode") or ""),
+            # Core WooCommerce has no order language; WPML and Polylang keep it in the order's meta.
+            locale=language_of(str(meta_value(body, "wpml_language") or meta_value(body, "pll_language") or "")),
         )
         placed_at = parse_gmt(body.get("date_created_gmt")) or parse_gmt(body.get("date_created"))
         if placed_at is None:
@@ -343,3 +347,36 @@ def events_from_webhook(topic: str, body: Json) -> list[PlatformEvent]:
     except (KeyError, TypeError, ValueError, DomainError) as exc:
         raise MappingError(f"not a {topic} body: {type(exc).__name__}: {exc}") from exc
     return [Ignored(topic)]
+
+
+def _settings(listing: Any) -> dict[str, str]:
+    """A WooCommerce settings group (a list of {id, value, ...}) as id -> value."""
+    found: dict[str, str] = {}
+    for entry in listing if isinstance(listing, list) else ():
+        if isinstance(entry, Mapping) and entry.get("id"):
+            value = entry.get("value")
+            found[str(entry["id"])] = value if isinstance(value, str) else ""
+    return found
+
+
+def store_identity(general: Any, system_status: Any) -> StoreIdentity:
+    """The store's currency, language and address from GET /settings/general and /system_status.
+
+    The language is WordPress's (`environment.language`, `en_US`); the address the store's
+    own, country and state as `US:CA`. The name is not in either (the adapter reads the site
+    title from the public /wp-json/ index).
+    """
+    settings = _settings(general)
+    environment = system_status.get("environment") if isinstance(system_status, Mapping) else None
+    language = str((environment or {}).get("language") or "")
+    country, _, state = settings.get("woocommerce_default_country", "").partition(":")
+    city_line = " ".join(part for part in (settings.get("woocommerce_store_postcode", "").strip(),
+                                           settings.get("woocommerce_store_city", "").strip()) if part)
+    region = " ".join(part for part in (state.strip(), country.strip()) if part)
+    parts = [settings.get("woocommerce_store_address", ""), settings.get("woocommerce_store_address_2", ""),
+             city_line, region]
+    return StoreIdentity(
+        currency=settings.get("woocommerce_currency", "").strip().upper(),
+        locale=language_of(language),
+        address="\n".join(part.strip() for part in parts if part.strip()),
+    )
