@@ -113,6 +113,18 @@ class StoreCreditSpent:
 
 
 @dataclass(frozen=True)
+class StoreCreditReleased:
+    """An order that spent one of the app's store-credit coupons was cancelled or fully refunded.
+
+    What it took from the ledger goes back to the customer (once), as the spending did.
+    """
+
+    platform_order_id: str
+    customer_email: str
+    code: str
+
+
+@dataclass(frozen=True)
 class AppUninstalled:
     pass
 
@@ -141,7 +153,7 @@ class Ignored:
 
 
 PlatformEvent = (
-    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | StoreCreditSpent
+    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | StoreCreditSpent | StoreCreditReleased
     | PlatformReturnRequested
     | PlatformReturnStatusChanged | AppUninstalled | CustomerDataRequested
     | CustomerRedactRequested | ShopRedactRequested | Ignored

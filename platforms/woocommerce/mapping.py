@@ -26,6 +26,7 @@ from connector.ports import (
     OrderRefreshRequested,
     PlatformEvent,
     RefundRecorded,
+    StoreCreditReleased,
     StoreCreditSpent,
     StoreIdentity,
 )
@@ -39,6 +40,8 @@ FEE_PRODUCT_TYPE = "fee"
 STORE_CREDIT_PREFIX = "rcsc-"
 # An order in these statuses has used its coupons for good (paid, or waiting for a manual payment).
 _SPENDING_STATUSES = frozenset({"processing", "completed", "on-hold"})
+# An order in these gave back what it was paid with: the store credit it took returns to the ledger.
+_RELEASING_STATUSES = frozenset({"cancelled", "refunded"})
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 REFUNDED_ACTION_TOPIC = "action.woocommerce_order_refunded"
@@ -321,6 +324,16 @@ def store_credit_spent(body: Json) -> list[StoreCreditSpent]:
     return spent
 
 
+def store_credit_released(body: Json) -> list[StoreCreditReleased]:
+    """Our store-credit coupons on an order now cancelled or refunded: what they took goes back."""
+    if str(body.get("status") or "") not in _RELEASING_STATUSES:
+        return []
+    email = str((body.get("billing") or {}).get("email") or "").strip().lower()
+    return [StoreCreditReleased(str(body["id"]), email, code)
+            for code in (str(line.get("code") or "").strip().lower() for line in body.get("coupon_lines") or ())
+            if code.startswith(STORE_CREDIT_PREFIX)]
+
+
 def resource_id(topic: str, body: Json) -> str:
     """The id of what a delivery is about: `id` for resources, `arg` for action.* topics."""
     value = body.get("arg") if topic.startswith("action.") else body.get("id")
@@ -337,7 +350,8 @@ def events_from_webhook(topic: str, body: Json) -> list[PlatformEvent]:
     """
     try:
         if topic in ORDER_TOPICS:
-            return [OrderChanged(order_from_rest(body)), *refunds_in_order(body), *store_credit_spent(body)]
+            return [OrderChanged(order_from_rest(body)), *refunds_in_order(body), *store_credit_spent(body),
+                    *store_credit_released(body)]
         if topic == "order.deleted":
             return [OrderDeleted(resource_id(topic, body))]
         if topic == REFUNDED_ACTION_TOPIC:
