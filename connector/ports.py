@@ -240,6 +240,9 @@ class PushResult:
     platform_reference: str
     adopted: bool  # True when an existing one carrying the reference was found
     code: str = ""  # a coupon or gift card code the shopper must be told
+    # An exchange for a dearer item: what the shopper pays before it ships, and where.
+    payment_due: Money | None = None
+    payment_url: str = ""
 
 
 Progress = Callable[[int, int | None], None]

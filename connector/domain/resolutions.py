@@ -296,6 +296,27 @@ def goodwill_value(order: Order, units: Sequence[tuple[str, int]], percent: Deci
     return percent_down(value, percent)
 
 
+@dataclass(frozen=True)
+class ExchangeSettlement:
+    """How an exchange's credit meets the new item's price.
+
+    credit_used: taken off the new order; due: what the shopper pays before it ships;
+    refund: what is given back because the new item costs less.
+    """
+
+    credit_used: Money
+    due: Money
+    refund: Money
+
+
+def settle_exchange(credit: Money, new_total: Money) -> ExchangeSettlement:
+    """The returned value (`credit`, tax included) against the new order's total (tax included)."""
+    if credit.is_negative() or new_total.is_negative():
+        raise InvalidReturn("an exchange's credit and the new order's total cannot be negative")
+    used = credit.min(new_total)
+    return ExchangeSettlement(credit_used=used, due=new_total - used, refund=credit - used)
+
+
 class PushStatus(StrEnum):
     PENDING = "pending"
     PUSHED = "pushed"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
 # What a shopper is told about, by timeline event kind.
 SHOPPER_EVENTS = ("requested", "approve", "reject", "receive", "resolve", "cancel", "mark_in_transit",
-                  "code_issued")
+                  "code_issued", "payment_due")
 
 _env: Environment | None = None
 

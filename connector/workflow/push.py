@@ -155,6 +155,10 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
                      f"{resolution.kind.value} {resolution.amount} {what} at {shop.platform}: {result.platform_reference}",
                      private=True)
             scope.returns.save(ret, svc.clock.now())
+            if result.payment_due is not None and result.payment_url:
+                # A dearer exchange: the new item waits for the difference, the shopper is asked for it.
+                queue_shopper_email(svc, scope, ret, "payment_due", {
+                    "amount": result.payment_due, "payment_url": result.payment_url})
             if result.code:
                 # The code exists only now: the shopper learns it by email (and on the tracking page).
                 queue_shopper_email(svc, scope, ret, "code_issued", {

@@ -16,6 +16,7 @@ from typing import Any
 
 from connector.domain.money import Money
 from connector.domain.orders import Order
+from connector.domain.resolutions import settle_exchange
 from connector.domain.returns import ResolutionKind
 from connector.ports import ProductVariant, Progress, PushResult, ResolutionPush, StoreIdentity
 from platforms.woocommerce import mapping, payloads
@@ -256,9 +257,15 @@ class WooCommerceGateway:
         return None
 
     def _exchange(self, push: ResolutionPush) -> PushResult:
+        """Find or make the exchange order, then settle it: the credit is taken off the new order's
+        total; a dearer item leaves it awaiting payment, a cheaper one refunds the difference."""
         existing = self._find_exchange(push.reference)
-        if existing is not None:
-            return PushResult(str(existing["id"]), adopted=True)
+        adopted = existing is not None
+        if existing is None:
+            existing = self._create_exchange(push)
+        return self._settle_exchange(push, existing, adopted)
+
+    def _create_exchange(self, push: ResolutionPush) -> dict[str, Any]:
         original = self._order_json(push.platform_order_id)
         if original is None:
             raise WooCommerceError(f"order {push.platform_order_id} is not in WooCommerce any more", status=404)
@@ -268,14 +275,43 @@ class WooCommerceGateway:
         except OutcomeUnknown as exc:
             existing = self._find_exchange(push.reference)
             if existing is not None:
-                return PushResult(str(existing["id"]), adopted=True)
+                return existing
             raise WooCommerceError(
                 f"The exchange order for {push.reference} got no answer and is not in WooCommerce: "
                 "it will be tried again",
                 code=exc.code, status=exc.status, retryable=True,
             ) from exc
         self._note_exchange(original, created, push.reference)
-        return PushResult(str(created["id"]), adopted=False)
+        return dict(created)
+
+    def _settle_exchange(self, push: ResolutionPush, order: dict[str, Any], adopted: bool) -> PushResult:
+        new_total, credit_on_it = payloads.exchange_totals(order, push.reference)
+        settlement = settle_exchange(push.amount, new_total)
+        if credit_on_it != settlement.credit_used or (
+                settlement.due.is_zero() and str(order.get("status")) == "pending"):
+            order = dict(self.client.put(f"orders/{int(order['id'])}", payloads.exchange_settlement_body(
+                order, push.reference, settlement.credit_used, settlement.due)))
+            adopted = False
+        if not settlement.refund.is_zero():
+            self._refund_difference(push, settlement.refund)
+        due = settlement.due if not settlement.due.is_zero() else None
+        return PushResult(str(order["id"]), adopted=adopted, payment_due=due,
+                          payment_url=str(order.get("payment_url") or "") if due else "")
+
+    def _refund_difference(self, push: ResolutionPush, amount: Money) -> None:
+        reference = push.reference + payloads.DIFFERENCE_SUFFIX
+        if any(mapping.carries_reference(r, reference, "reason") for r in self._refunds(push.platform_order_id)):
+            return
+        try:
+            self.client.post(f"orders/{int(push.platform_order_id)}/refunds",
+                             payloads.exchange_difference_refund_body(push, amount))
+        except WooCommerceError as exc:
+            if not isinstance(exc, OutcomeUnknown) and (exc.status or 0) < 500:
+                raise
+            if not any(mapping.carries_reference(r, reference, "reason") for r in self._refunds(push.platform_order_id)):
+                raise WooCommerceError(f"the exchange difference for {push.reference} was not refunded: "
+                                       "it will be tried again", code=exc.code, status=exc.status,
+                                       retryable=True) from exc
 
     def _note_exchange(self, original: Mapping[str, Any], created: Mapping[str, Any], reference: str) -> None:
         note = (

@@ -66,6 +66,7 @@ def fees_kept(lines: Sequence[PushLine], currency: str) -> Money:
 
 RESTOCK_SUFFIX = "/restock"
 KEPT_SUFFIX = "/kept"
+DIFFERENCE_SUFFIX = "/difference"
 
 
 def split_by_restock(push: ResolutionPush) -> list[ResolutionPush]:
@@ -202,7 +203,12 @@ def exchange_fee_name(reference: str) -> str:
 
 
 def exchange_order_body(push: ResolutionPush, original: Mapping[str, Any]) -> dict[str, Any]:
-    """POST /orders: the chosen variation, paid, with a negative fee equal to the returned value."""
+    """POST /orders: the chosen variation, awaiting payment, with a credit line at zero for now.
+
+    The store prices the new item (and its tax, from the shopper's address) when it makes the
+    order; the credit is set once that total is known (exchange_settlement_body). The credit
+    line carries the reference from the start, so a retry finds the order by search.
+    """
     if not push.exchange_variant_id:
         raise PushRefused("an exchange needs the variation the shopper chose")
     quantity = sum(line.quantity for line in push.lines) or 1
@@ -213,10 +219,8 @@ def exchange_order_body(push: ResolutionPush, original: Mapping[str, Any]) -> di
 
     marker = reference_marker(push.reference)
     return {
-        "status": "processing",
-        "set_paid": True,
-        "payment_method": "returns_connector_exchange",
-        "payment_method_title": "Exchange (returns)",
+        "status": "pending",
+        "set_paid": False,
         "customer_id": int(original.get("customer_id") or 0),
         "currency": push.amount.currency,
         "billing": address("billing"),
@@ -225,7 +229,7 @@ def exchange_order_body(push: ResolutionPush, original: Mapping[str, Any]) -> di
         "fee_lines": [
             {
                 "name": exchange_fee_name(push.reference),
-                "total": amount_text(-push.amount),
+                "total": amount_text(Money.zero(push.amount.currency)),
                 # Untaxed: the credit is what the shopper paid, tax included.
                 "tax_status": "none",
             }
@@ -235,6 +239,53 @@ def exchange_order_body(push: ResolutionPush, original: Mapping[str, Any]) -> di
             *reference_meta(push.reference),
             {"key": "_returns_connector_original_order", "value": str(original.get("id"))},
         ],
+    }
+
+
+def credit_line(order: Mapping[str, Any], reference: str) -> Mapping[str, Any] | None:
+    """The exchange order's credit line (named with the reference)."""
+    name = exchange_fee_name(reference)
+    return next((fee for fee in order.get("fee_lines") or () if str(fee.get("name") or "") == name), None)
+
+
+def exchange_totals(order: Mapping[str, Any], reference: str) -> tuple[Money, Money]:
+    """(the new order's total before our credit, the credit already on it), as the store computed them."""
+    currency = str(order.get("currency") or "")
+    fee = credit_line(order, reference)
+    credit = -Money.of(str((fee or {}).get("total") or "0"), currency)
+    return Money.of(str(order.get("total") or "0"), currency) + credit, credit
+
+
+def exchange_settlement_body(order: Mapping[str, Any], reference: str, credit_used: Money,
+                             due: Money) -> dict[str, Any]:
+    """PUT /orders/<id>: the credit line set to what is used; paid and processing when nothing is due.
+
+    With something due the order stays `pending`: WooCommerce ships nothing until the shopper pays.
+    """
+    fee = credit_line(order, reference)
+    if fee is None:
+        raise PushRefused(f"the exchange order {order.get('id')} has lost its credit line")
+    body: dict[str, Any] = {"fee_lines": [{"id": int(fee["id"]), "total": amount_text(-credit_used)}]}
+    if due.is_zero():
+        body.update(status="processing", set_paid=True, payment_method="returns_connector_exchange",
+                    payment_method_title="Exchange (returns)")
+    return body
+
+
+def exchange_difference_refund_body(push: ResolutionPush, amount: Money) -> dict[str, Any]:
+    """POST /orders/<original>/refunds: the part of the returned value the cheaper item did not use.
+
+    Money only (no lines): the returned lines are accounted for by the exchange order's credit.
+    """
+    if amount.is_negative() or amount.is_zero():
+        raise PushRefused(f"an exchange difference to refund must be more than zero, not {amount}")
+    reference = push.reference + DIFFERENCE_SUFFIX
+    return {
+        "amount": amount_text(amount),
+        "reason": f"Exchange difference {reference_marker(reference)}",
+        "api_refund": False,
+        "api_restock": False,
+        "meta_data": reference_meta(reference),
     }
 
 

@@ -17,6 +17,7 @@ from connector.ports import PlatformError, PlatformGateway, PushLine, Resolution
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.gateway import WooCommerceGateway
 from platforms.woocommerce.mapping import REFERENCE_META_KEY
+from platforms.woocommerce.payloads import exchange_fee_name
 from tests.unit.woocommerce.recordings import rest, rest_body
 
 STORE = "https://127.0.0.1:8443"
@@ -392,44 +393,94 @@ def test_find_order_checks_the_billing_email_case_insensitively() -> None:
     assert gateway().find_order("#20", "someone@else.test") is None
 
 
-@responses.activate
-def test_exchange_creates_a_paid_order_with_a_credit_line_and_notes_the_original() -> None:
-    responses.get(API + "orders", json=[])
-    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
-    created = copy.deepcopy(rest_body("orders-create-2"))
-    created.update(id=30, number="30")
-    responses.post(API + "orders", status=201, json=created)
-    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
-    push = ResolutionPush(
-        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd("27.06"),
+def exchange_push(amount: str = "27.06") -> ResolutionPush:
+    return ResolutionPush(
+        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd(amount),
         platform_order_id="21", customer_email="jane.doe@example.test", customer_platform_id="2",
         lines=(PushLine("7", 1, usd("25.00"), usd("2.06"), restock=True),), exchange_variant_id="17",
     )
-    result = gateway().push(push)
-    assert (result.platform_reference, result.adopted) == ("30", False)
-    body = sent_json(posts("orders")[0])
-    assert body["line_items"] == [{"variation_id": 17, "quantity": 1}]
-    assert body["set_paid"] is True
-    assert body["fee_lines"][0]["total"] == "-27.06"
-    assert f"[{REF}]" in body["fee_lines"][0]["name"]
-    assert body["billing"]["email"] == "jane.doe@example.test"
-    assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+
+
+def exchange_order(total: str, credit: str = "0.00", status: str = "pending") -> dict[str, Any]:
+    """The recorded order-create answer, as the store prices the exchange order."""
+    order = copy.deepcopy(rest_body("orders-create-2"))
+    order.update(id=30, number="30", status=status, total=total, fee_lines=[
+        {"id": 77, "name": exchange_fee_name(REF), "total": credit, "tax_status": "none"}],
+        meta_data=[{"id": 1, "key": REFERENCE_META_KEY, "value": REF}], customer_note=f"return [{REF}]")
+    return order
+
+
+def puts(path: str) -> list[Any]:
+    return [c for c in responses.calls if c.request.method == "PUT" and c.request.url.startswith(API + path)]
+
+
+@responses.activate
+def test_dearer_exchange_waits_for_the_shopper_to_pay_the_difference() -> None:
+    responses.get(API + "orders", json=[])
+    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
+    responses.post(API + "orders", status=201, json=exchange_order("32.48"))  # the store prices the new item
+    responses.put(API + "orders/30", json=exchange_order("5.42", credit="-27.06"))
+    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
+
+    result = gateway().push(exchange_push())
+
+    created = sent_json(posts("orders")[0])
+    assert (created["status"], created["set_paid"]) == ("pending", False)
+    assert created["line_items"] == [{"variation_id": 17, "quantity": 1}]
+    assert created["fee_lines"][0]["total"] == "0.00"
+    assert f"[{REF}]" in created["fee_lines"][0]["name"]
+    assert created["billing"]["email"] == "jane.doe@example.test"
+    settled = sent_json(puts("orders/30")[0])
+    assert settled == {"fee_lines": [{"id": 77, "total": "-27.06"}]}  # still pending: it ships once paid
+    assert (result.platform_reference, result.payment_due) == ("30", usd("5.42"))
+    assert result.payment_url.startswith("https://")
+    assert posts("orders/21/refunds") == []
     assert "#30" in sent_json(posts("orders/21/notes")[0])["note"]
 
 
 @responses.activate
-def test_exchange_already_made_is_found_by_search_and_adopted() -> None:
-    made = copy.deepcopy(rest_body("orders-create-2"))
-    made.update(id=30, meta_data=[{"id": 1, "key": REFERENCE_META_KEY, "value": REF}])
-    responses.get(API + "orders", json=[made],
+def test_cheaper_exchange_is_paid_by_the_credit_and_the_difference_refunded() -> None:
+    responses.get(API + "orders", json=[])
+    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
+    responses.post(API + "orders", status=201, json=exchange_order("20.00"))
+    responses.put(API + "orders/30", json=exchange_order("0.00", credit="-20.00", status="processing"))
+    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
+    responses.get(API + "orders/21/refunds", json=[])
+    responses.post(API + "orders/21/refunds", status=201, json=rest_body("refunds-create-partial"))
+
+    result = gateway().push(exchange_push())
+
+    settled = sent_json(puts("orders/30")[0])
+    assert settled["fee_lines"] == [{"id": 77, "total": "-20.00"}]
+    assert (settled["status"], settled["set_paid"]) == ("processing", True)
+    refund = sent_json(posts("orders/21/refunds")[0])
+    assert refund["amount"] == "7.06"  # 27.06 returned, 20.00 spent on the new item
+    assert f"[{REF}/difference]" in refund["reason"]
+    assert refund["api_refund"] is False
+    assert result.payment_due is None
+
+
+@responses.activate
+def test_exchange_already_made_and_settled_is_adopted_without_writing() -> None:
+    responses.get(API + "orders", json=[exchange_order("5.42", credit="-27.06")],
                   match=[responses.matchers.query_param_matcher({"search": REF}, strict_match=False)])
-    push = ResolutionPush(
-        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd("27.06"),
-        platform_order_id="21", customer_email="jane.doe@example.test", customer_platform_id="2",
-        exchange_variant_id="17",
-    )
-    assert gateway().push(push).adopted
-    assert [c for c in responses.calls if c.request.method == "POST"] == []
+
+    result = gateway().push(exchange_push())
+
+    assert result.adopted
+    assert result.payment_due == usd("5.42")
+    assert [c for c in responses.calls if c.request.method in ("POST", "PUT")] == []
+
+
+@responses.activate
+def test_exchange_made_but_not_yet_settled_is_settled_on_retry() -> None:
+    responses.get(API + "orders", json=[exchange_order("32.48")])
+    responses.put(API + "orders/30", json=exchange_order("5.42", credit="-27.06"))
+
+    gateway().push(exchange_push())
+
+    assert posts("orders") == []
+    assert sent_json(puts("orders/30")[0]) == {"fee_lines": [{"id": 77, "total": "-27.06"}]}
 
 
 @responses.activate
