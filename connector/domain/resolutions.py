@@ -142,6 +142,27 @@ def shipping_refund_lines(order: Order) -> tuple[RefundLine, ...]:
     return tuple(lines)
 
 
+def keep_on_lines(lines: Sequence[RefundLine], kept: Money) -> tuple[RefundLine, ...]:
+    """Lines recorded whole (before fees were kept on lines) with `kept` taken off them, amounts first.
+
+    For resolutions planned by an older version: their amount already had the fees deducted
+    but their lines did not, and a platform must get parts that add up to the amount.
+    """
+    if kept.is_zero():
+        return tuple(lines)
+    amounts, left = take_from([line.amount for line in lines], kept)
+    result = []
+    for line, amount in zip(lines, amounts, strict=True):
+        taxes = [a for _, a in line.tax_by_rate] or [line.tax]
+        taxes, left = take_from(taxes, left)
+        rates = tuple((rate, t) for (rate, _), t in zip(line.tax_by_rate, taxes, strict=False))
+        fee = line.fee + (line.amount - amount) + (line.tax - total(taxes, kept.currency))
+        result.append(replace(line, amount=amount, tax=total(taxes, kept.currency), tax_by_rate=rates, fee=fee))
+    if not left.is_zero():
+        raise InvalidReturn(f"{kept} cannot be kept from lines worth less")
+    return tuple(result)
+
+
 def _refund_line(paid: LineAmount, fee: Money) -> RefundLine:
     taxes = [amount for _, amount in paid.tax_by_rate] or [paid.tax]
     left, untaken = take_from([paid.amount, *taxes], fee)

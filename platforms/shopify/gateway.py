@@ -101,8 +101,8 @@ def refund_parts(push: ResolutionPush) -> tuple[list[PushLine], Money | None]:
     if push.kind is ResolutionKind.REFUND and push.lines and \
             total((line.total for line in push.lines), push.amount.currency) != push.amount:
         raise PlatformError(
-            f"the refund of {push.amount} does not match its lines: it was planned before fees were kept "
-            "on the lines; carry it out by hand in Shopify and mark it done",
+            f"the refund of {push.amount} does not match its lines: not sent, so the shop's books are "
+            "not left disagreeing; carry it out by hand in Shopify and mark it done",
             retryable=False,
         )
     shipping = total((line.amount for line in shipping_lines), push.amount.currency) if shipping_lines else None

@@ -99,8 +99,8 @@ def _check_adds_up(push: ResolutionPush) -> None:
     parts = lines_total(push.lines, push.amount.currency)
     if parts != push.amount:
         raise PushRefused(
-            f"the refund of {push.amount} does not match its lines ({parts}): it was planned before fees "
-            "were kept on the lines; carry it out by hand in WooCommerce and mark it done"
+            f"the refund of {push.amount} does not match its lines ({parts}): not sent, so the store's "
+            "books are not left disagreeing; carry it out by hand in WooCommerce and mark it done"
         )
 
 
