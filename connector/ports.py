@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from connector.domain.money import Money
@@ -203,6 +204,8 @@ class ResolutionPush:
     coupon_code: str = ""
     expires_at: datetime | None = None
     note: str = ""
+    # A coupon worth this percentage off the next order (then `amount` is zero), not an amount.
+    coupon_percent: Decimal | None = None
 
 
 @dataclass(frozen=True)

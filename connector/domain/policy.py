@@ -47,6 +47,13 @@ class ShippingPayer(StrEnum):
     MERCHANT = "merchant"
 
 
+class CouponType(StrEnum):
+    """How the goodwill coupon's percentage is given."""
+
+    FIXED = "fixed"  # that share of the refused items' value, as an amount
+    PERCENT = "percent"  # that percentage off the shopper's next order
+
+
 class OriginalShipping(StrEnum):
     """When the shipping the shopper paid on the order is refunded with a return."""
 
@@ -217,6 +224,7 @@ class ReturnPolicy:
     rejected_items: RejectedItemHandling = RejectedItemHandling.SEND_BACK_AT_SHOPPER_COST
     rejected_item_return_fee: Money = Money.zero("EUR")
     goodwill_coupon_percent: Decimal = Decimal(0)
+    goodwill_coupon_type: CouponType = CouponType.FIXED
     blocked_emails: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -253,6 +261,7 @@ class ReturnPolicy:
         put("return_shipping_paid_by",
             _choice("return_shipping_paid_by", ShippingPayer, self.return_shipping_paid_by))
         put("rejected_items", _choice("rejected_items", RejectedItemHandling, self.rejected_items))
+        put("goodwill_coupon_type", _choice("goodwill_coupon_type", CouponType, self.goodwill_coupon_type))
         put("original_shipping_refund",
             _choice("original_shipping_refund", OriginalShipping, self.original_shipping_refund))
         put("free_returns_limit", _whole("free_returns_limit", self.free_returns_limit, 0, 1000))

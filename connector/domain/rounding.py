@@ -88,3 +88,10 @@ def convert(amount: Money, paid_here: Money, paid_there: Money) -> Money:
     if amount.currency == paid_here.currency:
         return amount
     return Money(amount.amount * paid_here.amount / paid_there.amount, paid_here.currency)
+
+
+def fraction(percent: Decimal) -> Decimal:
+    """10 -> 0.1: a percentage as the fraction some platforms take (Shopify's discount percentage)."""
+    if not Decimal(0) <= percent <= Decimal(100):
+        raise InvalidReturn(f"a percentage is between 0 and 100, not {percent}")
+    return percent / Decimal(100)

@@ -244,6 +244,8 @@ class ResolutionRow(Base):
     shipping_fee: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     exchange_variant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A coupon worth a percentage off the next order (then `amount` is zero), else None.
+    coupon_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), nullable=True)
     # Unique: the same resolution can never be written, nor pushed, twice.
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     push_status: Mapped[str] = mapped_column(String(20), default="pending")

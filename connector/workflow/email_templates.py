@@ -109,7 +109,7 @@ def sample_context(shop: Shop, locale: str, app_url: str) -> dict[str, Any]:
         "rejected": [{"title": "Robe lin" if locale == "fr" else "Linen dress", "quantity": 1,
                       "reason": "Étiquette retirée" if locale == "fr" else "Label removed"}],
         "rejected_kept": False, "rejected_fee": Money(Decimal("6.50"), shop.currency),
-        "payment_url": f"https://{shop.domain}/checkout/order-pay/1002/",
+        "payment_url": f"https://{shop.domain}/checkout/order-pay/1002/", "percent": "",
     }
 
 

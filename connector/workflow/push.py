@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connector.domain.messages import resolution_name
+from connector.domain.messages import format_percent, resolution_name
 from connector.domain.money import Money, total
 from connector.domain.resolutions import RefundLine, keep_on_lines
 from connector.domain.returns import ResolutionKind
@@ -85,7 +85,7 @@ def _push_for(reference: str, resolution: StoredResolution, order_id: str, email
         amount=resolution.amount, platform_order_id=order_id, customer_email=email,
         customer_platform_id=customer_id, lines=push_lines, exchange_variant_id=resolution.exchange_variant_id,
         coupon_code=marker.replace("-", "") if resolution.kind in (ResolutionKind.COUPON, ResolutionKind.STORE_CREDIT) else "",
-        note=f"returns-connector {marker}",
+        note=f"returns-connector {marker}", coupon_percent=resolution.coupon_percent,
     )
 
 
@@ -175,7 +175,9 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
                 # The code exists only now: the shopper learns it by email (and on the tracking page).
                 queue_shopper_email(svc, scope, ret, "code_issued", {
                     "label": resolution_name(resolution.kind, ret.locale), "amount": resolution.amount,
-                    "code": result.code})
+                    "code": result.code,
+                    "percent": format_percent(resolution.coupon_percent, ret.locale)
+                    if resolution.coupon_percent is not None else ""})
             merchant_webhooks.emit(scope, merchant_webhooks.RESOLUTION_PUSHED, merchant_webhooks.resolution_payload(
                 ret.reference, resolution.id, resolution.kind.value, str(resolution.amount.amount),
                 resolution.amount.currency, result.platform_reference, result.adopted), svc.clock.now())

@@ -24,7 +24,7 @@ from connector.domain.errors import DomainError, InvalidReturn
 from connector.domain.messages import Reason, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order
-from connector.domain.policy import ReturnPolicy
+from connector.domain.policy import CouponType, ReturnPolicy
 from connector.domain.resolutions import ResolutionPlan, goodwill_value
 from connector.domain.returns import (
     Channel,
@@ -281,7 +281,8 @@ def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str
         scope.returns.save(ret, now)
         coupon = _goodwill_coupon(svc, scope, ret, now)
         if coupon is not None:
-            ret.note(now, actor, f"goodwill coupon of {coupon.amount} offered", private=True)
+            worth = f"{coupon.coupon_percent}% off" if coupon.coupon_percent is not None else str(coupon.amount)
+            ret.note(now, actor, f"goodwill coupon of {worth} offered", private=True)
             scope.returns.save(ret, now)
         _mirror(svc, scope, ret, "reject", now)
         _status_changed(scope, ret, before, now)
@@ -297,13 +298,16 @@ def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: d
         return None
     amount = goodwill_value(order, [(i.order_line_id, i.quantity) for i in ret.items],
                             policy.goodwill_coupon_percent)
-    if amount.is_zero():
+    percent = policy.goodwill_coupon_percent if policy.goodwill_coupon_type is CouponType.PERCENT else None
+    if percent is not None:
+        amount = Money.zero(order.currency)  # worth a percentage of an order not placed yet
+    elif amount.is_zero():
         return None
     automatic = getattr(svc.adapter(scope.shop.platform), "automatic_resolutions", True)
     zero = Money.zero(order.currency)
     coupon = scope.resolutions.add(
         return_id=_stored_id(ret), kind=ResolutionKind.COUPON, amount=amount, tax=zero, bonus=zero,
-        restocking_fee=zero, shipping_fee=zero, lines=[], exchange_variant_id=None,
+        restocking_fee=zero, shipping_fee=zero, lines=[], exchange_variant_id=None, coupon_percent=percent,
         idempotency_key=idempotency_key(scope.shop.id, ret.reference, "goodwill"), now=now,
         push_status="pending" if automatic else "awaiting_merchant",
     )

@@ -22,7 +22,7 @@ import requests
 from connector.domain.money import Money, total
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
-from connector.domain.rounding import convert
+from connector.domain.rounding import convert, fraction
 from connector.ports import (
     PlatformError,
     PlatformEvent,
@@ -577,7 +577,6 @@ class ShopifyGateway:
         node = self.client.execute(queries.DISCOUNT_CODE_LOOKUP, {"code": code}).get("codeDiscountNodeByCode")
         if node:
             return PushResult(platform_reference=numeric_id(node["id"]), adopted=True, code=code)
-        value = self.in_shop_currency(push)
         context: dict[str, Any] = (
             {"customers": {"add": [gid("Customer", push.customer_platform_id)]}}
             if push.customer_platform_id
@@ -590,12 +589,7 @@ class ShopifyGateway:
             "usageLimit": 1,
             "appliesOncePerCustomer": True,
             "context": context,
-            "customerGets": {
-                # Fixed amounts of code discounts are in the shop's currency; Shopify
-                # converts them at checkout for shoppers paying in another.
-                "value": {"discountAmount": {"amount": _amount(value), "appliesOnEachItem": False}},
-                "items": {"all": True},
-            },
+            "customerGets": {"value": self._coupon_value(push), "items": {"all": True}},
         }
         if push.expires_at is not None:
             discount["endsAt"] = push.expires_at.astimezone(UTC).isoformat()
@@ -603,6 +597,15 @@ class ShopifyGateway:
             queries.DISCOUNT_CODE_BASIC_CREATE, {"basicCodeDiscount": discount}, "discountCodeBasicCreate"
         )
         return PushResult(platform_reference=numeric_id(payload["codeDiscountNode"]["id"]), adopted=False, code=code)
+
+    def _coupon_value(self, push: ResolutionPush) -> dict[str, Any]:
+        if push.kind is ResolutionKind.COUPON and push.coupon_percent is not None:
+            # A share of the next order: Shopify takes it as a fraction (0.1 for 10 %).
+            return {"percentage": float(fraction(push.coupon_percent))}
+        # Fixed amounts of code discounts are in the shop's currency; Shopify
+        # converts them at checkout for shoppers paying in another.
+        value = self.in_shop_currency(push)
+        return {"discountAmount": {"amount": _amount(value), "appliesOnEachItem": False}}
 
     # ---- webhooks ----
 

@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 from connector.domain.money import Money, total
@@ -176,14 +177,18 @@ def store_credit_code(key: str, secret: str) -> str:
 
 
 def coupon_body(push: ResolutionPush, code: str) -> dict[str, Any]:
-    """POST /coupons: a one-use, one-customer fixed-cart coupon (WooCommerce core has no store credit)."""
-    if push.amount.is_negative() or push.amount.is_zero():
+    """POST /coupons: a one-use, one-customer coupon, a fixed amount off the cart or a percentage
+    (`percent`) of it (WooCommerce core has no store credit)."""
+    percent = push.coupon_percent if push.kind is ResolutionKind.COUPON else None
+    if percent is not None and not Decimal(0) < percent <= Decimal(100):
+        raise PushRefused(f"a percentage coupon is between 0 and 100 %, not {percent}")
+    if percent is None and (push.amount.is_negative() or push.amount.is_zero()):
         raise PushRefused(f"a coupon must be worth more than zero, not {push.amount}")
     what = "Store credit" if push.kind is ResolutionKind.STORE_CREDIT else "Coupon"
     body: dict[str, Any] = {
         "code": code,
-        "discount_type": "fixed_cart",
-        "amount": amount_text(push.amount),
+        "discount_type": "percent" if percent is not None else "fixed_cart",
+        "amount": str(percent.normalize()) if percent is not None else amount_text(push.amount),
         "individual_use": False,
         "usage_limit": 1,
         "usage_limit_per_user": 1,

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from connector.domain.policy import OriginalShipping, ShippingPayer, WindowStart
+from connector.domain.policy import CouponType, OriginalShipping, ShippingPayer, WindowStart
 from connector.domain.returns import Condition, RejectedItemHandling, ResolutionKind, ReturnStatus
 from connector.workflow.merchant_webhooks import EVENTS
 
@@ -335,6 +335,9 @@ class Policy(BaseModel):
     rejected_items: RejectedItemHandling = RejectedItemHandling.SEND_BACK_AT_SHOPPER_COST
     rejected_item_return_fee: Amount = "0.00"
     goodwill_coupon_percent: Amount = "0"
+    goodwill_coupon_type: CouponType = Field(
+        CouponType.FIXED, description="fixed: that share of the refused items' value as an amount; "
+                                      "percent: that percentage off the shopper's next order.")
     blocked_emails: Words = Field(default_factory=list)
 
 

@@ -252,6 +252,17 @@ def test_a_coupon_is_created_for_that_customer_only_and_once(shopify: FakeShopif
     assert sent["endsAt"] == "2026-05-01T00:00:00+00:00"
 
 
+def test_a_percent_coupon_is_a_percentage_off_the_next_order(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    push = a_push(kind=ResolutionKind.COUPON, amount=cad("0"), lines=(), coupon_percent=Decimal("15"))
+    shopify.on("codeDiscountNodeByCode", None)
+    shopify.on("discountCodeBasicCreate", {"codeDiscountNode": {"id": "gid://shopify/DiscountCodeNode/13",
+               "codeDiscount": {"title": "Return R-7KQ2MX/2", "codes": {"nodes": []}}}, "userErrors": []})
+    gateway.push(push)
+    sent = shopify.calls_to("discountCodeBasicCreate")[0].variables["basicCodeDiscount"]
+    assert sent["customerGets"]["value"] == {"percentage": 0.15}
+    assert shopify.calls_to("order") == []  # no currency conversion for a percentage
+
+
 def test_a_coupon_is_adopted_when_its_code_exists(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
     push = a_push(kind=ResolutionKind.COUPON, lines=())
     shopify.on("codeDiscountNodeByCode", {"id": "gid://shopify/DiscountCodeNode/12", "codeDiscount": {"title": "Return R-7KQ2MX/2"}})

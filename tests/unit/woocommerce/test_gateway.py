@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from connector.ports import PlatformError, PlatformGateway, PushLine, Resolution
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.gateway import WooCommerceGateway
 from platforms.woocommerce.mapping import REFERENCE_META_KEY
-from platforms.woocommerce.payloads import exchange_fee_name
+from platforms.woocommerce.payloads import PushRefused, coupon_body, exchange_fee_name
 from tests.unit.woocommerce.recordings import rest, rest_body
 
 STORE = "https://127.0.0.1:8443"
@@ -267,6 +269,14 @@ def test_store_credit_is_a_single_use_coupon_for_the_customer() -> None:
     assert body["date_expires"] == "2027-05-01"
     assert f"[{REF}]" in body["description"]
     assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+
+
+def test_a_percent_coupon_is_a_woocommerce_percent_coupon() -> None:
+    push = replace(coupon_push(ResolutionKind.COUPON), amount=usd("0"), coupon_percent=Decimal("12.50"))
+    body = coupon_body(push, "return-x")
+    assert (body["discount_type"], body["amount"]) == ("percent", "12.5")
+    with pytest.raises(PushRefused, match="between 0 and 100"):
+        coupon_body(replace(push, coupon_percent=Decimal("120")), "return-x")
 
 
 @responses.activate
