@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from connector.domain.money import Money
@@ -113,6 +114,18 @@ class StoreCreditSpent:
 
 
 @dataclass(frozen=True)
+class StoreCreditReleased:
+    """An order that spent one of the app's store-credit coupons was cancelled or fully refunded.
+
+    What it took from the ledger goes back to the customer (once), as the spending did.
+    """
+
+    platform_order_id: str
+    customer_email: str
+    code: str
+
+
+@dataclass(frozen=True)
 class AppUninstalled:
     pass
 
@@ -141,7 +154,7 @@ class Ignored:
 
 
 PlatformEvent = (
-    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | StoreCreditSpent
+    OrderChanged | OrderDeleted | OrderRefreshRequested | RefundRecorded | StoreCreditSpent | StoreCreditReleased
     | PlatformReturnRequested
     | PlatformReturnStatusChanged | AppUninstalled | CustomerDataRequested
     | CustomerRedactRequested | ShopRedactRequested | Ignored
@@ -152,12 +165,23 @@ PlatformEvent = (
 
 @dataclass(frozen=True)
 class PushLine:
+    """One line of a refund as the platform records it; amount + tax is what goes back for it.
+
+    `fee` is what was kept from the line (already deducted from `amount`, then the tax).
+    """
+
     platform_line_id: str
     quantity: int
-    amount: Money  # before tax
+    amount: Money  # before tax, fees deducted
     tax: Money
     restock: bool
     tax_by_rate: tuple[tuple[str, Money], ...] = ()
+    fee: Money | None = None
+    shipping: bool = False  # the order's own shipping: platform_line_id is its shipping line (may be "")
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.tax
 
 
 @dataclass(frozen=True)
@@ -180,6 +204,29 @@ class ResolutionPush:
     coupon_code: str = ""
     expires_at: datetime | None = None
     note: str = ""
+    # A coupon worth this percentage off the next order (then `amount` is zero), not an amount.
+    coupon_percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class StoreIdentity:
+    """Who the shop is, as its platform says: read at connect and on every reconciliation.
+
+    Empty fields are what the platform does not say; `locale` is "fr", "en" or "".
+    """
+
+    name: str = ""
+    currency: str = ""
+    locale: str = ""
+    address: str = ""  # one line per part, for the return address
+    contact_email: str = ""
+
+
+@runtime_checkable
+class IdentifiedPlatform(Protocol):
+    """An adapter that can read a shop's own settings (name, currency, language, address)."""
+
+    def store_identity(self, shop: ShopConnection) -> StoreIdentity: ...
 
 
 @dataclass(frozen=True)
@@ -196,6 +243,9 @@ class PushResult:
     platform_reference: str
     adopted: bool  # True when an existing one carrying the reference was found
     code: str = ""  # a coupon or gift card code the shopper must be told
+    # An exchange for a dearer item: what the shopper pays before it ships, and where.
+    payment_due: Money | None = None
+    payment_url: str = ""
 
 
 Progress = Callable[[int, int | None], None]

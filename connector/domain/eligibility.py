@@ -13,8 +13,14 @@ from connector.domain.errors import InvalidReturn
 from connector.domain.messages import Reason
 from connector.domain.money import Money, total
 from connector.domain.orders import Order, OrderLine
-from connector.domain.policy import ReturnPolicy, ShippingPayer
-from connector.domain.resolutions import ResolutionPlan, ReturnedUnits, plan_resolution, returned_line_amount
+from connector.domain.policy import OriginalShipping, ReturnPolicy, ShippingPayer
+from connector.domain.resolutions import (
+    ResolutionPlan,
+    ReturnedUnits,
+    plan_resolution,
+    restocking_fee,
+    returned_line_amount,
+)
 from connector.domain.returns import ResolutionKind
 
 
@@ -177,7 +183,7 @@ def _item_decision(
                             tuple(refusals), zero, zero, line.already_returned)
     paid = returned_line_amount(order.line(asked.line_id), asked.quantity, line.already_returned).total
     rate = policy.restocking_percent_for(asked.reason)
-    fee = paid.percent(rate, round_down=True)  # the same rounding as plan_resolution
+    fee = restocking_fee(paid, rate)  # the function plan_resolution charges with
     notes = []
     if not fee.is_zero():
         notes.append(Reason.of("restocking_fee", fee_amount=fee, rate_percent=rate))
@@ -310,14 +316,19 @@ def resolution_plans(
     *,
     accepted: Mapping[str, int] | None = None,
     already_resolved: Mapping[str, int] | None = None,
+    units_back: Mapping[str, int] | None = None,
+    shipping_refunded: bool = False,
 ) -> list[ResolutionPlan]:
     """The amounts for a decided request: a preview before inspection, the real ones after.
 
     `accepted`: units accepted at inspection per line id (default: as requested).
     `already_resolved`: units of each line resolved by earlier returns (default: what
-    the decision counted as already returned).
+    the decision counted as already returned). `units_back`: units of each line back
+    from the order's other returns, to know whether this one brings the last unit back;
+    `shipping_refunded`: an earlier return already refunded the order's shipping.
     """
     units = []
+    returned: list[tuple[str, int, str]] = []
     resolved = {}
     for item in decision.eligible_items:
         quantity = item.quantity if accepted is None else accepted.get(item.line_id, 0)
@@ -327,12 +338,54 @@ def resolution_plans(
         if quantity:
             units.append(ReturnedUnits(item.line_id, quantity, item.resolution,
                                        policy.restocking_percent_for(item.reason_code)))
+            returned.append((item.line_id, quantity, item.reason_code))
     return plan_resolution(
         order,
         units,
         already_resolved=resolved if already_resolved is None else already_resolved,
         return_shipping_fee=decision.return_shipping_fee,
         store_credit_bonus_percent=policy.store_credit_bonus_percent,
+        refund_shipping=not shipping_refunded and refunds_order_shipping(policy, order, returned, units_back or {}),
     )
 
 
+def refunds_order_shipping(
+    policy: ReturnPolicy, order: Order, returned: Sequence[tuple[str, int, str]], units_back: Mapping[str, int]
+) -> bool:
+    """Whether the order's own shipping goes back with `returned` ((line id, units, reason code)), as the policy says."""
+    if policy.original_shipping_refund is OriginalShipping.NEVER or not returned:
+        return False
+    if any(reason in policy.merchant_pays_shipping_reasons for _, _, reason in returned):
+        return True
+    if policy.original_shipping_refund is not OriginalShipping.LAST_RETURN:
+        return False
+    back = dict(units_back)
+    for line_id, quantity, _ in returned:
+        back[line_id] = back.get(line_id, 0) + quantity
+    return all(max(back.get(line.platform_line_id, 0), line.refunded_quantity) >= line.quantity
+               for line in order.lines)
+
+
+def store_credit_bonus_per_unit(
+    policy: ReturnPolicy, order: Order, line_id: str, history: CustomerHistory, today: date
+) -> Money:
+    """The bonus for taking one unit of a line back as store credit, decided as a real request would be.
+
+    Shown before the shopper picks a reason, so for the usual reason: one that neither
+    waives the restocking fee nor makes the shop pay the return. `evaluate` and
+    `resolution_plans` give it, the same functions as the review and the resolution:
+    one unit returned alone gets exactly this bonus, and a reason that waives a fee
+    gives more, never less.
+    """
+    zero = Money.zero(order.currency)
+    if not policy.store_credit_bonus_percent or ResolutionKind.STORE_CREDIT not in policy.allowed_resolutions:
+        return zero
+    usual = [r.code for r in policy.reasons
+             if r.code not in policy.restocking_fee_waived_reasons
+             and r.code not in policy.merchant_pays_shipping_reasons and not r.needs_photo]
+    reason = usual[0] if usual else (policy.reasons[0].code if policy.reasons else "")
+    decision = evaluate(policy, order, [RequestedItem(line_id, 1, reason, ResolutionKind.STORE_CREDIT,
+                                                      has_photo=True)], history, today)
+    if not decision.eligible:
+        return zero
+    return total((plan.bonus for plan in resolution_plans(policy, order, decision)), order.currency)

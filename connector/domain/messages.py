@@ -412,6 +412,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Pour un article refusé à la vérification, nous vous offrons un bon de réduction de "
               "{coupon_percent} de son prix.",
     },
+    "policy_goodwill_coupon_off_next_order": {
+        "en": "For an item refused at inspection, we offer you a coupon of {coupon_percent} off your next order.",
+        "fr": "Pour un article refusé à la vérification, nous vous offrons un bon de réduction de "
+              "{coupon_percent} sur votre prochaine commande.",
+    },
+    "policy_order_shipping_shop_at_fault": {
+        "en": "When we are at fault ({reasons}), the shipping you paid on the order is refunded too.",
+        "fr": "Quand l'erreur vient de nous ({reasons}), les frais de livraison payés sur la commande "
+              "vous sont aussi remboursés.",
+    },
+    "policy_order_shipping_last_return": {
+        "en": "The shipping you paid on the order is refunded when we are at fault, or with the return "
+              "of the order's last item.",
+        "fr": "Les frais de livraison payés sur la commande vous sont remboursés quand l'erreur vient de "
+              "nous, ou avec le retour du dernier article de la commande.",
+    },
 }
 
 

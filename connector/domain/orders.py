@@ -15,6 +15,8 @@ class Customer:
     first_name: str = ""
     last_name: str = ""
     postal_code: str = ""
+    # The language the shopper bought in ("fr", "en"), when the platform says: their emails' language.
+    locale: str = ""
 
     @property
     def name(self) -> str:
@@ -67,9 +69,13 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class ShippingLine:
+    """A shipping charge of the order: price before tax, its tax, and its tax per platform rate id."""
+
     title: str
     price: Money
     tax: Money
+    platform_line_id: str = ""
+    tax_by_rate: tuple[tuple[str, Money], ...] = ()
 
 
 @dataclass(frozen=True)

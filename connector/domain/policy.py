@@ -47,6 +47,21 @@ class ShippingPayer(StrEnum):
     MERCHANT = "merchant"
 
 
+class CouponType(StrEnum):
+    """How the goodwill coupon's percentage is given."""
+
+    FIXED = "fixed"  # that share of the refused items' value, as an amount
+    PERCENT = "percent"  # that percentage off the shopper's next order
+
+
+class OriginalShipping(StrEnum):
+    """When the shipping the shopper paid on the order is refunded with a return."""
+
+    NEVER = "never"
+    SHOP_AT_FAULT = "shop_at_fault"  # a reason the shop pays return shipping for
+    LAST_RETURN = "last_return"  # also with the return that brings the last unit of the order back
+
+
 @dataclass(frozen=True)
 class ReturnReason:
     """A reason the shopper can pick, as the shop words it."""
@@ -196,6 +211,7 @@ class ReturnPolicy:
     return_shipping_fee: Money = Money.zero("EUR")
     return_shipping_paid_by: ShippingPayer = ShippingPayer.SHOPPER
     merchant_pays_shipping_reasons: tuple[str, ...] = _SHOP_AT_FAULT
+    original_shipping_refund: OriginalShipping = OriginalShipping.NEVER
     # 0: no free returns. Otherwise this many returns per period waive the shipping fee.
     free_returns_limit: int = 0
     free_returns_period_days: int = 365
@@ -208,6 +224,7 @@ class ReturnPolicy:
     rejected_items: RejectedItemHandling = RejectedItemHandling.SEND_BACK_AT_SHOPPER_COST
     rejected_item_return_fee: Money = Money.zero("EUR")
     goodwill_coupon_percent: Decimal = Decimal(0)
+    goodwill_coupon_type: CouponType = CouponType.FIXED
     blocked_emails: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -244,6 +261,9 @@ class ReturnPolicy:
         put("return_shipping_paid_by",
             _choice("return_shipping_paid_by", ShippingPayer, self.return_shipping_paid_by))
         put("rejected_items", _choice("rejected_items", RejectedItemHandling, self.rejected_items))
+        put("goodwill_coupon_type", _choice("goodwill_coupon_type", CouponType, self.goodwill_coupon_type))
+        put("original_shipping_refund",
+            _choice("original_shipping_refund", OriginalShipping, self.original_shipping_refund))
         put("free_returns_limit", _whole("free_returns_limit", self.free_returns_limit, 0, 1000))
         put("free_returns_period_days",
             _whole("free_returns_period_days", self.free_returns_period_days, 1, 3650))

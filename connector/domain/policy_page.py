@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connector.domain.messages import Reason, join_words, language, quote, resolution_name
-from connector.domain.policy import ReturnPolicy, ShippingPayer
+from connector.domain.policy import CouponType, OriginalShipping, ReturnPolicy, ShippingPayer
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
 
 
@@ -57,6 +57,12 @@ def policy_summary(policy: ReturnPolicy, locale: str) -> list[tuple[str, str]]:
                                 period_days=policy.free_returns_period_days))
             if policy.free_returns_tags:
                 shipping.append(say("policy_free_returns_tags", tags=tags(policy.free_returns_tags)))
+    # The same settings eligibility.refunds_order_shipping decides with.
+    if policy.original_shipping_refund is OriginalShipping.LAST_RETURN:
+        shipping.append(say("policy_order_shipping_last_return"))
+    elif policy.original_shipping_refund is OriginalShipping.SHOP_AT_FAULT and policy.merchant_pays_shipping_reasons:
+        shipping.append(say("policy_order_shipping_shop_at_fault",
+                            reasons=labels(policy.merchant_pays_shipping_reasons)))
     sections.append((say("title_shipping"), " ".join(shipping)))
 
     if policy.restocking_fee_percent:
@@ -79,6 +85,8 @@ def policy_summary(policy: ReturnPolicy, locale: str) -> list[tuple[str, str]]:
     else:
         rejected = [say("policy_rejected_send_back", fee_amount=policy.rejected_item_return_fee)]
     if policy.goodwill_coupon_percent:
-        rejected.append(say("policy_goodwill_coupon", coupon_percent=policy.goodwill_coupon_percent))
+        code = ("policy_goodwill_coupon_off_next_order" if policy.goodwill_coupon_type is CouponType.PERCENT
+                else "policy_goodwill_coupon")
+        rejected.append(say(code, coupon_percent=policy.goodwill_coupon_percent))
     sections.append((say("title_rejected_items"), " ".join(rejected)))
     return sections

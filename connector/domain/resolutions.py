@@ -1,15 +1,18 @@
 """What a return gives back: price paid per unit, fees, bonus, the record. Standard library only.
 
-Rounding rule: the amount for returning k units of a line of q units, when r were
-already resolved, is floor(paid * (r+k)/q) - floor(paid * r/q) in minor units. The
-sums telescope, so any sequence of partial returns adds up to at most what was paid,
-and returning every unit gives back exactly what was paid, to the cent (or yen, or fils).
+Rounding rule (connector.domain.rounding): the amount for returning k units of a line
+of q units, when r were already resolved, is floor(paid * (r+k)/q) - floor(paid * r/q)
+in minor units, and the same for each tax rate of the line on its own. The sums
+telescope, so any sequence of partial returns adds up to at most what was paid, and
+returning every unit gives back exactly what was paid, per rate, to the cent (or yen,
+or fils). Fees kept are deducted from the lines they are kept on, so what a platform
+records for each line adds up to what goes back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -17,6 +20,7 @@ from connector.domain.errors import CurrencyMismatch, IllegalTransition, Invalid
 from connector.domain.money import Money, total
 from connector.domain.orders import Order, OrderLine
 from connector.domain.returns import ResolutionKind
+from connector.domain.rounding import part, percent_down, rated_parts, split, take_from
 
 
 def allocate_order_discount(lines: Sequence[OrderLine], discount: Money) -> list[Money]:
@@ -41,23 +45,30 @@ def allocate_order_discount(lines: Sequence[OrderLine], discount: Money) -> list
     return discount.allocate(weights)
 
 
-def _share(paid_minor: int, units: int, quantity: int) -> int:
-    # Floor division on integers: exact, no Decimal context or rounding mode involved.
-    return paid_minor * units // quantity
-
-
 @dataclass(frozen=True)
 class LineAmount:
-    """What the shopper paid for some units of one order line: before tax, and its tax."""
+    """What the shopper paid for some units of one order line: before tax, and its tax.
+
+    `tax_by_rate`: the tax per platform rate id when the line has rates; it adds up to `tax`.
+    """
 
     line_id: str
     quantity: int
     amount: Money
     tax: Money
+    tax_by_rate: tuple[tuple[str, Money], ...] = ()
 
     @property
     def total(self) -> Money:
         return self.amount + self.tax
+
+
+def _rates_of(line: OrderLine) -> tuple[tuple[str, Money], ...]:
+    """The line's tax per rate when it adds up to the line's tax (else none: tax taken whole)."""
+    rates = line.tax_by_rate
+    if rates and total((amount for _, amount in rates), line.currency) == line.tax:
+        return rates
+    return ()
 
 
 def returned_line_amount(line: OrderLine, quantity: int, already_resolved: int = 0) -> LineAmount:
@@ -72,20 +83,94 @@ def returned_line_amount(line: OrderLine, quantity: int, already_resolved: int =
             f"line {line.platform_line_id} has {line.quantity} unit(s): cannot return "
             f"{quantity} after {already_resolved}"
         )
-    tax = line.tax.minor
     # When prices include tax, the tax is inside the discounted subtotal, not on top.
-    before_tax = (line.subtotal - line.discount).minor - (tax if line.taxes_included else 0)
-    if before_tax < 0 or tax < 0:
+    before_tax = line.subtotal - line.discount - (line.tax if line.taxes_included else Money.zero(line.currency))
+    if before_tax.is_negative() or line.tax.is_negative():
         raise InvalidReturn(f"line {line.platform_line_id}: its discounts or tax exceed its price")
     done, upto = already_resolved, already_resolved + quantity
-    amount = _share(before_tax, upto, line.quantity) - _share(before_tax, done, line.quantity)
-    tax_part = _share(tax, upto, line.quantity) - _share(tax, done, line.quantity)
+    rates = rated_parts(_rates_of(line), done, upto, line.quantity)
+    # With rates, the line's tax part is the sum of the rates' parts, so both telescope.
+    tax = total((amount for _, amount in rates), line.currency) if rates else part(
+        line.tax, done, upto, line.quantity)
     return LineAmount(
         line_id=line.platform_line_id,
         quantity=quantity,
-        amount=Money.from_minor(amount, line.currency),
-        tax=Money.from_minor(tax_part, line.currency),
+        amount=part(before_tax, done, upto, line.quantity),
+        tax=tax,
+        tax_by_rate=rates,
     )
+
+
+def restocking_fee(paid: Money, percent: Decimal) -> Money:
+    """The restocking fee on what was paid for some units: the rate, rounded down."""
+    return percent_down(paid, percent)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """What goes back for one line once the fees kept on it are deducted: a platform's refund line.
+
+    `amount` before tax and `tax_by_rate` are what the platform records for the line;
+    `fee` is what was kept from it (restocking, its share of return shipping), taken from
+    the amount before tax first, so the tax per rate stays whole unless the fee exceeds it.
+    """
+
+    line_id: str
+    quantity: int
+    amount: Money
+    tax: Money
+    tax_by_rate: tuple[tuple[str, Money], ...]
+    fee: Money
+    shipping: bool = False  # the order's own shipping (line_id is the platform's shipping line id)
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.tax
+
+
+def shipping_refund_lines(order: Order) -> tuple[RefundLine, ...]:
+    """The order's shipping, whole: refunded once, with its tax per rate when the rates add up."""
+    zero = Money.zero(order.currency)
+    lines = []
+    for shipping in order.shipping_lines:
+        if shipping.price.is_zero() and shipping.tax.is_zero():
+            continue
+        rates = shipping.tax_by_rate
+        if total((amount for _, amount in rates), order.currency) != shipping.tax:
+            rates = ()
+        lines.append(RefundLine(shipping.platform_line_id, 0, shipping.price, shipping.tax, rates, zero, True))
+    return tuple(lines)
+
+
+def keep_on_lines(lines: Sequence[RefundLine], kept: Money) -> tuple[RefundLine, ...]:
+    """Lines recorded whole (before fees were kept on lines) with `kept` taken off them, amounts first.
+
+    For resolutions planned by an older version: their amount already had the fees deducted
+    but their lines did not, and a platform must get parts that add up to the amount.
+    """
+    if kept.is_zero():
+        return tuple(lines)
+    amounts, left = take_from([line.amount for line in lines], kept)
+    result = []
+    for line, amount in zip(lines, amounts, strict=True):
+        taxes = [a for _, a in line.tax_by_rate] or [line.tax]
+        taxes, left = take_from(taxes, left)
+        rates = tuple((rate, t) for (rate, _), t in zip(line.tax_by_rate, taxes, strict=False))
+        fee = line.fee + (line.amount - amount) + (line.tax - total(taxes, kept.currency))
+        result.append(replace(line, amount=amount, tax=total(taxes, kept.currency), tax_by_rate=rates, fee=fee))
+    if not left.is_zero():
+        raise InvalidReturn(f"{kept} cannot be kept from lines worth less")
+    return tuple(result)
+
+
+def _refund_line(paid: LineAmount, fee: Money) -> RefundLine:
+    taxes = [amount for _, amount in paid.tax_by_rate] or [paid.tax]
+    left, untaken = take_from([paid.amount, *taxes], fee)
+    if not untaken.is_zero():
+        raise InvalidReturn(f"line {paid.line_id}: a fee of {fee} is more than was paid")
+    amount, *taxes_left = left
+    rates = tuple((rate, kept) for (rate, _), kept in zip(paid.tax_by_rate, taxes_left, strict=False))
+    return RefundLine(paid.line_id, paid.quantity, amount, total(taxes_left, fee.currency), rates, fee)
 
 
 @dataclass(frozen=True)
@@ -104,7 +189,8 @@ class ResolutionPlan:
 
     gross: what was paid for the units, tax included; tax: the tax inside gross;
     restocking_fee and return_shipping_fee: what is actually deducted; bonus: the
-    store-credit extra; net = gross - fees + bonus, never negative.
+    store-credit extra; net = gross - fees + bonus, never negative. `refund_lines`:
+    per line, what goes back with the fees deducted; they add up to net - bonus.
     """
 
     kind: ResolutionKind
@@ -115,6 +201,12 @@ class ResolutionPlan:
     return_shipping_fee: Money
     bonus: Money
     net: Money
+    refund_lines: tuple[RefundLine, ...] = ()
+    shipping_refund: Money | None = None  # the order's own shipping, inside net and refund_lines
+
+    @property
+    def refunded_shipping(self) -> Money:
+        return self.shipping_refund if self.shipping_refund is not None else Money.zero(self.currency)
 
     @property
     def currency(self) -> str:
@@ -132,6 +224,7 @@ def plan_resolution(
     already_resolved: Mapping[str, int] | None = None,
     return_shipping_fee: Money | None = None,
     store_credit_bonus_percent: Decimal = Decimal(0),
+    refund_shipping: bool = False,
 ) -> list[ResolutionPlan]:
     """One plan per resolution kind present in `units`, in ResolutionKind order.
 
@@ -139,6 +232,8 @@ def plan_resolution(
     (not merely requested), so the rounding telescopes across returns. The return
     shipping fee is charged once per return: it is taken from the first plans, in
     kind order, as far as their amounts allow, and never makes an amount negative.
+    `refund_shipping`: the order's own shipping goes back too, with the refund (else
+    the store credit); the caller makes sure it is refunded only once per order.
     """
     currency = order.currency
     resolved = dict(already_resolved or {})
@@ -160,7 +255,7 @@ def plan_resolution(
         amount = returned_line_amount(order.line(unit.line_id), unit.quantity, done)
         resolved[unit.line_id] = done + unit.quantity
         # Rounded down: the shopper is never charged more than the stated rate.
-        fee = amount.total.percent(unit.restocking_percent, round_down=True)
+        fee = restocking_fee(amount.total, unit.restocking_percent)
         by_kind.setdefault(unit.resolution, []).append((amount, fee))
 
     plans = []
@@ -170,22 +265,77 @@ def plan_resolution(
         lines = tuple(amount for amount, _ in by_kind[kind])
         gross = total((amount.total for amount in lines), currency)
         tax = total((amount.tax for amount in lines), currency)
-        restocking = total((fee for _, fee in by_kind[kind]), currency).min(gross)
+        restocking = total((fee for _, fee in by_kind[kind]), currency)
         shipping = shipping_left.min(gross - restocking)
         shipping_left = shipping_left - shipping
+        # The return shipping fee is kept on the lines in proportion to what is left of each.
+        left_per_line = [(amount.total - fee).minor for amount, fee in by_kind[kind]]
+        shipping_parts = split(shipping, left_per_line)
+        refund_lines = tuple(
+            _refund_line(amount, fee + shipped)
+            for (amount, fee), shipped in zip(by_kind[kind], shipping_parts, strict=True)
+        )
         base = gross - restocking - shipping
         bonus = (
             store_credit_bonus(base, store_credit_bonus_percent)
             if kind is ResolutionKind.STORE_CREDIT
             else Money.zero(currency)
         )
-        plans.append(ResolutionPlan(kind, lines, gross, tax, restocking, shipping, bonus, base + bonus))
+        plans.append(ResolutionPlan(kind, lines, gross, tax, restocking, shipping, bonus, base + bonus,
+                                    refund_lines))
+    if refund_shipping:
+        plans = _with_shipping(order, plans)
+    return plans
+
+
+def _with_shipping(order: Order, plans: list[ResolutionPlan]) -> list[ResolutionPlan]:
+    """The order's shipping added to the refund plan, else the store-credit one (no bonus on it)."""
+    shipping = shipping_refund_lines(order)
+    if not shipping:
+        return plans
+    for wanted in (ResolutionKind.REFUND, ResolutionKind.STORE_CREDIT):
+        for index, plan in enumerate(plans):
+            if plan.kind is wanted:
+                amount = total((line.total for line in shipping), order.currency)
+                plans[index] = replace(plan, net=plan.net + amount, refund_lines=plan.refund_lines + shipping,
+                                       shipping_refund=amount)
+                return plans
     return plans
 
 
 def store_credit_bonus(amount: Money, percent: Decimal) -> Money:
     """The extra given for choosing store credit; rounded down, never more than the stated rate."""
-    return amount.percent(percent, round_down=True)
+    return percent_down(amount, percent)
+
+
+def goodwill_value(order: Order, units: Sequence[tuple[str, int]], percent: Decimal) -> Money:
+    """A goodwill coupon: `percent` of what was paid for the (line id, units) refused, rounded down."""
+    value = Money.zero(order.currency)
+    for line_id, quantity in units:
+        line = order.line(line_id)
+        value = value + part(line.paid_total, 0, min(quantity, line.quantity), line.quantity)
+    return percent_down(value, percent)
+
+
+@dataclass(frozen=True)
+class ExchangeSettlement:
+    """How an exchange's credit meets the new item's price.
+
+    credit_used: taken off the new order; due: what the shopper pays before it ships;
+    refund: what is given back because the new item costs less.
+    """
+
+    credit_used: Money
+    due: Money
+    refund: Money
+
+
+def settle_exchange(credit: Money, new_total: Money) -> ExchangeSettlement:
+    """The returned value (`credit`, tax included) against the new order's total (tax included)."""
+    if credit.is_negative() or new_total.is_negative():
+        raise InvalidReturn("an exchange's credit and the new order's total cannot be negative")
+    used = credit.min(new_total)
+    return ExchangeSettlement(credit_used=used, due=new_total - used, refund=credit - used)
 
 
 class PushStatus(StrEnum):

@@ -26,3 +26,12 @@ class Shop:
     @property
     def active(self) -> bool:
         return self.uninstalled_at is None
+
+
+LANGUAGES = ("fr", "en")
+
+
+def language_of(tag: str) -> str:
+    """The app's language for a platform's locale tag ("fr_FR", "en-CA", "fr"), or "" when it speaks neither."""
+    code = tag.strip().replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else ""

@@ -43,12 +43,14 @@ def order_from_row(row: OrderRow, platform: str) -> Order:
         customer=Customer(
             platform_customer_id=row.customer_platform_id, email=row.customer_email,
             first_name=row.customer_first_name, last_name=row.customer_last_name,
-            postal_code=row.customer_postal_code,
+            postal_code=row.customer_postal_code, locale=row.customer_locale or "",
         ),
         placed_at=row.placed_at, lines=lines, fulfilled_at=row.fulfilled_at,
         delivered_at=row.delivered_at, cancelled_at=row.cancelled_at,
         shipping_lines=tuple(
-            ShippingLine(s["title"], Money(Decimal(s["price"]), cur), Money(Decimal(s["tax"]), cur))
+            ShippingLine(s["title"], Money(Decimal(s["price"]), cur), Money(Decimal(s["tax"]), cur),
+                         str(s.get("id") or ""),
+                         tuple((str(rate), Money(Decimal(amount), cur)) for rate, amount in s.get("rates") or ()))
             for s in row.shipping or ()
         ),
         tags=tuple(row.tags or ()), financial_status=row.financial_status,
@@ -126,6 +128,7 @@ class OrderRepository:
         row.shop_currency = order.shop_currency
         row.customer_platform_id = order.customer.platform_customer_id
         row.customer_email = order.customer.email.strip().lower()
+        row.customer_locale = order.customer.locale[:16]
         row.customer_first_name = order.customer.first_name
         row.customer_last_name = order.customer.last_name
         row.customer_postal_code = order.customer.postal_code
@@ -137,7 +140,8 @@ class OrderRepository:
         row.financial_status = order.financial_status
         row.tags = list(order.tags)
         row.shipping = [
-            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount)}
+            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount), "id": s.platform_line_id,
+             "rates": [[rate, str(amount.amount)] for rate, amount in s.tax_by_rate]}
             for s in order.shipping_lines
         ]
         row.refunded = order.refunded.amount if order.refunded is not None else None

@@ -43,6 +43,7 @@ class StoredResolution:
     last_error: str
     created_at: datetime
     pushed_at: datetime | None
+    coupon_percent: Decimal | None = None
 
 
 def resolution_from_row(row: ResolutionRow) -> StoredResolution:
@@ -55,6 +56,7 @@ def resolution_from_row(row: ResolutionRow) -> StoredResolution:
         idempotency_key=row.idempotency_key, push_status=row.push_status,
         platform_reference=row.platform_reference, code=row.code, attempts=row.attempts,
         last_error=row.last_error, created_at=row.created_at, pushed_at=row.pushed_at,
+        coupon_percent=Decimal(row.coupon_percent) if row.coupon_percent is not None else None,
     )
 
 
@@ -81,6 +83,7 @@ class ResolutionRepository:
         self, *, return_id: int, kind: ResolutionKind, amount: Money, tax: Money, bonus: Money,
         restocking_fee: Money, shipping_fee: Money, lines: Sequence[dict[str, Any]],
         exchange_variant_id: str | None, idempotency_key: str, now: datetime, push_status: str = "pending",
+        coupon_percent: Decimal | None = None,
     ) -> StoredResolution:
         row = ResolutionRow(
             shop_id=self._shop.id, return_id=return_id, kind=kind.value, currency=amount.currency,
@@ -88,6 +91,7 @@ class ResolutionRepository:
             restocking_fee=restocking_fee.amount, shipping_fee=shipping_fee.amount,
             lines=list(lines), exchange_variant_id=exchange_variant_id,
             idempotency_key=idempotency_key, push_status=push_status, created_at=now,
+            coupon_percent=coupon_percent,
         )
         self._session.add(row)
         self._session.flush()

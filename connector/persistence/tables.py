@@ -103,6 +103,7 @@ class OrderRow(Base):
     customer_first_name: Mapped[str] = mapped_column(String(255), default="")
     customer_last_name: Mapped[str] = mapped_column(String(255), default="")
     customer_postal_code: Mapped[str] = mapped_column(String(32), default="")
+    customer_locale: Mapped[str] = mapped_column(String(16), default="")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -110,7 +111,7 @@ class OrderRow(Base):
     platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     financial_status: Mapped[str] = mapped_column(String(32), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    shipping: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    shipping: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     refunded: Mapped[Decimal | None] = mapped_column(AMOUNT, nullable=True)
     total_paid: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
 
@@ -243,6 +244,8 @@ class ResolutionRow(Base):
     shipping_fee: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     exchange_variant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A coupon worth a percentage off the next order (then `amount` is zero), else None.
+    coupon_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), nullable=True)
     # Unique: the same resolution can never be written, nor pushed, twice.
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     push_status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -182,7 +182,7 @@ def event_label(kind: str) -> str:
         "requested": _("Requested"), "approve": _("Approved"), "reject": _("Rejected"),
         "mark_in_transit": _("In transit"), "receive": _("Received"), "inspect": _("Inspected"),
         "resolve": _("Resolved"), "close": _("Closed"), "cancel": _("Cancelled"), "note": _("Note"),
-        "code_issued": _("Code issued"),
+        "code_issued": _("Code issued"), "payment_due": _("Payment due"),
     }
     return labels.get(kind, kind)
 

@@ -12,7 +12,7 @@ from flask import flash, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from connector.domain.policy import ReturnPolicy, ShippingPayer, WindowStart
+from connector.domain.policy import CouponType, OriginalShipping, ReturnPolicy, ShippingPayer, WindowStart
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
 from connector.web.admin_core import _, back_to, bp, shop
 from connector.web.context import services
@@ -25,9 +25,9 @@ CHECKBOX_FIELDS = ("allowed_resolutions", "restocking_fee_waived_reasons", "merc
                    "auto_approve_reasons")
 OPTIONAL_FIELDS = ("auto_approve_max_order_value", "auto_approve_max_previous_returns")
 TEXT_FIELDS = ("currency", "window_days", "window_starts_from", "final_sale_tag", "restocking_fee_percent",
-               "return_shipping_fee", "return_shipping_paid_by", "free_returns_limit", "free_returns_period_days",
+               "return_shipping_fee", "return_shipping_paid_by", "original_shipping_refund", "free_returns_limit", "free_returns_period_days",
                "store_credit_bonus_percent", "rejected_items", "rejected_item_return_fee",
-               "goodwill_coupon_percent")
+               "goodwill_coupon_percent", "goodwill_coupon_type")
 
 
 def _words(text: str) -> list[str]:
@@ -61,6 +61,9 @@ def form_to_settings(form: MultiDict[str, str]) -> dict[str, Any]:
         value = form.get(name, "").strip()
         data[name] = value or None
     data["reasons"] = _reasons(form.get("reasons", ""))
+    for name in ("original_shipping_refund", "goodwill_coupon_type"):
+        if not data[name]:
+            del data[name]  # a form from before the setting existed: the default
     return data
 
 
@@ -92,7 +95,8 @@ def _render(values: dict[str, Any], errors: dict[str, str], policy: ReturnPolicy
     return render_template(
         "admin/policy.html", values=values, errors=errors, preview=admin_policy.preview(policy),
         reason_codes=[r.code for r in policy.reasons], window_starts=[w.value for w in WindowStart],
-        payers=[p.value for p in ShippingPayer], rejected_handlings=[h.value for h in RejectedItemHandling],
+        payers=[p.value for p in ShippingPayer], original_shippings=[o.value for o in OriginalShipping],
+        coupon_types=[c.value for c in CouponType], rejected_handlings=[h.value for h in RejectedItemHandling],
         resolution_kinds=[k.value for k in ResolutionKind],
     ), status
 

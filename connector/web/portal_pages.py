@@ -15,12 +15,17 @@ from typing import Any
 from flask_babel import gettext as _
 
 from connector.bootstrap import Services
-from connector.domain.eligibility import LineEligibility, PolicyDecision
+from connector.domain.eligibility import (
+    LineEligibility,
+    PolicyDecision,
+    line_eligibility,
+    store_credit_bonus_per_unit,
+)
 from connector.domain.messages import format_date, format_money, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order, OrderLine
 from connector.domain.policy import ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan, returned_line_amount, store_credit_bonus
+from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.orders import normalise_order_name
@@ -158,17 +163,19 @@ def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPol
 
 def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
     policy = flow.policy_for(shop)
+    now = svc.clock.now()
     with svc.uow() as uow:
         scope = uow.scope(shop)
-        verdicts = flow.eligibility(scope, order, svc.clock.now())
+        history = flow.customer_history(scope, policy, order, now)
+        verdicts = line_eligibility(policy, order, history, now.date())
         existing = scope.returns.for_order(order.platform_order_id)
     variants = exchange_variants(svc, shop, order, policy)
     rows = []
     for index, (line, verdict) in enumerate(zip(order.lines, verdicts, strict=True)):
-        bonus = ""
-        if policy.store_credit_bonus_percent and verdict.returnable:
-            unit = returned_line_amount(line, 1, verdict.already_returned).total
-            bonus = format_money(store_credit_bonus(unit, policy.store_credit_bonus_percent), lang)
+        # Decided as the review and the resolution decide it (evaluate, resolution_plans), not a copy.
+        unit_bonus = (store_credit_bonus_per_unit(policy, order, line.platform_line_id, history, now.date())
+                      if verdict.returnable else Money.zero(order.currency))
+        bonus = "" if unit_bonus.is_zero() else format_money(unit_bonus, lang)
         rows.append(ItemRow(
             index=index, line=line, verdict=verdict, why_not=tuple(r.text(lang) for r in verdict.reasons),
             unit_price=format_money(_unit_paid(line), lang),

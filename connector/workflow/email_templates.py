@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULTS = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
-KINDS = ("requested", "approve", "reject", "mark_in_transit", "receive", "resolve", "code_issued", "cancel")
+KINDS = ("requested", "approve", "reject", "mark_in_transit", "receive", "resolve", "code_issued", "cancel",
+         "payment_due")
 LOCALES = ("fr", "en")
 MAX_TEMPLATE_CHARS = 20_000
 
@@ -108,6 +109,7 @@ def sample_context(shop: Shop, locale: str, app_url: str) -> dict[str, Any]:
         "rejected": [{"title": "Robe lin" if locale == "fr" else "Linen dress", "quantity": 1,
                       "reason": "Étiquette retirée" if locale == "fr" else "Label removed"}],
         "rejected_kept": False, "rejected_fee": Money(Decimal("6.50"), shop.currency),
+        "payment_url": f"https://{shop.domain}/checkout/order-pay/1002/", "percent": "",
     }
 
 

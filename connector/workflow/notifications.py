@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
 # What a shopper is told about, by timeline event kind.
 SHOPPER_EVENTS = ("requested", "approve", "reject", "receive", "resolve", "cancel", "mark_in_transit",
-                  "code_issued")
+                  "code_issued", "payment_due")
 
 _env: Environment | None = None
 
@@ -61,7 +61,7 @@ def queue_shopper_email(svc: Services, scope: ShopScope, ret: ReturnRequest, kin
         "shop": scope.shop, "ret": ret, "reference": ret.reference,
         "tracking_url": f"{svc.settings.app_url}/portal/{scope.shop.slug}/track/{ret.tracking_token}",
         "message": ret.merchant_message, "format_money": lambda m: format_money(m, ret.locale),
-        "amount": None, "code": "", "delay": "",
+        "amount": None, "code": "", "delay": "", "percent": "",
     }
     context.update(extra or {})
     from connector.workflow.email_templates import render_for_shop  # imported here: it imports this module

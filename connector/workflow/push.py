@@ -13,8 +13,9 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connector.domain.messages import resolution_name
-from connector.domain.money import Money
+from connector.domain.messages import format_percent, resolution_name
+from connector.domain.money import Money, total
+from connector.domain.resolutions import RefundLine, keep_on_lines
 from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
 from connector.ports import PlatformError, PushLine, ResolutionPush
@@ -57,21 +58,34 @@ def _push_for(reference: str, resolution: StoredResolution, order_id: str, email
               customer_id: str | None) -> ResolutionPush:
     cur = resolution.amount.currency
     lines = tuple(
-        PushLine(
-            platform_line_id=str(line["line_id"]), quantity=int(line["quantity"]),
+        RefundLine(
+            line_id=str(line["line_id"]), quantity=int(line["quantity"]),
             amount=Money.of(line["amount"], cur), tax=Money.of(line["tax"], cur),
-            restock=bool(line.get("restock", False)),
             tax_by_rate=tuple((str(rate), Money.of(amount, cur)) for rate, amount in line.get("tax_by_rate", [])),
+            fee=Money.of(line.get("fee") or "0", cur), shipping=bool(line.get("shipping", False)),
         )
         for line in resolution.lines
+    )
+    legacy = bool(resolution.lines) and all("fee" not in line for line in resolution.lines)
+    if legacy and resolution.kind is ResolutionKind.REFUND:
+        # Planned before fees were kept on the lines: keep them there now, so the parts add up.
+        over = total((line.total for line in lines), cur) - resolution.amount
+        if over > Money.zero(cur):
+            lines = keep_on_lines(lines, over)
+    restock = {str(line["line_id"]): bool(line.get("restock", False)) for line in resolution.lines}
+    push_lines = tuple(
+        PushLine(platform_line_id=line.line_id, quantity=line.quantity, amount=line.amount, tax=line.tax,
+                 restock=restock.get(line.line_id, False), tax_by_rate=line.tax_by_rate, fee=line.fee,
+                 shipping=line.shipping)
+        for line in lines
     )
     marker = resolution_marker(reference, resolution.id)
     return ResolutionPush(
         reference=marker, idempotency_key=resolution.idempotency_key, kind=resolution.kind,
         amount=resolution.amount, platform_order_id=order_id, customer_email=email,
-        customer_platform_id=customer_id, lines=lines, exchange_variant_id=resolution.exchange_variant_id,
+        customer_platform_id=customer_id, lines=push_lines, exchange_variant_id=resolution.exchange_variant_id,
         coupon_code=marker.replace("-", "") if resolution.kind in (ResolutionKind.COUPON, ResolutionKind.STORE_CREDIT) else "",
-        note=f"returns-connector {marker}",
+        note=f"returns-connector {marker}", coupon_percent=resolution.coupon_percent,
     )
 
 
@@ -153,11 +167,17 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
                      f"{resolution.kind.value} {resolution.amount} {what} at {shop.platform}: {result.platform_reference}",
                      private=True)
             scope.returns.save(ret, svc.clock.now())
+            if result.payment_due is not None and result.payment_url:
+                # A dearer exchange: the new item waits for the difference, the shopper is asked for it.
+                queue_shopper_email(svc, scope, ret, "payment_due", {
+                    "amount": result.payment_due, "payment_url": result.payment_url})
             if result.code:
                 # The code exists only now: the shopper learns it by email (and on the tracking page).
                 queue_shopper_email(svc, scope, ret, "code_issued", {
                     "label": resolution_name(resolution.kind, ret.locale), "amount": resolution.amount,
-                    "code": result.code})
+                    "code": result.code,
+                    "percent": format_percent(resolution.coupon_percent, ret.locale)
+                    if resolution.coupon_percent is not None else ""})
             merchant_webhooks.emit(scope, merchant_webhooks.RESOLUTION_PUSHED, merchant_webhooks.resolution_payload(
                 ret.reference, resolution.id, resolution.kind.value, str(resolution.amount.amount),
                 resolution.amount.currency, result.platform_reference, result.adopted), svc.clock.now())

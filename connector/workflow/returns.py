@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.eligibility import (
@@ -25,8 +24,8 @@ from connector.domain.errors import DomainError, InvalidReturn
 from connector.domain.messages import Reason, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order
-from connector.domain.policy import ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan
+from connector.domain.policy import CouponType, ReturnPolicy
+from connector.domain.resolutions import ResolutionPlan, goodwill_value
 from connector.domain.returns import (
     Channel,
     Inspection,
@@ -104,6 +103,17 @@ def _resolved_units(scope: ShopScope, order_id: str, exclude: int | None = None)
     return units
 
 
+def _shipping_refunded(scope: ShopScope, order_id: str, exclude: int | None = None) -> bool:
+    """Whether another return of this order already gave the order's shipping back (once per order)."""
+    for other in scope.returns.for_order(order_id):
+        if other.id is None or other.id == exclude:
+            continue
+        for resolution in scope.resolutions.for_return(other.id):
+            if any(line.get("shipping") for line in resolution.lines):
+                return True
+    return False
+
+
 def customer_history(scope: ShopScope, policy: ReturnPolicy, order: Order, now: datetime,
                      exclude_return_id: int | None = None) -> CustomerHistory:
     email = order.customer.email
@@ -128,7 +138,9 @@ def decide(scope: ShopScope, order: Order, wanted: Sequence[WantedItem], now: da
     requested = [RequestedItem(w.line_id, w.quantity, w.reason, w.resolution, has_photo=bool(w.photos))
                  for w in wanted]
     decision = evaluate(policy, order, requested, history, now.date())
-    plans = resolution_plans(policy, order, decision) if decision.eligible else []
+    plans = resolution_plans(policy, order, decision, units_back=_resolved_units(scope, order.platform_order_id),
+                             shipping_refunded=_shipping_refunded(scope, order.platform_order_id)) \
+        if decision.eligible else []
     return decision, plans
 
 
@@ -179,7 +191,8 @@ def open_return_request(
             items=[ReturnItem(order_line_id=w.line_id, quantity=w.quantity, reason=w.reason,
                               resolution=w.resolution, comment=w.comment.strip()[:2000], photos=list(w.photos),
                               exchange_variant_id=w.exchange_variant_id) for w in wanted],
-            channel=channel, locale=locale or shop.locale,
+            # The shopper's own language: the portal's, else the order's, else the shop's.
+            channel=channel, locale=locale or order.customer.locale or shop.locale,
         )
         ret.record_request(now, actor=actor)
         if decision.auto_approved:
@@ -271,7 +284,8 @@ def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str
         scope.returns.save(ret, now)
         coupon = _goodwill_coupon(svc, scope, ret, now)
         if coupon is not None:
-            ret.note(now, actor, f"goodwill coupon of {coupon.amount} offered", private=True)
+            worth = f"{coupon.coupon_percent}% off" if coupon.coupon_percent is not None else str(coupon.amount)
+            ret.note(now, actor, f"goodwill coupon of {worth} offered", private=True)
             scope.returns.save(ret, now)
         _mirror(svc, scope, ret, "reject", now)
         _status_changed(scope, ret, before, now)
@@ -285,18 +299,18 @@ def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: d
     order = scope.orders.get(ret.order_id)
     if order is None or policy.goodwill_coupon_percent <= 0:
         return None
-    value = Money.zero(order.currency)
-    for item in ret.items:
-        line = order.line(item.order_line_id)
-        value = value + line.paid_total.percent(Decimal(100) * item.quantity / line.quantity, round_down=True)
-    amount = value.percent(policy.goodwill_coupon_percent, round_down=True)
-    if amount.is_zero():
+    amount = goodwill_value(order, [(i.order_line_id, i.quantity) for i in ret.items],
+                            policy.goodwill_coupon_percent)
+    percent = policy.goodwill_coupon_percent if policy.goodwill_coupon_type is CouponType.PERCENT else None
+    if percent is not None:
+        amount = Money.zero(order.currency)  # worth a percentage of an order not placed yet
+    elif amount.is_zero():
         return None
     automatic = getattr(svc.adapter(scope.shop.platform), "automatic_resolutions", True)
     zero = Money.zero(order.currency)
     coupon = scope.resolutions.add(
         return_id=_stored_id(ret), kind=ResolutionKind.COUPON, amount=amount, tax=zero, bonus=zero,
-        restocking_fee=zero, shipping_fee=zero, lines=[], exchange_variant_id=None,
+        restocking_fee=zero, shipping_fee=zero, lines=[], exchange_variant_id=None, coupon_percent=percent,
         idempotency_key=idempotency_key(scope.shop.id, ret.reference, "goodwill"), now=now,
         push_status="pending" if automatic else "awaiting_merchant",
     )
@@ -359,8 +373,9 @@ def _plans(scope: ShopScope, ret: ReturnRequest, now: datetime) -> list[Resoluti
                        items=tuple(replace(i, eligible=True, reasons=()) for i in decision.items))
     inspected = ret.status in (ReturnStatus.INSPECTED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED)
     accepted = {i.order_line_id: i.accepted_quantity for i in ret.items} if inspected else None
-    return resolution_plans(policy, order, decision, accepted=accepted,
-                            already_resolved=_resolved_units(scope, ret.order_id, exclude=ret.id))
+    resolved = _resolved_units(scope, ret.order_id, exclude=ret.id)
+    return resolution_plans(policy, order, decision, accepted=accepted, already_resolved=resolved,
+                            units_back=resolved, shipping_refunded=_shipping_refunded(scope, ret.order_id, ret.id))
 
 
 def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
@@ -381,14 +396,19 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         for plan in plans:
             if plan.net.is_zero() and plan.kind is not ResolutionKind.EXCHANGE:
                 continue
+            # What each platform records per line: the domain's refund lines, fees already kept,
+            # tax per rate telescoped across this order's returns (see domain.rounding).
             lines = [{"line_id": ln.line_id, "quantity": ln.quantity, "amount": str(ln.amount.amount),
-                      "tax": str(ln.tax.amount), "restock": restock.get(ln.line_id, False),
+                      "tax": str(ln.tax.amount), "fee": str(ln.fee.amount), "shipping": ln.shipping,
+                      "restock": restock.get(ln.line_id, False),
                       "exchange_variant_id": variants.get(ln.line_id),
-                      "tax_by_rate": _tax_by_rate(order, ln.line_id, ln.quantity)} for ln in plan.lines]
+                      "tax_by_rate": [[rate, str(amount.amount)] for rate, amount in ln.tax_by_rate]}
+                     for ln in plan.refund_lines]
             resolution = scope.resolutions.add(
                 return_id=_stored_id(ret), kind=plan.kind, amount=plan.net, tax=plan.tax, bonus=plan.bonus,
                 restocking_fee=plan.restocking_fee, shipping_fee=plan.return_shipping_fee, lines=lines,
-                exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.lines) if v), None),
+                exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.refund_lines) if v),
+                                         None),
                 idempotency_key=idempotency_key(shop.id, ret.reference, plan.kind.value), now=now,
                 push_status="pending" if automatic else "awaiting_merchant",
             )
@@ -415,15 +435,6 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         })
         uow.commit()
     return stored
-
-
-def _tax_by_rate(order: Order, line_id: str, quantity: int) -> list[list[str]]:
-    """The tax per platform rate id for `quantity` units (WooCommerce refunds tax per rate)."""
-    line = order.line(line_id)
-    if not line.tax_by_rate or not line.quantity:
-        return []
-    return [[rate, str(Money.from_minor(amount.minor * quantity // line.quantity, amount.currency).amount)]
-            for rate, amount in line.tax_by_rate]
 
 
 def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bool) -> str:

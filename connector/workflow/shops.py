@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from connector.domain.shops import Shop
-from connector.ports import ConnectablePlatform, PlatformError, ShopConnection
+from connector.domain.errors import DomainError
+from connector.domain.money import Money
+from connector.domain.shops import LANGUAGES, Shop
+from connector.ports import ConnectablePlatform, IdentifiedPlatform, PlatformError, ShopConnection
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
+
+
+log = logging.getLogger(__name__)
+
+# The address last read from the platform, so a return address the merchant typed is never overwritten.
+PLATFORM_ADDRESS_OPTION = "platform_address"
 
 
 class ConnectError(Exception):
@@ -55,7 +64,52 @@ def connect_shop(
         if outcome and outcome.options:
             shop = uow.shops.update(shop.id, options={**shop.options, **outcome.options})
         uow.commit()
+    try:
+        shop = refresh_identity(svc, shop.id)
+    except PlatformError as exc:
+        # Connected all the same: the reconciliation reads the identity again later.
+        notes.append(f"the shop's name, currency and address could not be read yet: {exc}")
     return shop, notes
+
+
+def refresh_identity(svc: Services, shop_id: int) -> Shop:
+    """Read the shop's name, currency, language and address from its platform and keep ours in step.
+
+    A return address the merchant typed in the app stays; one we read earlier follows the shop's.
+    Raises PlatformError when the platform cannot be read; changes nothing then.
+    """
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            raise LookupError(f"no shop {shop_id}")
+        connection = uow.shops.connection(shop_id)
+    adapter = svc.adapter(shop.platform)
+    if not isinstance(adapter, IdentifiedPlatform):
+        return shop
+    identity = adapter.store_identity(connection)
+    fields: dict[str, object] = {}
+    if identity.name.strip():
+        fields["name"] = identity.name.strip()[:255]
+    try:
+        if identity.currency:
+            fields["currency"] = Money.zero(identity.currency).currency
+    except DomainError:
+        log.warning("shop %s: the platform gave the currency %r, kept %s", shop_id, identity.currency, shop.currency)
+    if identity.locale in LANGUAGES:
+        fields["locale"] = identity.locale
+    if identity.contact_email and not shop.contact_email:
+        fields["contact_email"] = identity.contact_email[:255]
+    read_before = str(shop.options.get(PLATFORM_ADDRESS_OPTION, ""))
+    if identity.address and shop.return_address in ("", read_before):
+        fields["return_address"] = identity.address
+        fields["options"] = {**shop.options, PLATFORM_ADDRESS_OPTION: identity.address}
+    changed = {k: v for k, v in fields.items() if getattr(shop, k) != v}
+    if not changed:
+        return shop
+    with svc.uow() as uow:
+        shop = uow.shops.update(shop_id, **changed)
+        uow.commit()
+    return shop
 
 
 def _domain(svc: Services, platform: str, text: str) -> str:

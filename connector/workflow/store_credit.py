@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from connector.domain.money import Money
-from connector.ports import PushResult, ResolutionPush, StoreCreditSpent
+from connector.ports import PushResult, ResolutionPush, StoreCreditReleased, StoreCreditSpent
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -143,6 +143,39 @@ def apply_store_credit_spent(svc: Services, uow: UnitOfWork, scope: ShopScope, e
     coupon = _reissue(scope.shop, gateway, ledger, email, currency, also_retire=(event.code,))
     log.info("order %s took %s of %s's store credit; %s left as %s", event.platform_order_id, taken, email,
              coupon.balance, coupon.code or "nothing")
+
+
+def released_reference(platform_order_id: str, code: str) -> str:
+    return f"released:{platform_order_id}:{code.strip().lower()}"
+
+
+def apply_store_credit_released(svc: Services, uow: UnitOfWork, scope: ShopScope,
+                                event: StoreCreditReleased) -> None:
+    """An order paid with store credit was cancelled or refunded: credit back what it took, once.
+
+    Only a spending the ledger recorded is given back, exactly its amount, so a release
+    reported many times (every order.updated) or for credit never debited changes nothing.
+    """
+    ledger = ledger_of(scope)
+    spent = spent_reference(event.platform_order_id, event.code)
+    reference = released_reference(event.platform_order_id, event.code)
+    if ledger.has(reference) or not ledger.has(spent):
+        return
+    email = event.customer_email.strip().lower()
+    debit = next((m for m in ledger.movements(email) if m.reference == spent), None)
+    if debit is None:
+        log.warning("order %s released credit %s spent by another customer than %s",
+                    event.platform_order_id, event.code, email)
+        return
+    ledger.record(customer_email=email, amount=-debit.amount,
+                  reason=f"order {event.platform_order_id} cancelled or refunded",
+                  reference=reference, now=svc.clock.now())
+    gateway = svc.adapter(scope.shop.platform).gateway(uow.shops.connection(scope.shop.id))
+    if not isinstance(gateway, StoreCreditCoupons):
+        raise RuntimeError(f"{scope.shop.platform} reported store credit released but cannot issue coupons")
+    coupon = _reissue(scope.shop, gateway, ledger, email, debit.amount.currency)
+    log.info("order %s gave back %s of %s's store credit; %s now as %s", event.platform_order_id,
+             -debit.amount, email, coupon.balance, coupon.code or "nothing")
 
 
 def push_store_credit(svc: Services, shop: Shop, push: ResolutionPush) -> PushResult:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.ports import PlatformEvent, Progress
+from connector.ports import PlatformError, PlatformEvent, Progress
+from connector.workflow.shops import refresh_identity
 from connector.workflow.webhooks import dispatch
 
 if TYPE_CHECKING:
@@ -67,6 +68,10 @@ def reconcile_shop(svc: Services, shop_id: int) -> int:
     # Overlap the window: a clock skew between us and the platform must not drop an order.
     since = last - timedelta(minutes=10) if last else svc.clock.now() - timedelta(days=2)
     started = svc.clock.now()
+    try:
+        refresh_identity(svc, shop_id)  # a renamed shop, a new currency or address, followed
+    except PlatformError:
+        log.warning("shop %s: its identity could not be read; kept as it was", shop_id, exc_info=True)
     count = _store_orders(svc, shop_id, since, None)
     failed = catch_up_returns(svc, shop_id, since)
     if failed:

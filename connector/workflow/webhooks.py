@@ -35,11 +35,12 @@ from connector.ports import (
     RefundRecorded,
     ShopConnection,
     ShopRedactRequested,
+    StoreCreditReleased,
     StoreCreditSpent,
     WebhookEnvelope,
 )
 from connector.workflow.markers import resolution_marker
-from connector.workflow.store_credit import apply_store_credit_spent
+from connector.workflow.store_credit import apply_store_credit_released, apply_store_credit_spent
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -278,6 +279,7 @@ def _order_changed(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Orde
 
 
 register_event_handler(StoreCreditSpent, apply_store_credit_spent)
+register_event_handler(StoreCreditReleased, apply_store_credit_released)
 
 
 @handles(OrderDeleted)
@@ -374,7 +376,7 @@ def _open_platform_return(svc: Services, uow: UnitOfWork, scope: ShopScope, even
         return
     ret = ReturnRequest(shop_id=scope.shop.id, order_id=order.platform_order_id,
                         customer_email=order.customer.email, items=items, channel=Channel.WEBHOOK,
-                        locale=scope.shop.locale)
+                        locale=order.customer.locale or scope.shop.locale)
     ret.record_request(now, actor="platform")
     scope.returns.add(ret, now=now, currency=order.currency, platform_return_id=event.platform_return_id)
 

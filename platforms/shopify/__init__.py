@@ -21,12 +21,14 @@ from connector.ports import (
     PlatformEvent,
     ReturnMirror,
     ShopConnection,
+    StoreIdentity,
     WebhookEnvelope,
 )
 from platforms.shopify import connect as connecting
 from platforms.shopify import oauth
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
 from platforms.shopify.gateway import BULK_THRESHOLD, ShopifyGateway
+from platforms.shopify.identity import read_identity
 from platforms.shopify.mapping import parse_event
 from platforms.shopify.mirror import ShopifyMirror
 from platforms.shopify.oauth import DEFAULT_OAUTH_URL, AccessToken
@@ -148,6 +150,10 @@ class ShopifyAdapter:
 
     def gateway(self, shop: ShopConnection) -> ShopifyGateway:
         return ShopifyGateway(self._client(shop), options=shop.options, bulk_threshold=self.config.bulk_threshold)
+
+    def store_identity(self, shop: ShopConnection) -> StoreIdentity:
+        """The shop's name, currency, primary language and address (connector.ports.IdentifiedPlatform)."""
+        return read_identity(self._client(shop))
 
     def returns(self, shop: ShopConnection) -> ShopifyReturns:
         """The shop's Shopify returns, for workflow steps that mirror ours there."""

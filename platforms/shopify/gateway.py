@@ -19,10 +19,19 @@ from typing import Any
 
 import requests
 
-from connector.domain.money import Money
+from connector.domain.money import Money, total
 from connector.domain.orders import Order
 from connector.domain.returns import ResolutionKind
-from connector.ports import PlatformError, PlatformEvent, ProductVariant, Progress, PushResult, ResolutionPush
+from connector.domain.rounding import convert, fraction
+from connector.ports import (
+    PlatformError,
+    PlatformEvent,
+    ProductVariant,
+    Progress,
+    PushLine,
+    PushResult,
+    ResolutionPush,
+)
 from platforms.shopify import queries
 from platforms.shopify.bulk import rebuild_orders
 from platforms.shopify.client import AdminClient
@@ -82,6 +91,26 @@ def _marker_note(push: ResolutionPush) -> str:
 
 def _amount(money: Money) -> str:
     return str(money.amount)
+
+
+def refund_parts(push: ResolutionPush) -> tuple[list[PushLine], Money | None]:
+    """(the order lines, the order's shipping before tax or None) of a refund push, checked to add up.
+
+    Shopify prices the refunded lines itself; the money that goes back is the transactions,
+    which are the push's amount: the domain's lines, fees kept and shipping, add up to it.
+    """
+    items = [line for line in push.lines if not line.shipping]
+    shipping_lines = [line for line in push.lines if line.shipping]
+    # Store credit carries its bonus on top of the lines: only a refund's lines are its whole amount.
+    if push.kind is ResolutionKind.REFUND and push.lines and \
+            total((line.total for line in push.lines), push.amount.currency) != push.amount:
+        raise PlatformError(
+            f"the refund of {push.amount} does not match its lines: not sent, so the shop's books are "
+            "not left disagreeing; carry it out by hand in Shopify and mark it done",
+            retryable=False,
+        )
+    shipping = total((line.amount for line in shipping_lines), push.amount.currency) if shipping_lines else None
+    return items, shipping
 
 
 # connector.workflow.markers.resolution_marker: "<return reference>-<resolution id>".
@@ -351,6 +380,7 @@ class ShopifyGateway:
             return PushResult(platform_reference=made[-1][0], adopted=True)
         refunds: list[tuple[str, Money]] = []
         store_credit: Money | None = None
+        _items, shipping = refund_parts(push)
         if push.kind is ResolutionKind.REFUND:
             order_gid = gid("Order", push.platform_order_id)
             order = self.client.execute(queries.ORDER_REFUNDS, {"id": order_gid}).get("order") or {}
@@ -367,7 +397,7 @@ class ShopifyGateway:
             store_credit = push.amount
         _status, after = returns.process(
             found.id, lines, refunds=refunds, store_credit=store_credit, exchanges=exchanges,
-            note=_marker_note(push),
+            note=_marker_note(push), shipping=shipping,
         )
         if push.kind is ResolutionKind.EXCHANGE:
             return PushResult(platform_reference=found.id, adopted=False)
@@ -381,6 +411,8 @@ class ShopifyGateway:
         """(return line item id, quantity) still unprocessed for the pushed order lines."""
         result = []
         for line in push.lines:
+            if line.shipping:
+                continue  # the order's shipping is refundShipping, not a return line
             wanted = line.quantity
             for (item_id, order_line, quantity), done in zip(found.lines, found.processed or (0,) * len(found.lines),
                                                             strict=True):
@@ -406,6 +438,7 @@ class ShopifyGateway:
             raise PlatformError(
                 f"refund in {push.amount.currency} but the customer paid in {currency}", retryable=False
             )
+        items, shipping = refund_parts(push)
         refund_input: dict[str, Any] = {
             "orderId": order_gid,
             # Required by Shopify when shop and presentment currencies differ; always right.
@@ -418,10 +451,13 @@ class ShopifyGateway:
                     "quantity": line.quantity,
                     "restockType": "RETURN" if line.restock else "NO_RESTOCK",
                 }
-                for line in push.lines
+                for line in items
             ],
             "transactions": self._refund_transactions(order_gid, order.get("transactions") or [], push.amount),
         }
+        if shipping is not None:
+            # Before tax, in the presentment currency (`currency` above): Shopify adds the shipping's tax.
+            refund_input["shipping"] = {"amount": _amount(shipping)}
         payload = self.client.mutate(
             queries.REFUND_CREATE,
             {"input": refund_input, "idempotencyKey": push.idempotency_key},
@@ -543,14 +579,14 @@ class ShopifyGateway:
                 f"payment in {push.amount.currency} to take the rate from; give a refund or store credit instead",
                 retryable=False,
             )
-        return Money(push.amount.amount * shop / presentment, shop_currency)
+        # The domain's conversion rule (connector.domain.rounding): the adapter only reads the figures.
+        return convert(push.amount, Money(shop, shop_currency), Money(presentment, push.amount.currency))
 
     def _coupon(self, push: ResolutionPush) -> PushResult:
         code = coupon_code_for(push)
         node = self.client.execute(queries.DISCOUNT_CODE_LOOKUP, {"code": code}).get("codeDiscountNodeByCode")
         if node:
             return PushResult(platform_reference=numeric_id(node["id"]), adopted=True, code=code)
-        value = self.in_shop_currency(push)
         context: dict[str, Any] = (
             {"customers": {"add": [gid("Customer", push.customer_platform_id)]}}
             if push.customer_platform_id
@@ -563,12 +599,7 @@ class ShopifyGateway:
             "usageLimit": 1,
             "appliesOncePerCustomer": True,
             "context": context,
-            "customerGets": {
-                # Fixed amounts of code discounts are in the shop's currency; Shopify
-                # converts them at checkout for shoppers paying in another.
-                "value": {"discountAmount": {"amount": _amount(value), "appliesOnEachItem": False}},
-                "items": {"all": True},
-            },
+            "customerGets": {"value": self._coupon_value(push), "items": {"all": True}},
         }
         if push.expires_at is not None:
             discount["endsAt"] = push.expires_at.astimezone(UTC).isoformat()
@@ -576,6 +607,15 @@ class ShopifyGateway:
             queries.DISCOUNT_CODE_BASIC_CREATE, {"basicCodeDiscount": discount}, "discountCodeBasicCreate"
         )
         return PushResult(platform_reference=numeric_id(payload["codeDiscountNode"]["id"]), adopted=False, code=code)
+
+    def _coupon_value(self, push: ResolutionPush) -> dict[str, Any]:
+        if push.kind is ResolutionKind.COUPON and push.coupon_percent is not None:
+            # A share of the next order: Shopify takes it as a fraction (0.1 for 10 %).
+            return {"percentage": float(fraction(push.coupon_percent))}
+        # Fixed amounts of code discounts are in the shop's currency; Shopify
+        # converts them at checkout for shoppers paying in another.
+        value = self.in_shop_currency(push)
+        return {"discountAmount": {"amount": _amount(value), "appliesOnEachItem": False}}
 
     # ---- webhooks ----
 

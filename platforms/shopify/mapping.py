@@ -24,6 +24,7 @@ from typing import Any
 
 from connector.domain.money import Money
 from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.shops import language_of
 from connector.ports import (
     AppUninstalled,
     BadWebhook,
@@ -211,6 +212,7 @@ def order_from_graphql(node: JSON) -> Order:
             first_name=customer.get("firstName") or "",
             last_name=customer.get("lastName") or "",
             postal_code=address.get("zip") or "",
+            locale=language_of(str(node.get("customerLocale") or "")),
         ),
         placed_at=_required_when(node.get("processedAt") or node.get("createdAt")),
         lines=tuple(lines),
@@ -302,6 +304,7 @@ def order_from_webhook(payload: JSON) -> Order:
             first_name=customer.get("first_name") or "",
             last_name=customer.get("last_name") or "",
             postal_code=address.get("zip") or "",
+            locale=language_of(str(payload.get("customer_locale") or "")),
         ),
         placed_at=_required_when(payload.get("processed_at") or payload.get("created_at")),
         lines=tuple(lines),

@@ -248,6 +248,7 @@ class ShopifyReturns:
         exchanges: Sequence[tuple[str, int]] = (),
         note: str = "",
         notify: bool = False,
+        shipping: Money | None = None,
     ) -> tuple[str, list[tuple[str, str]]]:
         """Confirm returned lines ((return line item id, quantity)) and optionally refund.
 
@@ -268,6 +269,10 @@ class ShopifyReturns:
             ]
         if note:
             process_input["note"] = note
+        if shipping is not None and not shipping.is_zero():
+            # The order's own shipping, before tax, in the presentment currency (Shopify adds its tax).
+            process_input["refundShipping"] = {"shippingRefundAmount": {
+                "amount": str(shipping.amount), "currencyCode": shipping.currency}}
         if refunds or store_credit is not None:
             issue: dict[str, Any] = {"orderTransactions": [
                 {"parentId": gid("OrderTransaction", parent),

@@ -18,11 +18,13 @@ from connector.ports import (
     PlatformEvent,
     PlatformReturnRequested,
     ShopConnection,
+    StoreIdentity,
     WebhookEnvelope,
 )
 from platforms.woocommerce import mapping
 from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient, WooCommerceError
 from platforms.woocommerce.gateway import WooCommerceGateway
+from platforms.woocommerce.probe import site_name
 from platforms.woocommerce.signatures import (
     SIGNATURE_HEADER,
     get_header,
@@ -178,6 +180,11 @@ class WooCommerceAdapter:
             query_string_auth=shop.options.get("query_string_auth") == "yes",
             read_timeout=self.read_timeout or READ_TIMEOUT,
         )
+
+    def store_identity(self, shop: ShopConnection) -> StoreIdentity:
+        """The store's name, currency, language and address (connector.ports.IdentifiedPlatform)."""
+        identity = self.gateway(shop).store_identity()
+        return replace(identity, name=site_name(shop.domain) or identity.name)
 
     def gateway(self, shop: ShopConnection) -> WooCommerceGateway:
         return WooCommerceGateway(

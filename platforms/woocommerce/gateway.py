@@ -16,8 +16,9 @@ from typing import Any
 
 from connector.domain.money import Money
 from connector.domain.orders import Order
+from connector.domain.resolutions import settle_exchange
 from connector.domain.returns import ResolutionKind
-from connector.ports import ProductVariant, Progress, PushResult, ResolutionPush
+from connector.ports import ProductVariant, Progress, PushResult, ResolutionPush, StoreIdentity
 from platforms.woocommerce import mapping, payloads
 from platforms.woocommerce.client import (
     ConnectionDiagnosis,
@@ -150,6 +151,14 @@ class WooCommerceGateway:
         for body in self.client.iter_all("orders", params, progress=progress):
             yield self._to_order(body)
 
+    # ---- the store's identity ----
+
+    def store_identity(self) -> StoreIdentity:
+        """Name, currency, language and address, from the store's own settings."""
+        general: Any = self.client.get("settings/general")
+        status: Any = self.client.get("system_status")
+        return mapping.store_identity(general, status)
+
     # ---- pushes ----
 
     def push(self, push: ResolutionPush) -> PushResult:
@@ -170,15 +179,6 @@ class WooCommerceGateway:
                 return refund
         return None
 
-    def _line_rates(self, push: ResolutionPush) -> dict[str, list[tuple[str, Money]]]:
-        """Tax per rate of the order lines a push names without rates (read only when needed)."""
-        if all(line.tax_by_rate or line.tax.is_zero() for line in push.lines):
-            return {}
-        order = self.fetch_order(push.platform_order_id)
-        if order is None:
-            raise WooCommerceError(f"order {push.platform_order_id} is not in WooCommerce any more", status=404)
-        return {line.platform_line_id: list(line.tax_by_rate) for line in order.lines}
-
     def _refund(self, push: ResolutionPush) -> PushResult:
         """One refund, or two when restocked and kept items are mixed (see payloads.split_by_restock)."""
         parts = payloads.split_by_restock(push)
@@ -193,7 +193,7 @@ class WooCommerceGateway:
         existing = self._existing_refund(push)
         if existing is not None:
             return PushResult(str(existing["id"]), adopted=True)
-        body = payloads.refund_body(push, api_refund=self.gateway_refunds, order_line_rates=self._line_rates(push))
+        body = payloads.refund_body(push, api_refund=self.gateway_refunds)
         try:
             created: Any = self.client.post(f"orders/{int(push.platform_order_id)}/refunds", body)
         except WooCommerceError as exc:
@@ -257,9 +257,15 @@ class WooCommerceGateway:
         return None
 
     def _exchange(self, push: ResolutionPush) -> PushResult:
+        """Find or make the exchange order, then settle it: the credit is taken off the new order's
+        total; a dearer item leaves it awaiting payment, a cheaper one refunds the difference."""
         existing = self._find_exchange(push.reference)
-        if existing is not None:
-            return PushResult(str(existing["id"]), adopted=True)
+        adopted = existing is not None
+        if existing is None:
+            existing = self._create_exchange(push)
+        return self._settle_exchange(push, existing, adopted)
+
+    def _create_exchange(self, push: ResolutionPush) -> dict[str, Any]:
         original = self._order_json(push.platform_order_id)
         if original is None:
             raise WooCommerceError(f"order {push.platform_order_id} is not in WooCommerce any more", status=404)
@@ -269,14 +275,43 @@ class WooCommerceGateway:
         except OutcomeUnknown as exc:
             existing = self._find_exchange(push.reference)
             if existing is not None:
-                return PushResult(str(existing["id"]), adopted=True)
+                return existing
             raise WooCommerceError(
                 f"The exchange order for {push.reference} got no answer and is not in WooCommerce: "
                 "it will be tried again",
                 code=exc.code, status=exc.status, retryable=True,
             ) from exc
         self._note_exchange(original, created, push.reference)
-        return PushResult(str(created["id"]), adopted=False)
+        return dict(created)
+
+    def _settle_exchange(self, push: ResolutionPush, order: dict[str, Any], adopted: bool) -> PushResult:
+        new_total, credit_on_it = payloads.exchange_totals(order, push.reference)
+        settlement = settle_exchange(push.amount, new_total)
+        if credit_on_it != settlement.credit_used or (
+                settlement.due.is_zero() and str(order.get("status")) == "pending"):
+            order = dict(self.client.put(f"orders/{int(order['id'])}", payloads.exchange_settlement_body(
+                order, push.reference, settlement.credit_used, settlement.due)))
+            adopted = False
+        if not settlement.refund.is_zero():
+            self._refund_difference(push, settlement.refund)
+        due = settlement.due if not settlement.due.is_zero() else None
+        return PushResult(str(order["id"]), adopted=adopted, payment_due=due,
+                          payment_url=str(order.get("payment_url") or "") if due else "")
+
+    def _refund_difference(self, push: ResolutionPush, amount: Money) -> None:
+        reference = push.reference + payloads.DIFFERENCE_SUFFIX
+        if any(mapping.carries_reference(r, reference, "reason") for r in self._refunds(push.platform_order_id)):
+            return
+        try:
+            self.client.post(f"orders/{int(push.platform_order_id)}/refunds",
+                             payloads.exchange_difference_refund_body(push, amount))
+        except WooCommerceError as exc:
+            if not isinstance(exc, OutcomeUnknown) and (exc.status or 0) < 500:
+                raise
+            if not any(mapping.carries_reference(r, reference, "reason") for r in self._refunds(push.platform_order_id)):
+                raise WooCommerceError(f"the exchange difference for {push.reference} was not refunded: "
+                                       "it will be tried again", code=exc.code, status=exc.status,
+                                       retryable=True) from exc
 
     def _note_exchange(self, original: Mapping[str, Any], created: Mapping[str, Any], reference: str) -> None:
         note = (

@@ -17,6 +17,8 @@ from typing import Any
 from connector.domain.errors import DomainError
 from connector.domain.money import Money, total
 from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.rounding import unit_price
+from connector.domain.shops import language_of
 from connector.ports import (
     Ignored,
     OrderChanged,
@@ -24,7 +26,9 @@ from connector.ports import (
     OrderRefreshRequested,
     PlatformEvent,
     RefundRecorded,
+    StoreCreditReleased,
     StoreCreditSpent,
+    StoreIdentity,
 )
 
 PLATFORM = "woocommerce"
@@ -36,6 +40,8 @@ FEE_PRODUCT_TYPE = "fee"
 STORE_CREDIT_PREFIX = "rcsc-"
 # An order in these statuses has used its coupons for good (paid, or waiting for a manual payment).
 _SPENDING_STATUSES = frozenset({"processing", "completed", "on-hold"})
+# An order in these gave back what it was paid with: the store credit it took returns to the ledger.
+_RELEASING_STATUSES = frozenset({"cancelled", "refunded"})
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 REFUNDED_ACTION_TOPIC = "action.woocommerce_order_refunded"
@@ -143,7 +149,7 @@ def _priced(
     """
     if quantity <= 0:
         return before_discount, before_discount - after_discount
-    unit = Money(before_discount.amount / quantity, before_discount.currency)
+    unit = unit_price(before_discount, quantity)
     return unit, unit.times(quantity) - after_discount
 
 
@@ -228,6 +234,8 @@ def order_from_rest(body: Json, refunds: Sequence[Json] | None = None) -> Order:
                 title=str(s.get("method_title") or ""),
                 price=money(s.get("total"), currency),
                 tax=money(s.get("total_tax"), currency),
+                platform_line_id=str(s.get("id") or ""),
+                tax_by_rate=_tax_by_rate(s, currency),
             )
             for s in body.get("shipping_lines") or ()
         )
@@ -238,6 +246,8 @@ def order_from_rest(body: Json, refunds: Sequence[Json] | None = None) -> Order:
             first_name=str(billing.get("first_name") or ""),
             last_name=str(billing.get("last_name") or ""),
             postal_code=str(billing.get("postcode") or ""),
+            # Core WooCommerce has no order language; WPML and Polylang keep it in the order's meta.
+            locale=language_of(str(meta_value(body, "wpml_language") or meta_value(body, "pll_language") or "")),
         )
         placed_at = parse_gmt(body.get("date_created_gmt")) or parse_gmt(body.get("date_created"))
         if placed_at is None:
@@ -314,6 +324,16 @@ def store_credit_spent(body: Json) -> list[StoreCreditSpent]:
     return spent
 
 
+def store_credit_released(body: Json) -> list[StoreCreditReleased]:
+    """Our store-credit coupons on an order now cancelled or refunded: what they took goes back."""
+    if str(body.get("status") or "") not in _RELEASING_STATUSES:
+        return []
+    email = str((body.get("billing") or {}).get("email") or "").strip().lower()
+    return [StoreCreditReleased(str(body["id"]), email, code)
+            for code in (str(line.get("code") or "").strip().lower() for line in body.get("coupon_lines") or ())
+            if code.startswith(STORE_CREDIT_PREFIX)]
+
+
 def resource_id(topic: str, body: Json) -> str:
     """The id of what a delivery is about: `id` for resources, `arg` for action.* topics."""
     value = body.get("arg") if topic.startswith("action.") else body.get("id")
@@ -330,7 +350,8 @@ def events_from_webhook(topic: str, body: Json) -> list[PlatformEvent]:
     """
     try:
         if topic in ORDER_TOPICS:
-            return [OrderChanged(order_from_rest(body)), *refunds_in_order(body), *store_credit_spent(body)]
+            return [OrderChanged(order_from_rest(body)), *refunds_in_order(body), *store_credit_spent(body),
+                    *store_credit_released(body)]
         if topic == "order.deleted":
             return [OrderDeleted(resource_id(topic, body))]
         if topic == REFUNDED_ACTION_TOPIC:
@@ -340,3 +361,36 @@ def events_from_webhook(topic: str, body: Json) -> list[PlatformEvent]:
     except (KeyError, TypeError, ValueError, DomainError) as exc:
         raise MappingError(f"not a {topic} body: {type(exc).__name__}: {exc}") from exc
     return [Ignored(topic)]
+
+
+def _settings(listing: Any) -> dict[str, str]:
+    """A WooCommerce settings group (a list of {id, value, ...}) as id -> value."""
+    found: dict[str, str] = {}
+    for entry in listing if isinstance(listing, list) else ():
+        if isinstance(entry, Mapping) and entry.get("id"):
+            value = entry.get("value")
+            found[str(entry["id"])] = value if isinstance(value, str) else ""
+    return found
+
+
+def store_identity(general: Any, system_status: Any) -> StoreIdentity:
+    """The store's currency, language and address from GET /settings/general and /system_status.
+
+    The language is WordPress's (`environment.language`, `en_US`); the address the store's
+    own, country and state as `US:CA`. The name is not in either (the adapter reads the site
+    title from the public /wp-json/ index).
+    """
+    settings = _settings(general)
+    environment = system_status.get("environment") if isinstance(system_status, Mapping) else None
+    language = str((environment or {}).get("language") or "")
+    country, _, state = settings.get("woocommerce_default_country", "").partition(":")
+    city_line = " ".join(part for part in (settings.get("woocommerce_store_postcode", "").strip(),
+                                           settings.get("woocommerce_store_city", "").strip()) if part)
+    region = " ".join(part for part in (state.strip(), country.strip()) if part)
+    parts = [settings.get("woocommerce_store_address", ""), settings.get("woocommerce_store_address_2", ""),
+             city_line, region]
+    return StoreIdentity(
+        currency=settings.get("woocommerce_currency", "").strip().upper(),
+        locale=language_of(language),
+        address="\n".join(part.strip() for part in parts if part.strip()),
+    )

@@ -8,6 +8,7 @@ first. The look reads only the public route index, never a key.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,3 +69,15 @@ def probe_store(store_url: str, *, timeout: tuple[float, float] = PROBE_TIMEOUT,
         return StoreProbe(False, f"{store} has the WordPress REST API but not WooCommerce's: is WooCommerce "
                                  "installed, active and at version 3.5 or later?", "no_woocommerce")
     return StoreProbe(True, f"{store} runs WooCommerce with its REST API on.")
+
+
+def site_name(store_url: str, *, timeout: tuple[float, float] = PROBE_TIMEOUT, verify_ssl: bool = True) -> str:
+    """The store's name (WordPress's site title, `name` in the public /wp-json/ index); "" when unreadable."""
+    try:
+        response = requests.get(f"{normalise_store_url(store_url)}/wp-json/", timeout=timeout, verify=verify_ssl,
+                                allow_redirects=False, headers={"Accept": "application/json"})
+        body: Any = response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return ""
+    name = body.get("name") if isinstance(body, dict) else None
+    return html.unescape(name).strip() if isinstance(name, str) else ""

@@ -158,6 +158,24 @@ def test_a_rejection_can_come_with_a_goodwill_coupon_whose_code_is_emailed(servi
     assert any(s.startswith("Votre code pour le retour") for s in subjects)
 
 
+def test_a_percent_goodwill_coupon_is_pushed_as_a_percentage_and_emailed_as_one(services: Services) -> None:
+    from connector.domain.policy import CouponType, ReturnPolicy
+
+    fake = FakePlatform()
+    services.adapters["fake"] = fake
+    policy = ReturnPolicy(goodwill_coupon_percent=Decimal("15"), goodwill_coupon_type=CouponType.PERCENT)
+    shop = builders.shop(services, platform="fake", domain="fake.example", policy=policy.to_dict())
+    builders.stored_order(services, shop)
+    opened = _request(services, shop.id)
+    flow.reject(services, shop.id, opened.ret.reference, "merchant", "Article porté", goodwill=True)
+    wait_idle(services)
+    [coupon] = fake.state.created.values()
+    assert (coupon.kind, coupon.coupon_percent, coupon.amount.is_zero()) == (ResolutionKind.COUPON, Decimal("15"), True)
+    with services.uow() as uow:
+        [email] = [e for e in uow.scope(shop).emails.recent() if e.subject.startswith("Votre code pour le retour")]
+    assert "de 15 % sur votre prochaine commande" in email.body
+
+
 def test_a_rejection_without_goodwill_writes_no_coupon(services: Services) -> None:
     fake = FakePlatform()
     services.adapters["fake"] = fake

@@ -18,7 +18,7 @@ from connector.workflow.sync import reconcile_shop
 from platforms.shopify import queries
 from tests import builders
 from tests.conftest import FrozenClock
-from tests.unit.shopify.conftest import SHOP, Call, FakeShopify, cached_admin_schema, load_fixture
+from tests.unit.shopify.conftest import SHOP, Call, FakeShopify, Raw, cached_admin_schema, load_fixture
 
 ORDER_ID = "820982911946154508"
 LINE_ID = "487817672276298554"
@@ -71,6 +71,11 @@ def shop_answers(shopify: FakeShopify, return_status: str, order: dict[str, Any]
                 "pageInfo": LAST_PAGE, "nodes": [shopify_return(state["status"])]}}]}
         return {"pageInfo": LAST_PAGE, "nodes": [] if order else [changed]}
 
+    shopify.on("shop", Raw(200, {"data": {
+        "shop": {"name": "Maison Test", "currencyCode": "EUR", "contactEmail": "shop@example.fr",
+                 "shopAddress": {"address1": "1 rue du Port", "zip": "13002", "city": "Marseille",
+                                 "countryCodeV2": "FR"}},
+        "shopLocales": [{"locale": "fr", "primary": True}, {"locale": "en", "primary": False}]}}))
     shopify.on("ordersCount", {"count": 0 if order else 1, "precision": "EXACT"})
     shopify.on("orders", orders)
     return state

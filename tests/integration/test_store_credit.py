@@ -172,3 +172,46 @@ def test_store_credit_spent_partly_is_debited_once_and_the_remainder_reissued(
     [(code, amount, emails)] = coupons.live()  # the spent coupon is gone, one holds the rest
     assert code != first_code
     assert (Money.of(amount, "USD"), emails) == (balance, [EMAIL])
+
+
+@responses.activate
+def test_store_credit_spent_on_an_order_then_cancelled_is_given_back_once(
+    client: FlaskClient, services: Services
+) -> None:
+    coupons = CouponStore()
+    shop = recorded_shop(services, SECRETS["2"])
+    credit_from_a_return(services, client, shop)
+    [(first_code, first_amount, _)] = coupons.live()
+    use_secret(services, shop, SECRETS["1"])
+    body = order_spending(first_code, "20.00")
+    assert post_delivery(client, ORDER_21_UPDATED, body=body, secret=SECRETS["1"]).status_code == 200
+
+    for status, modified in (("cancelled", "2026-11-22T03:00:00"), ("cancelled", "2026-11-22T03:05:00")):
+        cancelled = json.loads(body)
+        cancelled["status"] = status
+        cancelled["date_modified_gmt"] = modified
+        assert post_delivery(client, ORDER_21_UPDATED, body=json.dumps(cancelled).encode(),
+                             secret=SECRETS["1"]).status_code == 200
+
+    movements, balance = ledger(services, shop)
+    assert movements == [Decimal(first_amount), Decimal("-20.00"), Decimal("20.00")]
+    assert balance == Money.of(first_amount, "USD")
+    [(_code, amount, emails)] = coupons.live()  # the whole credit again, on one coupon
+    assert (Money.of(amount, "USD"), emails) == (balance, [EMAIL])
+
+
+@responses.activate
+def test_a_cancelled_order_whose_credit_was_never_debited_gives_nothing(
+    client: FlaskClient, services: Services
+) -> None:
+    coupons = CouponStore()
+    shop = recorded_shop(services, SECRETS["2"])
+    credit_from_a_return(services, client, shop)
+    [(first_code, first_amount, _)] = coupons.live()
+    use_secret(services, shop, SECRETS["1"])
+    cancelled = json.loads(order_spending(first_code, "20.00"))
+    cancelled["status"] = "cancelled"
+    assert post_delivery(client, ORDER_21_UPDATED, body=json.dumps(cancelled).encode(),
+                         secret=SECRETS["1"]).status_code == 200
+    movements, _balance = ledger(services, shop)
+    assert movements == [Decimal(first_amount)]

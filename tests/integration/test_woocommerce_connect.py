@@ -31,6 +31,9 @@ def store_accepts_keys() -> None:
     responses.get(API + "webhooks", json=[], headers={"X-WP-Total": "0", "X-WP-TotalPages": "1"})
     for topic in ("order_created", "order_updated", "order_updated", "order_updated"):
         responses.post(API + "webhooks", status=201, json=rest_body(f"webhooks-create-{topic}"))
+    # The store's identity, read once connected (currency, language, address).
+    responses.get(API + "settings/general", json=rest_body("multirate-settings-general"))
+    responses.get(API + "system_status", json=rest_body("multirate-system-status"))
 
 
 def callback_body(user_id: str, permissions: str = "read_write") -> str:

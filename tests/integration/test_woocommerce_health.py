@@ -13,7 +13,7 @@ from connector.bootstrap import Services
 from connector.workflow.sync import reconcile_shop
 from connector.workflow.woocommerce_health import check_webhooks
 from tests.conftest import FrozenClock
-from tests.unit.woocommerce.app_helpers import RECORDED_API, recorded_shop
+from tests.unit.woocommerce.app_helpers import RECORDED_API, RECORDED_STORE, recorded_shop
 from tests.unit.woocommerce.recordings import rest_body
 
 APP = "https://returns.example.test"
@@ -33,6 +33,10 @@ def webhook(hook_id: int, topic: str, status: str) -> dict[str, Any]:
 def store_lists_recorded_orders() -> None:
     """GET /orders?modified_after=… answers the three recorded orders; their refunds on request."""
     orders = rest_body("orders-list-basic-auth-https")
+    # Each reconciliation reads the store's identity too (recorded answers of the same store).
+    responses.get(RECORDED_API + "settings/general", json=rest_body("multirate-settings-general"))
+    responses.get(RECORDED_API + "system_status", json=rest_body("multirate-system-status"))
+    responses.get(RECORDED_STORE + "/wp-json/", json={"name": "Harness Store", "namespaces": ["wc/v3"]})
     responses.get(RECORDED_API + "orders", json=orders, headers={"X-WP-Total": "3", "X-WP-TotalPages": "1"})
     for order in orders:
         if order.get("refunds"):

@@ -13,6 +13,7 @@ import responses
 from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
+from connector.domain.money import Money
 from connector.domain.returns import Channel, Condition, Inspection, ResolutionKind
 from connector.domain.shops import Shop
 from connector.jobs.relay import wait_idle
@@ -20,6 +21,7 @@ from connector.persistence.resolutions import StoredResolution
 from connector.workflow import returns as flow
 from connector.workflow.markers import resolution_marker
 from platforms.woocommerce.mapping import REFERENCE_META_KEY
+from platforms.woocommerce.payloads import exchange_fee_name
 from tests.conftest import FrozenClock
 from tests.unit.woocommerce.app_helpers import RECORDED_API, post_delivery, recorded_shop
 from tests.unit.woocommerce.recordings import SECRETS, rest_body
@@ -169,18 +171,33 @@ def test_coupon_resolution_is_found_by_code_before_it_is_created(client: FlaskCl
 
 
 @responses.activate
-def test_exchange_becomes_a_paid_order_for_the_chosen_variation(client: FlaskClient, services: Services) -> None:
+def test_a_dearer_exchange_waits_for_payment_and_the_shopper_is_asked_for_the_difference(
+    client: FlaskClient, services: Services,
+) -> None:
     shop = recorded_shop(services, SECRETS["2"])
-    _, resolution = resolved(services, client, shop, ResolutionKind.EXCHANGE, SNEAKER_RESTOCKED, variant="17")
-    created = {**rest_body("orders-create-2"), "id": 30, "number": "30"}
+    reference, resolution = resolved(services, client, shop, ResolutionKind.EXCHANGE, SNEAKER_RESTOCKED,
+                                     variant="17")
+    credit = resolution.amount
+    fee_line = {"id": 77, "name": exchange_fee_name(f"{reference}-{resolution.id}"), "tax_status": "none"}
+    priced = {**rest_body("orders-create-2"), "id": 30, "number": "30", "status": "pending", "total": "100.00",
+              "fee_lines": [{**fee_line, "total": "0.00"}]}
+    settled = {**priced, "total": str((Money.of("100.00", "USD") - credit).amount),
+               "fee_lines": [{**fee_line, "total": str((-credit).amount)}]}
     responses.get(RECORDED_API + "orders", json=[])
     responses.get(RECORDED_API + "orders/20", json=rest_body("orders-get-1"))
-    responses.post(RECORDED_API + "orders", status=201, json=created)
+    responses.post(RECORDED_API + "orders", status=201, json=priced)
+    responses.put(RECORDED_API + "orders/30", json=settled)
     responses.post(RECORDED_API + "orders/20/notes", status=201, json=rest_body("orders-notes-create"))
     wait_idle(services)
     [order_post] = [json.loads(c.request.body) for c in responses.calls
                     if c.request.method == "POST" and (c.request.url or "").split("?")[0] == RECORDED_API + "orders"]
     assert order_post["line_items"] == [{"variation_id": 17, "quantity": 1}]
-    assert order_post["set_paid"] is True
+    assert (order_post["status"], order_post["set_paid"]) == ("pending", False)
     after = stored(services, shop, resolution.id)
     assert (after.push_status, after.platform_reference) == ("pushed", "30")
+    with services.uow() as uow:
+        [asked] = [e for e in uow.scope(shop).emails.recent() if "order-pay" in e.body]
+    due = Money.of("100.00", "USD") - credit
+    assert str(due.amount).replace(".", ",") in asked.body or str(due.amount) in asked.body
+
+

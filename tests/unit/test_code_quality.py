@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +29,82 @@ def test_mypy_strict_is_clean() -> None:
 def test_dependencies_point_inward() -> None:
     result = _run(str(BIN / "lint-imports"))
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+# ---- money is divided only in the domain (connector/domain/rounding.py holds the rule) ----
+
+_MONEY_WORDS = re.compile(
+    r"amount|price|total|tax|fee|discount|paid|refund|credit|bonus|money|subtotal|presentment|value|Decimal",
+    re.IGNORECASE,
+)
+# Divisions that are not money leaving the app, each with why. Keyed by file and the exact source.
+_NOT_MONEY_LEAVING = {
+    # Dashboard figures computed for reports (rates, averages, a per-unit value inside SQL
+    # aggregates); shown to the merchant, never refunded, credited or sent to a platform.
+    ("connector/persistence/analytics.py", "Decimal(part) / Decimal(whole)"),
+    ("connector/persistence/analytics.py", '(Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))'),
+    ("connector/persistence/analytics.py", '(Decimal(self.returns) / self.orders).quantize(Decimal("0.01"))'),
+    ("connector/persistence/analytics.py",
+     '(Decimal(sum(s * n for s, n in by_score.items())) / answers).quantize(Decimal("0.1"))'),
+    ("connector/persistence/analytics.py", '(Decimal(str(v)) / 86400).quantize(Decimal("0.1"))'),
+    ("connector/persistence/analytics.py", 'Decimal(value or 0).quantize(Decimal("0.01"))'),
+    ("connector/persistence/analytics.py", "OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0)"),
+    ("connector/persistence/analytics.py", "Decimal(self.returns) / self.orders"),
+    ("connector/persistence/analytics.py", "Decimal(sum(s * n for s, n in by_score.items())) / answers"),
+    ("connector/persistence/analytics.py", "Decimal(str(v)) / 86400"),
+    ("connector/persistence/rollups.py", "OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0)"),
+    ("connector/web/admin_analytics.py", 'Decimal(str(value)).quantize(Decimal("0.1"))'),
+    # Time and pages, not money ("total" in total_seconds, total rows).
+    ("connector/jobs/schedule.py", "now.timestamp() // every.total_seconds()"),
+    ("connector/web/admin_returns.py", "(total + PAGE_SIZE - 1) // PAGE_SIZE"),
+}
+
+
+def _money_divisions(root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """`/`, `//`, `/=` on money-looking operands, and quantize/allocate/percent calls, outside the domain.
+
+    Honest about its reach: it reads the source, so it sees a division by what the operands
+    are called, not by their types; a path join (`/` with a string) is not money.
+    """
+    found = []
+    for package in ("connector", "platforms", "webhooks"):
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            if relative.startswith("connector/domain/"):
+                continue
+            source = path.read_text(encoding="utf-8")
+            for node in ast.walk(ast.parse(source)):
+                segment = ""
+                if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv):
+                    operands = (node.left, node.right)
+                    if any(isinstance(o, ast.JoinedStr) or (isinstance(o, ast.Constant) and isinstance(o.value, str))
+                           for o in operands):
+                        continue  # a path joined with a name
+                    text = ast.get_source_segment(source, node) or ""
+                    segment = text if _MONEY_WORDS.search(text) else ""
+                elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Div | ast.FloorDiv):
+                    segment = ast.get_source_segment(source, node) or "/="
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                      and node.func.attr in ("quantize", "allocate", "percent")):
+                    segment = ast.get_source_segment(source, node) or node.func.attr
+                if segment and (relative, segment) not in _NOT_MONEY_LEAVING:
+                    found.append((relative, getattr(node, "lineno", 0), segment))
+    return found
+
+
+def test_money_is_divided_only_in_the_domain() -> None:
+    assert _money_divisions() == []
+
+
+def test_the_money_division_check_finds_the_old_copy_of_the_rule_outside_the_domain(tmp_path: Path) -> None:
+    # The check must be able to fail: the per-rate split the workflow used to redo is what it catches.
+    copy = "part = Money.from_minor(amount.minor * quantity // line.quantity, amount.currency)\n"
+    for folder in ("connector/workflow", "connector/domain", "platforms/woocommerce"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "connector/workflow/returns.py").write_text(copy)
+    (tmp_path / "connector/domain/rounding.py").write_text(copy)
+    (tmp_path / "platforms/woocommerce/payloads.py").write_text(
+        "FILE = ROOT / 'fixtures'\nfee = paid.percent(rate)\nunit = Money(total.amount / quantity, 'EUR')\n")
+    found = {(path, line) for path, line, _ in _money_divisions(tmp_path)}
+    assert found == {("connector/workflow/returns.py", 1), ("platforms/woocommerce/payloads.py", 2),
+                     ("platforms/woocommerce/payloads.py", 3)}

@@ -576,3 +576,14 @@ def test_every_reason_the_engine_gives_has_a_french_and_an_english_text() -> Non
     assert len(found) > 40  # the scan found the engine's codes, not nothing
 
     assert sorted(code for code in found if set(TEXTS.get(code, {})) != {"fr", "en"}) == []
+
+
+def test_the_public_page_says_when_the_order_shipping_and_a_percent_goodwill_coupon_are_given() -> None:
+    from connector.domain.policy import CouponType, OriginalShipping
+    from connector.domain.policy_page import policy_summary
+
+    policy = ReturnPolicy(original_shipping_refund=OriginalShipping.LAST_RETURN,
+                          goodwill_coupon_percent=Decimal("15"), goodwill_coupon_type=CouponType.PERCENT)
+    text = " ".join(body for _title, body in policy_summary(policy, "en"))
+    assert "with the return of the order's last item" in text
+    assert "15% off your next order" in text

@@ -356,3 +356,28 @@ def test_each_line_gives_back_exactly_its_paid_total_whatever_the_split(
         for part in parts:
             assert not part.amount.is_negative()
             assert not part.tax.is_negative()
+
+
+# ---- per tax rate, and fees kept on the lines (what platforms record) ----
+
+def test_each_tax_rate_telescopes_on_its_own_across_partial_returns() -> None:
+    line = replace(a_line(quantity=3, price="10.00", tax="1.50"),
+                   tax_by_rate=(("1", eur("1.00")), ("2", eur("0.50"))))
+    first = returned_line_amount(line, 1)
+    rest = returned_line_amount(line, 2, already_resolved=1)
+
+    assert first.tax_by_rate == (("1", eur("0.33")), ("2", eur("0.16")))
+    assert rest.tax_by_rate == (("1", eur("0.67")), ("2", eur("0.34")))
+    assert (first.tax, rest.tax) == (eur("0.49"), eur("1.01"))
+
+
+def test_fees_are_kept_on_the_lines_so_the_refund_lines_add_up_to_the_refund() -> None:
+    order = an_order(a_line("L1", price="33.33", tax="3.33"), a_line("L2", price="10.00", tax="1.00"))
+
+    [plan] = plan_resolution(order, [ReturnedUnits("L1", 1, REFUND, Decimal("10")), ReturnedUnits("L2", 1, REFUND)],
+                             return_shipping_fee=eur("5.00"))
+
+    assert total((line.total for line in plan.refund_lines), "EUR") == plan.net
+    assert total((line.fee for line in plan.refund_lines), "EUR") == plan.fees
+    # The tax is left whole: the fees come off the amounts before tax.
+    assert [line.tax for line in plan.refund_lines] == [eur("3.33"), eur("1.00")]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from connector.domain.policy import ShippingPayer, WindowStart
+from connector.domain.policy import CouponType, OriginalShipping, ShippingPayer, WindowStart
 from connector.domain.returns import Condition, RejectedItemHandling, ResolutionKind, ReturnStatus
 from connector.workflow.merchant_webhooks import EVENTS
 
@@ -320,6 +320,10 @@ class Policy(BaseModel):
     return_shipping_fee: Amount = "0.00"
     return_shipping_paid_by: ShippingPayer = ShippingPayer.SHOPPER
     merchant_pays_shipping_reasons: Words = Field(default_factory=lambda: ["defective", "wrong_item"])
+    original_shipping_refund: OriginalShipping = Field(
+        OriginalShipping.NEVER,
+        description="When the order's own shipping is refunded: never, shop_at_fault (a reason the shop pays "
+                    "return shipping for), last_return (also with the return of the order's last unit).")
     free_returns_limit: int = 0
     free_returns_period_days: int = 365
     free_returns_tags: Words = Field(default_factory=list)
@@ -331,6 +335,9 @@ class Policy(BaseModel):
     rejected_items: RejectedItemHandling = RejectedItemHandling.SEND_BACK_AT_SHOPPER_COST
     rejected_item_return_fee: Amount = "0.00"
     goodwill_coupon_percent: Amount = "0"
+    goodwill_coupon_type: CouponType = Field(
+        CouponType.FIXED, description="fixed: that share of the refused items' value as an amount; "
+                                      "percent: that percentage off the shopper's next order.")
     blocked_emails: Words = Field(default_factory=list)
 
 

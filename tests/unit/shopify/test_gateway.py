@@ -148,8 +148,9 @@ def test_a_refund_in_the_shop_currency_of_a_multi_currency_order_is_refused(
 
 def test_a_refund_larger_than_the_capture_is_refused(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
     shopify.on("order", order_refunds())
+    line = PushLine("487817672276298554", 1, cad("480.00"), cad("20.00"), restock=True)
     with pytest.raises(PlatformError, match="exceeds"):
-        gateway.push(a_push(amount=cad("500.00")))
+        gateway.push(a_push(amount=cad("500.00"), lines=(line,)))
 
 
 def test_a_refund_refused_by_shopify_is_a_clear_error(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
@@ -249,6 +250,17 @@ def test_a_coupon_is_created_for_that_customer_only_and_once(shopify: FakeShopif
     assert "R-7KQ2MX/2" in sent["title"]
     assert sent["startsAt"] == "2026-02-01T09:00:00+00:00"
     assert sent["endsAt"] == "2026-05-01T00:00:00+00:00"
+
+
+def test_a_percent_coupon_is_a_percentage_off_the_next_order(shopify: FakeShopify, gateway: ShopifyGateway) -> None:
+    push = a_push(kind=ResolutionKind.COUPON, amount=cad("0"), lines=(), coupon_percent=Decimal("15"))
+    shopify.on("codeDiscountNodeByCode", None)
+    shopify.on("discountCodeBasicCreate", {"codeDiscountNode": {"id": "gid://shopify/DiscountCodeNode/13",
+               "codeDiscount": {"title": "Return R-7KQ2MX/2", "codes": {"nodes": []}}}, "userErrors": []})
+    gateway.push(push)
+    sent = shopify.calls_to("discountCodeBasicCreate")[0].variables["basicCodeDiscount"]
+    assert sent["customerGets"]["value"] == {"percentage": 0.15}
+    assert shopify.calls_to("order") == []  # no currency conversion for a percentage
 
 
 def test_a_coupon_is_adopted_when_its_code_exists(shopify: FakeShopify, gateway: ShopifyGateway) -> None:

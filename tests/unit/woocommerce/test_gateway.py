@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from connector.ports import PlatformError, PlatformGateway, PushLine, Resolution
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.gateway import WooCommerceGateway
 from platforms.woocommerce.mapping import REFERENCE_META_KEY
+from platforms.woocommerce.payloads import PushRefused, coupon_body, exchange_fee_name
 from tests.unit.woocommerce.recordings import rest, rest_body
 
 STORE = "https://127.0.0.1:8443"
@@ -34,7 +37,7 @@ def gateway(*, gateway_refunds: bool = False) -> WooCommerceGateway:
     return WooCommerceGateway(client, gateway_refunds=gateway_refunds, app_url=APP, webhook_secret="whsec")
 
 
-def refund_push(*lines: PushLine, amount: str = "76.96", kind: ResolutionKind = ResolutionKind.REFUND) -> ResolutionPush:
+def refund_push(*lines: PushLine, amount: str = "76.97", kind: ResolutionKind = ResolutionKind.REFUND) -> ResolutionPush:
     return ResolutionPush(
         reference=REF, idempotency_key="idem-1", kind=kind, amount=usd(amount), platform_order_id="20",
         customer_email="jane.doe@example.test", customer_platform_id="2", lines=lines,
@@ -70,7 +73,7 @@ def test_refund_push_sends_ex_tax_line_totals_tax_per_rate_and_json_booleans() -
     result = gateway().push(refund_push(SNEAKER))
     assert (result.platform_reference, result.adopted) == ("23", False)
     body = sent_json(posts("orders/20/refunds")[0])
-    assert body["amount"] == "76.96"
+    assert body["amount"] == "76.97"  # exactly the line plus its tax (the recorded 76.96 was a cent short)
     assert body["line_items"] == [
         {"id": 1, "quantity": 1, "refund_total": "71.10", "refund_tax": [{"id": 1, "refund_total": "5.87"}]}
     ]
@@ -89,15 +92,34 @@ def test_gateway_refunds_option_sends_api_refund_true_as_a_boolean() -> None:
 
 
 @responses.activate
-def test_refund_tax_without_rates_is_split_like_the_order_line() -> None:
+def test_refund_tax_without_rates_is_refused_not_guessed() -> None:
     responses.get(API + "orders/20/refunds", json=[])
-    responses.get(API + "orders/20", json=rest_body("orders-get-1"))
-    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
     line = PushLine("1", 1, usd("71.10"), usd("5.87"), restock=False)
-    gateway().push(refund_push(line))
+    with pytest.raises(PlatformError, match="per tax rate"):
+        gateway().push(refund_push(line))
+    assert posts("orders/20/refunds") == []
+
+
+@responses.activate
+def test_refund_whose_amount_disagrees_with_its_lines_is_refused_before_posting() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    with pytest.raises(PlatformError, match="does not match its lines"):
+        gateway().push(refund_push(SNEAKER, amount="76.96"))
+    assert posts("orders/20/refunds") == []
+
+
+@responses.activate
+def test_fee_kept_lowers_the_line_total_so_the_store_records_what_went_back() -> None:
+    responses.get(API + "orders/20/refunds", json=[])
+    responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
+    with_fee = PushLine("1", 1, usd("63.41"), usd("5.87"), restock=True, tax_by_rate=(("1", usd("5.87")),),
+                        fee=usd("7.69"))
+    gateway().push(refund_push(with_fee, amount="69.28"))
     body = sent_json(posts("orders/20/refunds")[0])
-    assert body["line_items"][0]["refund_tax"] == [{"id": 1, "refund_total": "5.87"}]
-    assert body["api_restock"] is False
+    line = body["line_items"][0]
+    assert Money.of(line["refund_total"], "USD") + Money.of(line["refund_tax"][0]["refund_total"], "USD") \
+        == Money.of(body["amount"], "USD") == usd("69.28")
+    assert "fees kept: 7.69" in body["reason"]
 
 
 @responses.activate
@@ -181,13 +203,15 @@ def test_mixed_restock_refund_becomes_two_refunds_one_restocking() -> None:
 
 
 @responses.activate
-def test_split_refund_amounts_share_the_net_in_proportion_and_add_up() -> None:
+def test_split_refund_amounts_are_each_parts_own_lines_and_add_up() -> None:
     responses.get(API + "orders/20/refunds", json=[])
     responses.post(API + "orders/20/refunds", status=201, json=rest_body("refunds-create-partial"))
-    gateway().push(refund_push(SNEAKER, KEPT, amount="183.88"))  # a 10.00 fee deducted
+    kept_with_fee = PushLine("2", 1, usd("98.00"), usd("8.91"), restock=False, tax_by_rate=(("1", usd("8.91")),),
+                             fee=usd("10.00"))
+    gateway().push(refund_push(SNEAKER, kept_with_fee, amount="183.88"))  # a 10.00 fee kept on the second
     amounts = [Money.of(sent_json(c)["amount"], "USD") for c in posts("orders/20/refunds")]
     assert amounts[0] + amounts[1] == usd("183.88")
-    assert amounts == [usd("73.00"), usd("110.88")]
+    assert amounts == [usd("76.97"), usd("106.91")]
 
 
 @responses.activate
@@ -245,6 +269,14 @@ def test_store_credit_is_a_single_use_coupon_for_the_customer() -> None:
     assert body["date_expires"] == "2027-05-01"
     assert f"[{REF}]" in body["description"]
     assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+
+
+def test_a_percent_coupon_is_a_woocommerce_percent_coupon() -> None:
+    push = replace(coupon_push(ResolutionKind.COUPON), amount=usd("0"), coupon_percent=Decimal("12.50"))
+    body = coupon_body(push, "return-x")
+    assert (body["discount_type"], body["amount"]) == ("percent", "12.5")
+    with pytest.raises(PushRefused, match="between 0 and 100"):
+        coupon_body(replace(push, coupon_percent=Decimal("120")), "return-x")
 
 
 @responses.activate
@@ -371,44 +403,94 @@ def test_find_order_checks_the_billing_email_case_insensitively() -> None:
     assert gateway().find_order("#20", "someone@else.test") is None
 
 
-@responses.activate
-def test_exchange_creates_a_paid_order_with_a_credit_line_and_notes_the_original() -> None:
-    responses.get(API + "orders", json=[])
-    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
-    created = copy.deepcopy(rest_body("orders-create-2"))
-    created.update(id=30, number="30")
-    responses.post(API + "orders", status=201, json=created)
-    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
-    push = ResolutionPush(
-        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd("27.06"),
+def exchange_push(amount: str = "27.06") -> ResolutionPush:
+    return ResolutionPush(
+        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd(amount),
         platform_order_id="21", customer_email="jane.doe@example.test", customer_platform_id="2",
         lines=(PushLine("7", 1, usd("25.00"), usd("2.06"), restock=True),), exchange_variant_id="17",
     )
-    result = gateway().push(push)
-    assert (result.platform_reference, result.adopted) == ("30", False)
-    body = sent_json(posts("orders")[0])
-    assert body["line_items"] == [{"variation_id": 17, "quantity": 1}]
-    assert body["set_paid"] is True
-    assert body["fee_lines"][0]["total"] == "-27.06"
-    assert f"[{REF}]" in body["fee_lines"][0]["name"]
-    assert body["billing"]["email"] == "jane.doe@example.test"
-    assert {"key": REFERENCE_META_KEY, "value": REF} in body["meta_data"]
+
+
+def exchange_order(total: str, credit: str = "0.00", status: str = "pending") -> dict[str, Any]:
+    """The recorded order-create answer, as the store prices the exchange order."""
+    order = copy.deepcopy(rest_body("orders-create-2"))
+    order.update(id=30, number="30", status=status, total=total, fee_lines=[
+        {"id": 77, "name": exchange_fee_name(REF), "total": credit, "tax_status": "none"}],
+        meta_data=[{"id": 1, "key": REFERENCE_META_KEY, "value": REF}], customer_note=f"return [{REF}]")
+    return order
+
+
+def puts(path: str) -> list[Any]:
+    return [c for c in responses.calls if c.request.method == "PUT" and c.request.url.startswith(API + path)]
+
+
+@responses.activate
+def test_dearer_exchange_waits_for_the_shopper_to_pay_the_difference() -> None:
+    responses.get(API + "orders", json=[])
+    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
+    responses.post(API + "orders", status=201, json=exchange_order("32.48"))  # the store prices the new item
+    responses.put(API + "orders/30", json=exchange_order("5.42", credit="-27.06"))
+    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
+
+    result = gateway().push(exchange_push())
+
+    created = sent_json(posts("orders")[0])
+    assert (created["status"], created["set_paid"]) == ("pending", False)
+    assert created["line_items"] == [{"variation_id": 17, "quantity": 1}]
+    assert created["fee_lines"][0]["total"] == "0.00"
+    assert f"[{REF}]" in created["fee_lines"][0]["name"]
+    assert created["billing"]["email"] == "jane.doe@example.test"
+    settled = sent_json(puts("orders/30")[0])
+    assert settled == {"fee_lines": [{"id": 77, "total": "-27.06"}]}  # still pending: it ships once paid
+    assert (result.platform_reference, result.payment_due) == ("30", usd("5.42"))
+    assert result.payment_url.startswith("https://")
+    assert posts("orders/21/refunds") == []
     assert "#30" in sent_json(posts("orders/21/notes")[0])["note"]
 
 
 @responses.activate
-def test_exchange_already_made_is_found_by_search_and_adopted() -> None:
-    made = copy.deepcopy(rest_body("orders-create-2"))
-    made.update(id=30, meta_data=[{"id": 1, "key": REFERENCE_META_KEY, "value": REF}])
-    responses.get(API + "orders", json=[made],
+def test_cheaper_exchange_is_paid_by_the_credit_and_the_difference_refunded() -> None:
+    responses.get(API + "orders", json=[])
+    responses.get(API + "orders/21", json=rest_body("orders-update-meta"))
+    responses.post(API + "orders", status=201, json=exchange_order("20.00"))
+    responses.put(API + "orders/30", json=exchange_order("0.00", credit="-20.00", status="processing"))
+    responses.post(API + "orders/21/notes", status=201, json=rest_body("orders-notes-create"))
+    responses.get(API + "orders/21/refunds", json=[])
+    responses.post(API + "orders/21/refunds", status=201, json=rest_body("refunds-create-partial"))
+
+    result = gateway().push(exchange_push())
+
+    settled = sent_json(puts("orders/30")[0])
+    assert settled["fee_lines"] == [{"id": 77, "total": "-20.00"}]
+    assert (settled["status"], settled["set_paid"]) == ("processing", True)
+    refund = sent_json(posts("orders/21/refunds")[0])
+    assert refund["amount"] == "7.06"  # 27.06 returned, 20.00 spent on the new item
+    assert f"[{REF}/difference]" in refund["reason"]
+    assert refund["api_refund"] is False
+    assert result.payment_due is None
+
+
+@responses.activate
+def test_exchange_already_made_and_settled_is_adopted_without_writing() -> None:
+    responses.get(API + "orders", json=[exchange_order("5.42", credit="-27.06")],
                   match=[responses.matchers.query_param_matcher({"search": REF}, strict_match=False)])
-    push = ResolutionPush(
-        reference=REF, idempotency_key="idem-3", kind=ResolutionKind.EXCHANGE, amount=usd("27.06"),
-        platform_order_id="21", customer_email="jane.doe@example.test", customer_platform_id="2",
-        exchange_variant_id="17",
-    )
-    assert gateway().push(push).adopted
-    assert [c for c in responses.calls if c.request.method == "POST"] == []
+
+    result = gateway().push(exchange_push())
+
+    assert result.adopted
+    assert result.payment_due == usd("5.42")
+    assert [c for c in responses.calls if c.request.method in ("POST", "PUT")] == []
+
+
+@responses.activate
+def test_exchange_made_but_not_yet_settled_is_settled_on_retry() -> None:
+    responses.get(API + "orders", json=[exchange_order("32.48")])
+    responses.put(API + "orders/30", json=exchange_order("5.42", credit="-27.06"))
+
+    gateway().push(exchange_push())
+
+    assert posts("orders") == []
+    assert sent_json(puts("orders/30")[0]) == {"fee_lines": [{"id": 77, "total": "-27.06"}]}
 
 
 @responses.activate
