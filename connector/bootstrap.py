@@ -57,7 +57,7 @@ class Services:
     _intake: WebhookIntakeStore | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.box)
+        return UnitOfWork(self.session_factory, self.box, str(self.settings.instance_path))
 
     @property
     def intake(self) -> WebhookIntakeStore:

@@ -49,6 +49,10 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "returns@localhost"
     testing: bool = False
+    # Raw webhook bodies hold personal data: blanked this many days after they were handled.
+    webhook_body_retention_days: int = 30
+    # How many proxies in front of the app set X-Forwarded-For (0: trust none, use the socket's address).
+    trusted_proxies: int = 0
     # Everything else an adapter may want (e.g. WOOCOMMERCE_* knobs), as read.
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -108,8 +112,20 @@ class Settings:
             "smtp_url": environ.get("SMTP_URL", ""),
             "mail_from": environ.get("MAIL_FROM", "returns@localhost"),
             "extra": {k: v for k, v in environ.items() if k.startswith(("WOOCOMMERCE_", "RETURNS_"))},
+            "webhook_body_retention_days": _whole(environ, "WEBHOOK_BODY_RETENTION_DAYS", 30, low=1),
+            "trusted_proxies": _whole(environ, "TRUSTED_PROXIES", 0, low=0),
         }
         if environ.get("SHOPIFY_SCOPES"):
             values["shopify_scopes"] = environ["SHOPIFY_SCOPES"]
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, *, low: int) -> int:
+    """A whole-number setting; a wrong value stops the start with its name rather than being guessed."""
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {raw!r}")
+    return int(raw)

@@ -227,6 +227,12 @@ class DeliveryRepository:
         )
         return [_delivery(r) for r in rows]
 
+    def purge_bodies(self, received_before: datetime) -> int:
+        """Blank the raw bodies of deliveries handled and received before the limit."""
+        from connector.persistence.privacy import purge_webhook_bodies
+
+        return purge_webhook_bodies(self._session, received_before)
+
     def mark(self, delivery_id: int, status: str, now: datetime, error: str = "") -> None:
         self._session.execute(
             update(WebhookDeliveryRow).where(WebhookDeliveryRow.id == delivery_id).values(

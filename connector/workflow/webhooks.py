@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +24,7 @@ from connector.ports import (
     BadWebhook,
     CustomerDataRequested,
     CustomerRedactRequested,
+    CustomerToRedact,
     Ignored,
     OrderChanged,
     OrderDeleted,
@@ -321,13 +322,25 @@ def _data_request(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Custo
 
 @handles(CustomerRedactRequested)
 def _customer_redact(svc: Services, uow: UnitOfWork, scope: ShopScope, event: CustomerRedactRequested) -> None:
-    scope.orders.redact_customer(event.customer_email)
-    scope.returns.redact_customer(event.customer_email)
+    redact_customer(scope, event)
+
+
+def redact_customer(scope: ShopScope, event: CustomerRedactRequested) -> dict[str, int]:
+    """customers/redact: the customer's data erased from every row and file of the shop, in one transaction.
+
+    Found by email, platform customer id and the orders named; idempotent. Logged as counts only.
+    """
+    erased = scope.privacy.redact_customer(CustomerToRedact(
+        email=event.customer_email, platform_customer_id=event.platform_customer_id,
+        platform_order_ids=event.platform_order_ids))
+    log.info("customer redacted in shop %s: %s", scope.shop.id, erased.counts or "nothing left to erase")
+    return erased.counts
 
 
 @handles(ShopRedactRequested)
 def _shop_redact(svc: Services, uow: UnitOfWork, scope: ShopScope, event: ShopRedactRequested) -> None:
     redact_shop(scope)
+    svc.intake.forget(scope.shop.platform, scope.shop.domain)
 
 
 def _note_refund(scope: ShopScope, event: RefundRecorded, now: datetime) -> None:
@@ -418,9 +431,18 @@ def export_customer_data(svc: Services, scope: ShopScope, email: str, request_id
     return path
 
 
-def redact_shop(scope: ShopScope) -> None:
-    """shop/redact: erase every customer's personal data, keep anonymised figures."""
-    emails = {o.customer.email for o in scope.orders.by_customer_all()}
-    for email in emails:
-        scope.orders.redact_customer(email)
-        scope.returns.redact_customer(email)
+def purge_webhook_bodies(svc: Services) -> int:
+    """Blank the raw bodies handled more than WEBHOOK_BODY_RETENTION_DAYS ago; the rows stay for de-duplication."""
+    before = svc.clock.now() - timedelta(days=svc.settings.webhook_body_retention_days)
+    with svc.uow() as uow:
+        count = uow.deliveries.purge_bodies(before)
+        uow.commit()
+    log.info("raw bodies of %s webhook deliveries received before %s blanked", count, before.isoformat())
+    return count
+
+
+def redact_shop(scope: ShopScope) -> dict[str, int]:
+    """shop/redact: every row and file of the shop deleted, the shop itself last. Logged as counts only."""
+    erased = scope.privacy.erase_shop()
+    log.info("shop %s erased: %s", scope.shop.id, erased.counts)
+    return erased.counts
