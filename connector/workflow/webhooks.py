@@ -55,6 +55,9 @@ MAX_DELIVERY_ATTEMPTS = 8
 MAX_TOPIC = 100
 MAX_KEY = 128
 
+# Outbox tasks that reach the shop's platform or the merchant's systems: stopped on uninstall.
+PUSH_TASKS = ("push_resolution", "mirror_return", "deliver_merchant_webhook")
+
 TopicHandler = Callable[[bytes], list[PlatformEvent]]
 
 
@@ -311,7 +314,16 @@ def _return_status(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Plat
 
 @handles(AppUninstalled)
 def _uninstalled(svc: Services, uow: UnitOfWork, scope: ShopScope, event: AppUninstalled) -> None:
-    uow.shops.uninstall(scope.shop.id, svc.clock.now())
+    """The shop's token dropped, its API tokens revoked, and everything waiting to reach it or
+    the merchant's systems stopped now rather than failing one by one later."""
+    now = svc.clock.now()
+    uow.shops.uninstall(scope.shop.id, now)
+    revoked = uow.api_tokens.revoke_all(scope.shop.id, now)
+    stopped = scope.outbox.stop_pending(PUSH_TASKS, "the shop uninstalled the app: nothing is pushed any more")
+    for item in stopped:
+        if item.task == "push_resolution":
+            scope.resolutions.mark_failed(item.subject_id, "shop uninstalled", final=True)
+    log.info("shop %s uninstalled: %s API tokens revoked, %s pushes stopped", scope.shop.id, revoked, len(stopped))
     svc.intake.forget(scope.shop.platform, scope.shop.domain)
 
 

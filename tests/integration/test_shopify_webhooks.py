@@ -18,6 +18,7 @@ from connector.domain.money import Money
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.tables import OrderRow, WebhookDeliveryRow
+from connector.workflow.api_tokens import create_token
 from connector.workflow.markers import resolution_marker
 from connector.workflow.push import push_resolution
 from platforms.shopify.signatures import webhook_hmac
@@ -224,15 +225,19 @@ def test_app_uninstalled_drops_the_token_and_stops_pushes(client: FlaskClient, s
             now=services.clock.now())
         outbox = scope.outbox.add("push_resolution", resolution.id, services.clock.now())
         uow.commit()
+    token = create_token(services, shop.id, "erp")
+    assert client.get("/api/v1/returns", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert post(client, "app/uninstalled", payload("app__uninstalled")).status_code == 200
     with services.uow() as uow:
         gone = uow.shops.get(shop.id)
         connection = uow.shops.connection(shop.id)
+        # Stopped at once, not when a worker next picks the row up.
+        assert uow.scope(shop).outbox.get(outbox.id).status == "failed"
+        assert uow.scope(shop).resolutions.get(resolution.id).push_status == "failed"
     assert not gone.active
     assert connection.access_token == ""
-    assert push_resolution(services, outbox.id) == "failed"  # and no call to Shopify was made
-    with services.uow() as uow:
-        assert uow.scope(shop).resolutions.get(resolution.id).push_status == "failed"
+    assert push_resolution(services, outbox.id) == "skipped"  # and no call to Shopify was made
+    assert client.get("/api/v1/returns", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
 def test_customers_data_request_exports_what_the_app_holds(client: FlaskClient, services: Services, shop: Shop) -> None:
