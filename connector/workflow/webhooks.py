@@ -153,6 +153,16 @@ def receive_webhook(svc: Services, platform: str, headers: Mapping[str, str], bo
         return Intake(400, "body is not JSON")
     if not isinstance(parsed, dict):
         return Intake(400, "body is not a JSON object")
+    # The topic's shape, checked before anything is recorded (a few dict lookups).
+    shape = getattr(adapter, "body_problem", None)
+    if shape is not None:
+        try:
+            problem = shape(envelope.topic, parsed)
+        except Exception:  # adapter code reading an untrusted body: whatever trips it is bad input
+            log.warning("the %s adapter could not check a webhook body", platform, exc_info=True)
+            problem = "unreadable webhook body"
+        if problem:
+            return Intake(400, problem)
     handlers = topic_handlers(adapter)
     ignored = handlers is not None and envelope.topic not in handlers
     inline = svc.queue.mode == "inline"

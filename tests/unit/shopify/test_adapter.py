@@ -183,9 +183,10 @@ def test_customer_data_request(adapter: ShopifyAdapter) -> None:
     ]
 
 
-def test_customer_redact(adapter: ShopifyAdapter) -> None:
+def test_customer_redact_names_the_customer_by_email_id_and_orders(adapter: ShopifyAdapter) -> None:
     assert receive(adapter, "customers/redact", "webhooks/customers__redact.json") == [
-        CustomerRedactRequested(customer_email="john@example.com")
+        CustomerRedactRequested(customer_email="john@example.com", platform_customer_id="191167",
+                                platform_order_ids=("299938", "280263", "220458"))
     ]
 
 
