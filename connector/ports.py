@@ -121,6 +121,8 @@ class AppUninstalled:
 class CustomerDataRequested:
     customer_email: str
     request_id: str
+    platform_customer_id: str = ""
+    platform_order_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

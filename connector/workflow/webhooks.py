@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
@@ -339,7 +338,7 @@ def _uninstalled(svc: Services, uow: UnitOfWork, scope: ShopScope, event: AppUni
 
 @handles(CustomerDataRequested)
 def _data_request(svc: Services, uow: UnitOfWork, scope: ShopScope, event: CustomerDataRequested) -> None:
-    export_customer_data(svc, scope, event.customer_email, event.request_id)
+    export_customer_data(svc, scope, event)
 
 
 @handles(CustomerRedactRequested)
@@ -433,24 +432,30 @@ def _mirror_return_status(scope: ShopScope, event: PlatformReturnStatusChanged, 
     scope.returns.save(ret, now)
 
 
-def export_customer_data(svc: Services, scope: ShopScope, email: str, request_id: str) -> Path:
-    """Write what the app holds on a customer to instance/exports (GDPR data request)."""
-    orders = scope.orders.by_customer(email)
-    returns = [r for o in orders for r in scope.returns.for_order(o.platform_order_id)]
-    export = {
-        "customer_email": email,
-        "orders": [{"name": o.name, "placed_at": o.placed_at.isoformat(),
-                    "lines": [{"title": ln.title, "quantity": ln.quantity} for ln in o.lines]} for o in orders],
-        "returns": [{"reference": r.reference, "status": r.status.value,
-                     "items": [{"line": i.order_line_id, "quantity": i.quantity, "reason": i.reason,
-                                "comment": i.comment} for i in r.items]} for r in returns],
-    }
-    folder = Path(svc.settings.instance_path) / "exports" / str(scope.shop.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    safe_id = "".join(ch for ch in request_id if ch.isalnum() or ch in "-_") or "request"
-    path = folder / f"data-request-{safe_id}.json"
-    path.write_text(json.dumps(export, indent=2, ensure_ascii=False))
-    return path
+def export_customer_data(svc: Services, scope: ShopScope, event: CustomerDataRequested) -> str:
+    """customers/data_request: everything held on the customer, exported for the merchant, who is emailed.
+
+    The export (JSON with the photos) is readable by the app only and downloaded from the admin by
+    the shop's signed-in merchant; the email names the request, never the customer. Returns the file name.
+    """
+    now = svc.clock.now()
+    data = scope.privacy.customer_data(CustomerToRedact(
+        email=event.customer_email, platform_customer_id=event.platform_customer_id,
+        platform_order_ids=event.platform_order_ids))
+    export = {"request_id": event.request_id, "shop": scope.shop.name or scope.shop.domain,
+              "exported_at": now.isoformat(), **data}
+    name = scope.privacy.save_export(event.request_id, export)
+    log.info("data request %s of shop %s exported: %s orders, %s returns", event.request_id, scope.shop.id,
+             len(data["orders"]), len(data["returns"]))
+    if scope.shop.contact_email:
+        from connector.workflow.notifications import render_email
+
+        subject, body = render_email("merchant_data_request", scope.shop.locale, {
+            "shop": scope.shop, "request_id": event.request_id, "platform": scope.shop.platform.capitalize(),
+            "admin_url": f"{svc.settings.app_url}/admin/{scope.shop.slug}/customers#data-requests"})
+        email = scope.emails.add(to=scope.shop.contact_email, subject=subject, body=body, return_id=None, now=now)
+        scope.outbox.add("send_email", email.id, now)
+    return name
 
 
 def purge_webhook_bodies(svc: Services) -> int:

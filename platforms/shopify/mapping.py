@@ -450,9 +450,15 @@ def _parse(topic: str, payload: JSON) -> list[PlatformEvent]:
     if topic == "app/uninstalled":
         return [AppUninstalled()]
     if topic == "customers/data_request":
+        customer = payload["customer"]
+        orders = payload.get("orders_requested") or []
+        if not isinstance(orders, list):
+            raise TypeError("orders_requested is not a list")
         return [CustomerDataRequested(
-            customer_email=str(payload["customer"].get("email") or ""),
+            customer_email=str(customer.get("email") or ""),
             request_id=str(payload["data_request"]["id"]),
+            platform_customer_id=_optional_id(customer.get("id")) or "",
+            platform_order_ids=tuple(numeric_id(o) for o in orders),
         )]
     if topic == "customers/redact":
         customer = payload["customer"]

@@ -3,14 +3,17 @@ customers/redact or shop/redact, then every table dumped as text and every file 
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -23,6 +26,7 @@ from connector.workflow import returns as flow
 from platforms.shopify.signatures import webhook_hmac
 from tests import builders
 from tests.conftest import FrozenClock
+from tests.integration.test_admin_support import signed_in
 from tests.integration.test_portal import JPEG, confirm, find_order, review
 from tests.unit.shopify.conftest import SHOP, load_fixture
 
@@ -266,3 +270,74 @@ def test_the_retention_period_is_read_from_the_environment() -> None:
     assert Settings.from_env({**base, "WEBHOOK_BODY_RETENTION_DAYS": "7"}).webhook_body_retention_days == 7
     with pytest.raises(ValueError, match="WEBHOOK_BODY_RETENTION_DAYS"):
         Settings.from_env({**base, "WEBHOOK_BODY_RETENTION_DAYS": "soon"})
+
+
+# ---- customers/data_request ----
+
+def test_a_data_request_exports_everything_for_the_merchant_only_and_emails_the_merchant(
+    client: FlaskClient, services: Services, shop: Shop,
+) -> None:
+    seed_customer(client, services, shop)
+    with services.uow() as uow:
+        [(name, _written)] = uow.scope(shop).privacy.exports()
+    path = Path(services.settings.instance_path) / "exports" / str(shop.id) / name
+    # Never world-readable: the app's user only, the folder too.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    data = json.loads(path.read_text())
+    assert data["customer"]["emails"] == [ZOE["email"]]
+    assert data["customer"]["names"] == [f"{ZOE['first_name']} {ZOE['last_name']}"]
+    assert data["customer"]["postal_codes"] == [ZOE["zip"]]
+    assert [o["number"] for o in data["orders"]] == ["#1201"]
+    [ret] = data["returns"]
+    [photo] = ret["items"][0]["photos"]
+    assert base64.b64decode(photo["base64"]) == JPEG + ZOE["address1"].encode()
+    assert ZOE["phone"] in ret["items"][0]["comment"]
+    assert {e["to"] for e in data["emails_sent"]} >= {ZOE["email"]}
+    assert any(ret["reference"] in e["subject"] for e in data["emails_sent"])
+
+    # The merchant is told, in the shop's language, without the customer's data in the email.
+    with services.uow() as uow:
+        told = [e for e in uow.scope(shop).emails.recent() if "9999" in e.subject]
+    assert [e.to for e in told] == ["marchand@maison.example"]
+    assert told[0].subject.startswith("Demande d'accès aux données")
+    assert ZOE["email"] not in told[0].body
+    assert "/admin/" in told[0].body
+
+    # Downloaded from the admin by the shop's signed-in merchant only.
+    url = f"/admin/{shop.slug}/data-requests/{name}"
+    assert client.get(url).status_code in (302, 401)
+    signed_in(client, services, shop)
+    listing = client.get(f"/admin/{shop.slug}/customers").get_data(as_text=True)
+    assert name in listing
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download.headers["Cache-Control"] == "no-store"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert json.loads(download.data)["customer"]["emails"] == [ZOE["email"]]
+    assert client.get(f"/admin/{shop.slug}/data-requests/..%2Fsecret_key").status_code == 404
+    assert client.get(f"/admin/{shop.slug}/data-requests/data-request-1.json").status_code == 404
+
+
+def test_another_shops_merchant_cannot_download_the_export(
+    client: FlaskClient, services: Services, shop: Shop, app: Flask,
+) -> None:
+    seed_customer(client, services, shop)
+    other = builders.shop(services, platform="manual", domain="autre.example", name="Autre boutique")
+    stranger = app.test_client()
+    signed_in(stranger, services, other, email="autre@autre.example")
+    with services.uow() as uow:
+        [(name, _written)] = uow.scope(shop).privacy.exports()
+    assert stranger.get(f"/admin/{other.slug}/data-requests/{name}").status_code == 404
+    assert stranger.get(f"/admin/{shop.slug}/data-requests/{name}").status_code in (302, 401, 403)
+
+
+@pytest.mark.parametrize(("locale", "subject"), [("fr", "Demande d'accès aux données d'un client (42)"),
+                                                 ("en", "Customer data request (42)")])
+def test_the_data_request_email_exists_in_french_and_english(shop: Shop, locale: str, subject: str) -> None:
+    from connector.workflow.notifications import render_email
+
+    title, body = render_email("merchant_data_request", locale, {
+        "shop": shop, "request_id": "42", "platform": "Shopify", "admin_url": "https://app.example/admin/x/customers"})
+    assert title == subject
+    assert "https://app.example/admin/x/customers" in body

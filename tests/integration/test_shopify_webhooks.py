@@ -245,8 +245,8 @@ def test_customers_data_request_exports_what_the_app_holds(client: FlaskClient, 
     assert post(client, "customers/data_request", payload("customers__data_request")).status_code == 200
     export = Path(services.settings.instance_path) / "exports" / str(shop.id) / "data-request-9999.json"
     data = json.loads(export.read_text())
-    assert data["customer_email"] == "john@example.com"
-    assert [o["name"] for o in data["orders"]] == ["#9999"]
+    assert data["customer"]["emails"] == ["john@example.com"]
+    assert [o["number"] for o in data["orders"]] == ["#9999"]
 
 
 def test_customers_redact_erases_the_customer_and_keeps_the_figures(
