@@ -83,6 +83,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_flask_cli(app)
     _error_pages(app)
+    if settings.trusted_proxies:
+        # Outermost, so every layer (the webhook fast path too) sees the client's address:
+        # X-Forwarded-For is believed for exactly the configured number of proxies, so a
+        # client cannot choose its own address by sending the header itself.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app
 
 
