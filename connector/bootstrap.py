@@ -88,7 +88,7 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
             adapter.retry_after_limiter = limiter
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
-        box=CredentialBox(settings.token_encryption_key), adapters=adapters,
+        box=CredentialBox(settings.token_encryption_key, settings.token_encryption_key_file), adapters=adapters,
         queue=queue, clock=clock or SystemClock(), limiter=limiter,
     )
 
