@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_flask_cli(app)
     _error_pages(app)
+    from connector.web.security_headers import register as security_headers
+
+    security_headers(app)
     if settings.trusted_proxies:
         # Outermost, so every layer (the webhook fast path too) sees the client's address:
         # X-Forwarded-For is believed for exactly the configured number of proxies, so a
