@@ -130,11 +130,14 @@ def _error_pages(app: Flask) -> None:
         return render_template("errors/error.html", code=400, error="csrf"), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[Any, int] | Response:
+    def http_error(exc: HTTPException) -> tuple[Any, int, dict[str, str]] | Response:
         code = exc.code or 500
+        # The exception's own headers: a 405 names the methods allowed (Allow, RFC 9110).
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if _wants_json():
-            return jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), code
-        return render_template("errors/error.html", code=code, error=exc.name), code
+            body = jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description})
+            return body, code, headers
+        return render_template("errors/error.html", code=code, error=exc.name), code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Any, int]:
