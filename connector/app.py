@@ -83,6 +83,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     register_flask_cli(app)
     _error_pages(app)
+    from connector.web.security_headers import register as security_headers
+
+    security_headers(app)
+    if settings.trusted_proxies:
+        # Outermost, so every layer (the webhook fast path too) sees the client's address:
+        # X-Forwarded-For is believed for exactly the configured number of proxies, so a
+        # client cannot choose its own address by sending the header itself.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app
 
 
@@ -119,11 +130,14 @@ def _error_pages(app: Flask) -> None:
         return render_template("errors/error.html", code=400, error="csrf"), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[Any, int] | Response:
+    def http_error(exc: HTTPException) -> tuple[Any, int, dict[str, str]] | Response:
         code = exc.code or 500
+        # The exception's own headers: a 405 names the methods allowed (Allow, RFC 9110).
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if _wants_json():
-            return jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), code
-        return render_template("errors/error.html", code=code, error=exc.name), code
+            body = jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description})
+            return body, code, headers
+        return render_template("errors/error.html", code=code, error=exc.name), code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Any, int]:

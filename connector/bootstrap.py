@@ -81,7 +81,7 @@ class Services:
     _intake: WebhookIntakeStore | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.box)
+        return UnitOfWork(self.session_factory, self.box, str(self.settings.instance_path))
 
     @property
     def intake(self) -> WebhookIntakeStore:
@@ -122,7 +122,7 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
             carrier.clock = clock
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
-        box=CredentialBox(settings.token_encryption_key), adapters=adapters,
+        box=CredentialBox(settings.token_encryption_key, settings.token_encryption_key_file), adapters=adapters,
         queue=queue, clock=clock, limiter=limiter, carriers=carriers,
     )
 

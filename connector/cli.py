@@ -246,6 +246,48 @@ def sync_orders(shop_key: str, since: datetime | None) -> None:
     click.echo(f"synced {count} orders")
 
 
+@main.group()
+def keys() -> None:
+    """TOKEN_ENCRYPTION_KEY: the keys sealing platform credentials at rest."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new key, to put first in TOKEN_ENCRYPTION_KEY (comma-separated, old keys after it)."""
+    from cryptography.fernet import Fernet
+
+    click.echo(Fernet.generate_key().decode())
+
+
+@keys.command("rotate")
+@click.option("--new-key", is_flag=True,
+              help="Keys kept under instance/ (TOKEN_ENCRYPTION_KEY unset): add a generated key first.")
+def keys_rotate(new_key: bool) -> None:
+    """Re-encrypt every sealed value with the first key; the other keys are only read."""
+    from connector.config import add_token_encryption_key
+    from connector.persistence.key_rotation import count_sealed_rows, reseal_all
+
+    settings = Settings.from_env()
+    if new_key:
+        if settings.token_encryption_key_file is None:
+            raise click.ClickException(
+                "TOKEN_ENCRYPTION_KEY is set in the environment: put a new key first in it "
+                "(`returns-connector keys generate`), the old ones after it, restart the app, then run "
+                "`returns-connector keys rotate`")
+        add_token_encryption_key(settings.token_encryption_key_file)
+        click.echo(f"a new key was added first to {settings.token_encryption_key_file}")
+        settings = Settings.from_env()
+    svc = build_services(settings)
+    with svc.session_factory() as session:
+        total = count_sealed_rows(session)
+    with click.progressbar(length=total, label=f"re-encrypting with the first of {svc.box.key_count} keys",
+                           show_pos=True) as bar:
+        changed = reseal_all(svc.session_factory, svc.box, bar.update)
+    click.echo(f"re-encrypted {changed} sealed values in {total} rows with the first key")
+    if svc.box.key_count > 1:
+        click.echo("restart every process with the new keys; once done, the old keys can be removed")
+
+
 @main.group("api-token")
 def api_token() -> None:
     """Bearer tokens for the merchant JSON API."""

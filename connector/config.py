@@ -31,6 +31,19 @@ def _generated_secret(path: Path, make: str) -> str:
     return value
 
 
+def add_token_encryption_key(path: Path) -> str:
+    """Put a new Fernet key first in the key file, the old ones kept after it to be read; the new key."""
+    old = path.read_text().split() if path.exists() else []
+    new = Fernet.generate_key().decode()
+    staged = path.with_name(path.name + ".new")
+    staged.unlink(missing_ok=True)
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join([new, *old]) + "\n")
+    staged.replace(path)  # atomic: a process starting now reads the old file or the new one, whole
+    return new
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_path: Path
@@ -49,6 +62,12 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "returns@localhost"
     testing: bool = False
+    # Raw webhook bodies hold personal data: blanked this many days after they were handled.
+    webhook_body_retention_days: int = 30
+    # How many proxies in front of the app set X-Forwarded-For (0: trust none, use the socket's address).
+    trusted_proxies: int = 0
+    # Where TOKEN_ENCRYPTION_KEY was read from when the environment does not set it (keys rotate adds to it).
+    token_encryption_key_file: Path | None = None
     # Everything else an adapter may want (e.g. WOOCOMMERCE_* knobs), as read.
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -108,8 +127,22 @@ class Settings:
             "smtp_url": environ.get("SMTP_URL", ""),
             "mail_from": environ.get("MAIL_FROM", "returns@localhost"),
             "extra": {k: v for k, v in environ.items() if k.startswith(("WOOCOMMERCE_", "RETURNS_", "SHOPIFY_BULK_"))},
+            "webhook_body_retention_days": _whole(environ, "WEBHOOK_BODY_RETENTION_DAYS", 30, low=1),
+            "trusted_proxies": _whole(environ, "TRUSTED_PROXIES", 0, low=0),
+            "token_encryption_key_file": None if environ.get("TOKEN_ENCRYPTION_KEY")
+            else instance / "token_encryption_key",
         }
         if environ.get("SHOPIFY_SCOPES"):
             values["shopify_scopes"] = environ["SHOPIFY_SCOPES"]
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, *, low: int) -> int:
+    """A whole-number setting; a wrong value stops the start with its name rather than being guessed."""
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < low:
+        raise ValueError(f"{name} must be a whole number of at least {low}, got {raw!r}")
+    return int(raw)

@@ -134,11 +134,25 @@ class AppUninstalled:
 class CustomerDataRequested:
     customer_email: str
     request_id: str
+    platform_customer_id: str = ""
+    platform_order_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class CustomerRedactRequested:
     customer_email: str
+    # Any of these finds the customer too: the platform's customer id, the orders it names.
+    platform_customer_id: str = ""
+    platform_order_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerToRedact:
+    """Who to erase: any of the three finds the customer's orders, returns and messages."""
+
+    email: str = ""
+    platform_customer_id: str = ""
+    platform_order_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

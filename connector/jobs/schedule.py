@@ -41,6 +41,12 @@ SCHEDULE = (
              with_carrier=True),
 )
 
+# Work over every shop at once, not per shop.
+GLOBAL_SCHEDULE = (
+    # Raw webhook bodies are kept only as long as needed (WEBHOOK_BODY_RETENTION_DAYS).
+    Periodic("purge-webhook-bodies", timedelta(hours=6), "connector.jobs.tasks.purge_webhook_bodies", "sync"),
+)
+
 _last_run: dict[str, datetime] = {}
 
 
@@ -78,4 +84,9 @@ def run_due(svc: Services, now: datetime | None = None,
             svc.queue.enqueue(periodic.task, shop.id, queue=periodic.queue,
                               job_id=f"{periodic.name}-{shop.id}-{int(now.timestamp())}")
             enqueued.append(key)
+    for periodic in GLOBAL_SCHEDULE:
+        if is_wanted(periodic) and _claim(svc, periodic.name, now, periodic.every):
+            svc.queue.enqueue(periodic.task, queue=periodic.queue,
+                              job_id=f"{periodic.name}-{int(now.timestamp())}")
+            enqueued.append(periodic.name)
     return enqueued

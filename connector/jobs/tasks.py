@@ -32,6 +32,10 @@ def check_webhooks(shop_id: int) -> list[str]:
     return check(current_services(), int(shop_id))
 
 
+def purge_webhook_bodies() -> int:
+    return webhooks.purge_webhook_bodies(current_services())
+
+
 def mirror_return(outbox_id: int) -> str:
     return mirror.mirror_return(current_services(), int(outbox_id))
 

@@ -28,6 +28,14 @@ class ApiTokenRepository:
         row.revoked_at = now
         return True
 
+    def revoke_all(self, shop_id: int, now: datetime) -> int:
+        """Revoke every live token of the shop (the app was uninstalled); returns how many."""
+        rows = list(self._session.scalars(select(ApiTokenRow).where(
+            ApiTokenRow.shop_id == shop_id, ApiTokenRow.revoked_at.is_(None))))
+        for row in rows:
+            row.revoked_at = now
+        return len(rows)
+
     def shop_for(self, token_hash: str) -> int | None:
         row = self._session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
         if row is None or row.revoked_at is not None:

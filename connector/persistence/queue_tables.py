@@ -144,6 +144,17 @@ class OutboxRepository:
             .values(status="failed", last_error=error[:2000], locked_until=None)
         )
 
+    def stop_pending(self, tasks: tuple[str, ...], error: str) -> list[OutboxItem]:
+        """Fail this shop's waiting rows of these tasks at once (an uninstalled shop); returns them."""
+        if self._shop_id is None:
+            raise RuntimeError("rows are stopped within one shop")
+        rows = list(self._session.scalars(select(OutboxRow).where(
+            OutboxRow.shop_id == self._shop_id, OutboxRow.status == "pending", OutboxRow.task.in_(tasks))))
+        for row in rows:
+            row.status, row.last_error, row.locked_until = "failed", error[:2000], None
+        self._session.flush()
+        return [_item(r) for r in rows]
+
     def requeue(self, outbox_id: int, now: datetime) -> bool:
         query = update(OutboxRow).where(OutboxRow.id == outbox_id, OutboxRow.status == "failed")
         if self._shop_id is not None:
@@ -227,6 +238,12 @@ class DeliveryRepository:
             .order_by(WebhookDeliveryRow.id.desc()).limit(limit)
         )
         return [_delivery(r) for r in rows]
+
+    def purge_bodies(self, received_before: datetime) -> int:
+        """Blank the raw bodies of deliveries handled and received before the limit."""
+        from connector.persistence.privacy import purge_webhook_bodies
+
+        return purge_webhook_bodies(self._session, received_before)
 
     def mark(self, delivery_id: int, status: str, now: datetime, error: str = "") -> None:
         self._session.execute(

@@ -14,6 +14,7 @@ from connector.persistence.crypto import CredentialBox
 from connector.persistence.emails import EmailRepository
 from connector.persistence.merchant_webhooks import MerchantWebhookRepository
 from connector.persistence.orders import OrderRepository
+from connector.persistence.privacy import PrivacyRepository
 from connector.persistence.queue_tables import DeliveryRepository, OutboxRepository
 from connector.persistence.resolutions import ResolutionRepository
 from connector.persistence.returns import ReturnRepository
@@ -35,12 +36,16 @@ class ShopScope:
     merchant_webhooks: MerchantWebhookRepository
     carrier_account: CarrierAccountRepository
     shipments: ShipmentRepository
+    privacy: PrivacyRepository
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], box: CredentialBox) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], box: CredentialBox,
+                 instance_path: str = "instance") -> None:
         self._session_factory = session_factory
         self._box = box
+        # Where the shop's files live (photos, mail, exports): erasure removes them with the rows.
+        self._instance_path = instance_path
         self._session: Session | None = None
 
     def __enter__(self) -> UnitOfWork:
@@ -92,6 +97,7 @@ class UnitOfWork:
             merchant_webhooks=MerchantWebhookRepository(self.session, self._box, shop.id),
             carrier_account=CarrierAccountRepository(self.session, self._box, shop.id),
             shipments=ShipmentRepository(self.session, shop.id),
+            privacy=PrivacyRepository(self.session, shop.id, self._instance_path),
         )
 
     def commit(self) -> None:

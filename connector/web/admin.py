@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+PASSWORD_FAILURES_PER_ACCOUNT = 30
+
 
 def register(app: Flask, csrf: CSRFProtect) -> None:
     # Importing the view modules attaches their routes to the blueprint.
@@ -31,4 +33,7 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(bp)
     from connector.web.portal_access import limiter_for
 
-    app.extensions["login_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url)
+    # More failures per account than one address may make (10): guessing a merchant's password
+    # closes it to passwords only when several addresses join in (the emailed link still works).
+    app.extensions["login_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url,
+                                                  per_account=PASSWORD_FAILURES_PER_ACCOUNT)

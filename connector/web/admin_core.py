@@ -24,10 +24,12 @@ from connector.domain.money import Money
 from connector.domain.shops import Shop
 from connector.web.auth import AdminIdentity, identify, signed_in_elsewhere
 from connector.web.context import services
+from connector.web.security_headers import NOBODY, frame_policy, shopify_admin_ancestors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/<slug>")
 
-APP_BRIDGE_URL = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+SHOPIFY_CDN = "https://cdn.shopify.com"
+APP_BRIDGE_URL = f"{SHOPIFY_CDN}/shopifycloud/app-bridge.js"
 
 
 def _(message: str, **variables: Any) -> str:
@@ -98,11 +100,12 @@ def _require_identity() -> Response | None:
 def _no_store(response: Response) -> Response:
     # Admin pages show customers' data: never kept by a shared cache or the back button.
     response.headers["Cache-Control"] = "no-store"
+    if "Content-Security-Policy" in response.headers:
+        return response  # a view's own, stricter policy (a shopper's photo)
     if g.get("admin_identity") is not None and g.admin_identity.embedded:
-        # Only the shop's own Shopify admin may frame the embedded app.
-        response.headers["Content-Security-Policy"] = (
-            f"frame-ancestors https://{g.admin_shop.domain} https://admin.shopify.com;")
-    return response
+        # Only the shop's own Shopify admin may frame the embedded app; App Bridge comes from Shopify.
+        return frame_policy(response, shopify_admin_ancestors(g.admin_shop.domain), (SHOPIFY_CDN,))
+    return frame_policy(response, NOBODY)  # the cookie admin is framed by nobody
 
 
 def admin_url(endpoint: str, **values: Any) -> str:

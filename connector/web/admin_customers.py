@@ -5,7 +5,7 @@ Imports Flask and the web helpers.
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
+from flask import abort, flash, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from connector.domain.policy import InvalidPolicy
@@ -44,4 +44,19 @@ def block_customer() -> Response:
 
 @bp.get("/customers")
 def blocked_customers() -> str:
-    return render_template("admin/customers.html", blocked=policy_for(shop()).blocked_emails)
+    with services().uow() as uow:
+        exports = uow.scope(shop()).privacy.exports()
+    return render_template("admin/customers.html", blocked=policy_for(shop()).blocked_emails, exports=exports)
+
+
+@bp.get("/data-requests/<name>")
+def data_request_export(name: str) -> Response:
+    """A customer data-request export, to this shop's signed-in merchant only, never cached."""
+    with services().uow() as uow:
+        path = uow.scope(shop()).privacy.export_path(name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="application/json", as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -42,12 +42,14 @@ from connector.bootstrap import Services
 from connector.domain.shops import Shop
 from connector.persistence.merchant_users import MerchantUser, MerchantUserRepository
 from connector.web.context import services
+from connector.web.portal_access import LookupLimiter
 from platforms.shopify.signatures import InvalidSignature, verify_session_token
 
 bp = Blueprint("admin_auth", __name__)
 
 MIN_PASSWORD_LENGTH = 10
 SIGN_IN_LINK_MAX_AGE = 15 * 60  # seconds: a link in a mailbox should not stay a key for long
+SIGN_IN_LINKS_PER_WINDOW = 20  # links emailed to one address per 15 minutes, from every client together
 # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-but-the-same-cost")
 
@@ -213,18 +215,29 @@ def login(slug: str) -> Response | str | tuple[str, int]:
         from connector.app import csrf
 
         csrf.protect()
-        # Guessing passwords costs the same budget whatever the email: 10 tries per 15 minutes.
-        limiter = current_app.extensions["login_limiter"]
-        if not limiter.allow(shop.id, request.remote_addr or "unknown", time.time(), scope="login"):
+        # Per client: 10 tries per 15 minutes, whatever the email. Refused tries count against
+        # that client only, so an attacker never locks the merchant out (see LookupLimiter).
+        limiter: LookupLimiter = current_app.extensions["login_limiter"]
+        now = time.time()
+        if not limiter.allow(shop.id, request.remote_addr or "unknown", now, scope="login"):
             flash(_("Too many sign-in attempts. Please wait 15 minutes and try again."), "error")
             return render_template("admin/login.html", shop=shop, email="", next=_safe_next(shop)), 429
         email = request.form.get("email", "").strip().lower()
         if request.form.get("mode") == "link":
-            _send_sign_in_link(svc, shop, email)
+            # The emailed link is the second factor that always lets the merchant in; capped per
+            # account so nobody can flood the merchant's mailbox.
+            if limiter.hit_account(shop.id, email, now, scope="login-link") <= SIGN_IN_LINKS_PER_WINDOW:
+                _send_sign_in_link(svc, shop, email)
             flash(_("If this address has access, a sign-in link is on its way. It works for 15 minutes."))
             return redirect(url_for("admin_auth.login", slug=slug))
+        if limiter.account_locked(shop.id, email, now, scope="login"):
+            # Passwords tried on this account from everywhere: the password alone no longer opens
+            # it for this window. Said for any email, so it reveals nothing about who has access.
+            flash(_("Too many wrong passwords for this address: ask for a sign-in link by email below."), "error")
+            return render_template("admin/login.html", shop=shop, email=email, next=_safe_next(shop)), 429
         user = check_merchant_password(svc, shop.id, email, request.form.get("password", ""))
         if user is None:
+            limiter.failed(shop.id, now, scope="login", account=email)
             flash(_("Wrong email or password."), "error")
             return render_template("admin/login.html", shop=shop, email=email, next=_safe_next(shop)), 401
         sign_in(shop, user)

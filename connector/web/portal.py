@@ -24,6 +24,7 @@ from connector.domain.orders import Order
 from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
 from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
+from connector.persistence.orders import normalise_order_name
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import limiter_for
@@ -51,12 +52,19 @@ def lookup() -> Any:
     visit = current_visit()
     if request.method == "GET":
         return render_template("portal/lookup.html", failed=False, number="")
-    if not limiter().allow(visit.shop.id, client_ip(), services().clock.now().timestamp()):
+    now = services().clock.now().timestamp()
+    if not limiter().allow(visit.shop.id, client_ip(), now):
         body, code = error_page(429)
         return body, code, {"Retry-After": str(limiter().retry_after)}
     number = request.form.get("order", "").strip()[:64]
-    order = pages.find_order(services(), visit.shop, number, request.form.get("contact", "")[:254])
+    contact = request.form.get("contact", "")[:254]
+    account = normalise_order_name(number)
+    # A postal code is guessable: after too many failures on one order, from anywhere, only
+    # its email opens it (its owner still gets in; the guesser does not).
+    guessable = "@" not in contact and limiter().account_locked(visit.shop.id, account, now)
+    order = None if guessable else pages.find_order(services(), visit.shop, number, contact)
     if order is None:
+        limiter().failed(visit.shop.id, now, account=account)
         # One answer for "no such order" and "not your order": nothing to enumerate.
         return render_template("portal/lookup.html", failed=True, number=number)
     remember(order)

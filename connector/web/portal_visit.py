@@ -25,6 +25,7 @@ from connector.domain.shops import Shop
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import LookupLimiter, Tokens
+from connector.web.security_headers import frame_policy, origin, shopify_admin_ancestors, storefront_ancestors
 from platforms.shopify.signatures import InvalidSignature, ProxyRequest, verify_app_proxy
 
 # The items form may carry a few photos per line: above the app's 5 MiB body limit.
@@ -205,8 +206,15 @@ def visit_order() -> Order | None:
 @portal_bp.after_request
 @proxy_bp.after_request
 def _headers(response: Response) -> Response:
-    # Any shop may frame the portal (the WooCommerce snippet); the pages hold personal data.
-    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    # The shop's own site frames the portal (the embed snippet); through the Shopify app proxy
+    # the page is the storefront's, and its script and styles come from the app's address.
+    visit: Visit | None = g.get("portal")
+    if visit is not None and visit.proxy is not None:
+        frame_policy(response, "'self' " + shopify_admin_ancestors(visit.shop.domain),
+                     [o for o in (origin(services().settings.app_url),) if o])
+    elif visit is not None:
+        frame_policy(response, storefront_ancestors(visit.shop))
+    # The pages hold personal data.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -61,6 +61,12 @@ class NotFound(LookupError):
     """
 
 
+class EndpointLimitReached(DomainError):
+    """The shop already has as many endpoints as it may: a conflict with what exists, not a bad request."""
+
+    code = "endpoint_limit"
+
+
 class InvalidEndpoint(DomainError):
     """A webhook endpoint the app will not send to; `field` names what is wrong."""
 
@@ -251,7 +257,7 @@ def create_endpoint(svc: Services, shop_id: int, url: str, events: tuple[str, ..
     with svc.uow() as uow:
         store = scope_for(uow, _shop(uow, shop_id)).merchant_webhooks
         if len(store.endpoints()) >= MAX_ENDPOINTS:
-            raise InvalidEndpoint("url", f"a shop has at most {MAX_ENDPOINTS} endpoints; delete one first")
+            raise EndpointLimitReached(f"a shop has at most {MAX_ENDPOINTS} endpoints; delete one first")
         endpoint = store.add_endpoint(url=url, secret=secret, events=events, description=description.strip()[:255],
                                       now=svc.clock.now())
         uow.commit()

@@ -14,8 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
@@ -24,6 +23,7 @@ from connector.ports import (
     BadWebhook,
     CustomerDataRequested,
     CustomerRedactRequested,
+    CustomerToRedact,
     Ignored,
     OrderChanged,
     OrderDeleted,
@@ -54,6 +54,9 @@ MAX_DELIVERY_ATTEMPTS = 8
 # Column sizes of webhook_deliveries: a longer key is hashed, a longer topic refused.
 MAX_TOPIC = 100
 MAX_KEY = 128
+
+# Outbox tasks that reach the shop's platform or the merchant's systems: stopped on uninstall.
+PUSH_TASKS = ("push_resolution", "mirror_return", "deliver_merchant_webhook")
 
 TopicHandler = Callable[[bytes], list[PlatformEvent]]
 
@@ -150,6 +153,16 @@ def receive_webhook(svc: Services, platform: str, headers: Mapping[str, str], bo
         return Intake(400, "body is not JSON")
     if not isinstance(parsed, dict):
         return Intake(400, "body is not a JSON object")
+    # The topic's shape, checked before anything is recorded (a few dict lookups).
+    shape = getattr(adapter, "body_problem", None)
+    if shape is not None:
+        try:
+            problem = shape(envelope.topic, parsed)
+        except Exception:  # adapter code reading an untrusted body: whatever trips it is bad input
+            log.warning("the %s adapter could not check a webhook body", platform, exc_info=True)
+            problem = "unreadable webhook body"
+        if problem:
+            return Intake(400, problem)
     handlers = topic_handlers(adapter)
     ignored = handlers is not None and envelope.topic not in handlers
     inline = svc.queue.mode == "inline"
@@ -312,24 +325,45 @@ def _return_status(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Plat
 
 @handles(AppUninstalled)
 def _uninstalled(svc: Services, uow: UnitOfWork, scope: ShopScope, event: AppUninstalled) -> None:
-    uow.shops.uninstall(scope.shop.id, svc.clock.now())
+    """The shop's token dropped, its API tokens revoked, and everything waiting to reach it or
+    the merchant's systems stopped now rather than failing one by one later."""
+    now = svc.clock.now()
+    uow.shops.uninstall(scope.shop.id, now)
+    revoked = uow.api_tokens.revoke_all(scope.shop.id, now)
+    stopped = scope.outbox.stop_pending(PUSH_TASKS, "the shop uninstalled the app: nothing is pushed any more")
+    for item in stopped:
+        if item.task == "push_resolution":
+            scope.resolutions.mark_failed(item.subject_id, "shop uninstalled", final=True)
+    log.info("shop %s uninstalled: %s API tokens revoked, %s pushes stopped", scope.shop.id, revoked, len(stopped))
     svc.intake.forget(scope.shop.platform, scope.shop.domain)
 
 
 @handles(CustomerDataRequested)
 def _data_request(svc: Services, uow: UnitOfWork, scope: ShopScope, event: CustomerDataRequested) -> None:
-    export_customer_data(svc, scope, event.customer_email, event.request_id)
+    export_customer_data(svc, scope, event)
 
 
 @handles(CustomerRedactRequested)
 def _customer_redact(svc: Services, uow: UnitOfWork, scope: ShopScope, event: CustomerRedactRequested) -> None:
-    scope.orders.redact_customer(event.customer_email)
-    scope.returns.redact_customer(event.customer_email)
+    redact_customer(scope, event)
+
+
+def redact_customer(scope: ShopScope, event: CustomerRedactRequested) -> dict[str, int]:
+    """customers/redact: the customer's data erased from every row and file of the shop, in one transaction.
+
+    Found by email, platform customer id and the orders named; idempotent. Logged as counts only.
+    """
+    erased = scope.privacy.redact_customer(CustomerToRedact(
+        email=event.customer_email, platform_customer_id=event.platform_customer_id,
+        platform_order_ids=event.platform_order_ids))
+    log.info("customer redacted in shop %s: %s", scope.shop.id, erased.counts or "nothing left to erase")
+    return erased.counts
 
 
 @handles(ShopRedactRequested)
 def _shop_redact(svc: Services, uow: UnitOfWork, scope: ShopScope, event: ShopRedactRequested) -> None:
     redact_shop(scope)
+    svc.intake.forget(scope.shop.platform, scope.shop.domain)
 
 
 def _note_refund(scope: ShopScope, event: RefundRecorded, now: datetime) -> None:
@@ -400,29 +434,44 @@ def _mirror_return_status(scope: ShopScope, event: PlatformReturnStatusChanged, 
     scope.returns.save(ret, now)
 
 
-def export_customer_data(svc: Services, scope: ShopScope, email: str, request_id: str) -> Path:
-    """Write what the app holds on a customer to instance/exports (GDPR data request)."""
-    orders = scope.orders.by_customer(email)
-    returns = [r for o in orders for r in scope.returns.for_order(o.platform_order_id)]
-    export = {
-        "customer_email": email,
-        "orders": [{"name": o.name, "placed_at": o.placed_at.isoformat(),
-                    "lines": [{"title": ln.title, "quantity": ln.quantity} for ln in o.lines]} for o in orders],
-        "returns": [{"reference": r.reference, "status": r.status.value,
-                     "items": [{"line": i.order_line_id, "quantity": i.quantity, "reason": i.reason,
-                                "comment": i.comment} for i in r.items]} for r in returns],
-    }
-    folder = Path(svc.settings.instance_path) / "exports" / str(scope.shop.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    safe_id = "".join(ch for ch in request_id if ch.isalnum() or ch in "-_") or "request"
-    path = folder / f"data-request-{safe_id}.json"
-    path.write_text(json.dumps(export, indent=2, ensure_ascii=False))
-    return path
+def export_customer_data(svc: Services, scope: ShopScope, event: CustomerDataRequested) -> str:
+    """customers/data_request: everything held on the customer, exported for the merchant, who is emailed.
+
+    The export (JSON with the photos) is readable by the app only and downloaded from the admin by
+    the shop's signed-in merchant; the email names the request, never the customer. Returns the file name.
+    """
+    now = svc.clock.now()
+    data = scope.privacy.customer_data(CustomerToRedact(
+        email=event.customer_email, platform_customer_id=event.platform_customer_id,
+        platform_order_ids=event.platform_order_ids))
+    export = {"request_id": event.request_id, "shop": scope.shop.name or scope.shop.domain,
+              "exported_at": now.isoformat(), **data}
+    name = scope.privacy.save_export(event.request_id, export)
+    log.info("data request %s of shop %s exported: %s orders, %s returns", event.request_id, scope.shop.id,
+             len(data["orders"]), len(data["returns"]))
+    if scope.shop.contact_email:
+        from connector.workflow.notifications import render_email
+
+        subject, body = render_email("merchant_data_request", scope.shop.locale, {
+            "shop": scope.shop, "request_id": event.request_id, "platform": scope.shop.platform.capitalize(),
+            "admin_url": f"{svc.settings.app_url}/admin/{scope.shop.slug}/customers#data-requests"})
+        email = scope.emails.add(to=scope.shop.contact_email, subject=subject, body=body, return_id=None, now=now)
+        scope.outbox.add("send_email", email.id, now)
+    return name
 
 
-def redact_shop(scope: ShopScope) -> None:
-    """shop/redact: erase every customer's personal data, keep anonymised figures."""
-    emails = {o.customer.email for o in scope.orders.by_customer_all()}
-    for email in emails:
-        scope.orders.redact_customer(email)
-        scope.returns.redact_customer(email)
+def purge_webhook_bodies(svc: Services) -> int:
+    """Blank the raw bodies handled more than WEBHOOK_BODY_RETENTION_DAYS ago; the rows stay for de-duplication."""
+    before = svc.clock.now() - timedelta(days=svc.settings.webhook_body_retention_days)
+    with svc.uow() as uow:
+        count = uow.deliveries.purge_bodies(before)
+        uow.commit()
+    log.info("raw bodies of %s webhook deliveries received before %s blanked", count, before.isoformat())
+    return count
+
+
+def redact_shop(scope: ShopScope) -> dict[str, int]:
+    """shop/redact: every row and file of the shop deleted, the shop itself last. Logged as counts only."""
+    erased = scope.privacy.erase_shop()
+    log.info("shop %s erased: %s", scope.shop.id, erased.counts)
+    return erased.counts

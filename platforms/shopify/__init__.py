@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from connector.ports import (
     BadWebhook,
@@ -25,7 +26,7 @@ from connector.ports import (
     WebhookEnvelope,
 )
 from platforms.shopify import connect as connecting
-from platforms.shopify import oauth
+from platforms.shopify import oauth, shapes
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
 from platforms.shopify.gateway import BULK_THRESHOLD, ShopifyGateway
 from platforms.shopify.identity import read_identity
@@ -140,6 +141,10 @@ class ShopifyAdapter:
         if not secrets:
             return False
         return verify_webhook(body, _header(headers, "X-Shopify-Hmac-Sha256"), secrets)
+
+    def body_problem(self, topic: str, payload: Mapping[str, Any]) -> str:
+        """Why a verified body cannot be the topic's (checked at intake: a 400, nothing recorded)."""
+        return shapes.body_problem(topic, payload)
 
     def parse_webhook(self, topic: str, body: bytes) -> list[PlatformEvent]:
         try:

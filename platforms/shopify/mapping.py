@@ -453,12 +453,28 @@ def _parse(topic: str, payload: JSON) -> list[PlatformEvent]:
     if topic == "app/uninstalled":
         return [AppUninstalled()]
     if topic == "customers/data_request":
+        customer = payload["customer"]
+        orders = payload.get("orders_requested") or []
+        if not isinstance(orders, list):
+            raise TypeError("orders_requested is not a list")
         return [CustomerDataRequested(
-            customer_email=str(payload["customer"].get("email") or ""),
+            customer_email=str(customer.get("email") or ""),
             request_id=str(payload["data_request"]["id"]),
+            platform_customer_id=_optional_id(customer.get("id")) or "",
+            platform_order_ids=tuple(numeric_id(o) for o in orders),
         )]
     if topic == "customers/redact":
-        return [CustomerRedactRequested(customer_email=str(payload["customer"].get("email") or ""))]
+        customer = payload["customer"]
+        if not isinstance(customer, Mapping):
+            raise TypeError("customer is not an object")
+        orders = payload.get("orders_to_redact") or []
+        if not isinstance(orders, list):
+            raise TypeError("orders_to_redact is not a list")
+        return [CustomerRedactRequested(
+            customer_email=str(customer.get("email") or ""),
+            platform_customer_id=_optional_id(customer.get("id")) or "",
+            platform_order_ids=tuple(numeric_id(o) for o in orders),
+        )]
     if topic == "shop/redact":
         return [ShopRedactRequested()]
     return [Ignored(topic)]

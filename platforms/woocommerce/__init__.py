@@ -121,6 +121,10 @@ class WooCommerceAdapter:
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, shop: ShopConnection) -> bool:
         return verify_webhook_signature(body, get_header(headers, SIGNATURE_HEADER), shop.webhook_secret)
 
+    def body_problem(self, topic: str, payload: Mapping[str, Any]) -> str:
+        """Why a verified body cannot be the topic's (checked at intake: a 400, nothing recorded)."""
+        return mapping.body_problem(topic, payload)
+
     def parse_webhook(self, topic: str, body: bytes) -> list[PlatformEvent]:
         try:
             return mapping.events_from_webhook(topic, _json_object(body))

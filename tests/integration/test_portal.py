@@ -118,7 +118,9 @@ def test_whole_flow_from_lookup_to_tracking(client: FlaskClient, shop: Shop, ser
     tracking = client.get(f"/portal/{shop.slug}/track/{token}")
     assert tracking.status_code == 200
     assert "Retour demandé" in tracking.get_data(as_text=True)
-    assert tracking.headers["Content-Security-Policy"] == "frame-ancestors *"
+    # The shop's own site frames the portal (the embed snippet); nobody else.
+    assert tracking.headers["Content-Security-Policy"].endswith(
+        "frame-ancestors 'self' https://boutique.example https://www.boutique.example")
 
 
 def test_the_lookup_also_leads_to_existing_returns(client: FlaskClient, shop: Shop, services: Services) -> None:

@@ -28,7 +28,9 @@ def _decode(cursor: str) -> list[Any]:
 
 
 def _bad() -> ApiError:
-    return ApiError(400, "invalid_cursor", "this cursor was not given by the API", field="cursor")
+    # A well-formed string that names no page of ours: the page is not found (the document's
+    # cursor is any string, so a 400 would refuse a request the schema allows).
+    return ApiError(404, "unknown_cursor", "this cursor was not given by the API", field="cursor")
 
 
 def return_cursor(created_at: datetime, return_id: int) -> str:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from connector.domain.errors import DomainError, IllegalTransition
 from connector.domain.policy import InvalidPolicy
-from connector.workflow.merchant_webhooks import InvalidEndpoint
+from connector.workflow.merchant_webhooks import EndpointLimitReached, InvalidEndpoint
 from connector.workflow.merchant_webhooks import NotFound as EndpointNotFound
 from connector.workflow.returns import NotFound, ReturnRefused, decision_snapshot
 
@@ -61,6 +61,8 @@ def from_domain(exc: Exception) -> ApiError | None:
     """The answer for a workflow or domain failure, or None for one we do not know (a bug: 500)."""
     if isinstance(exc, NotFound | EndpointNotFound):
         return ApiError(404, "not_found", str(exc))
+    if isinstance(exc, EndpointLimitReached):
+        return ApiError(409, exc.code, str(exc))
     if isinstance(exc, IllegalTransition):
         return ApiError(409, "illegal_transition", str(exc), extra={"status": exc.status, "action": exc.action})
     if isinstance(exc, ReturnRefused):

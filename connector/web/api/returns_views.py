@@ -89,7 +89,7 @@ def _current(shop_id: int, reference: str) -> s.ReturnOut:
 # ---- views ----
 
 @operation("GET", "/returns", summary="List returns, newest first", tag="returns", answer=s.ReturnPage,
-           query=s.ReturnListQuery)
+           query=s.ReturnListQuery, errors=(404,))
 def list_returns(shop_id: int, query: s.ReturnListQuery) -> s.ReturnPage:
     """The admin's filters; pages follow `next_cursor` and never repeat or skip a return."""
     flt = ReturnListFilter(

@@ -5,10 +5,23 @@ Amounts travel as strings ("40.00"), never as JSON numbers: a float cannot hold 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from connector.domain.policy import CouponType, OriginalShipping, ShippingPayer, WindowStart
 from connector.domain.returns import Condition, RejectedItemHandling, ResolutionKind, ReturnStatus
@@ -33,22 +46,70 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from None
 
 
+# What _clean accepts, said in the schema (a JSON Schema regex): no NUL. (Lone surrogates, refused
+# too, cannot be written in the regex dialects JSON Schema tools read.)
+CLEAN_TEXT = r"^[^\u0000]*$"
+# Not blank once trimmed (labels), and clean.
+FILLED_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# An email for the block list once trimmed; a blank word is dropped, so it passes too.
+EMAIL_OR_BLANK = r"^(\s*|[^\u0000@]*@[^\u0000]*)$"
+REASON_CODE = r"^\s*[a-z0-9][a-z0-9_-]{0,63}\s*$"
+# An absolute http(s) URL without credentials (the endpoint's check, as a pattern both sides use).
+HTTP_URL = r"^\s*https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s\u0000]*)?\s*$"
+PERCENT = r"^(100(\.0{1,4})?|[0-9]{1,2}(\.[0-9]{1,4})?)$"
+# RFC 3339 date-time, as the document's `format: date-time` means it: no Unix timestamps.
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+class SchemaPattern:
+    """Adds a `pattern` to a field's JSON schema: what a validator checks in Python, said to clients."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+def _rfc3339(value: Any) -> Any:
+    if not isinstance(value, str) or not RFC3339.match(value.strip()):
+        raise ValueError("must be an RFC 3339 date-time such as 2026-06-01T00:00:00Z")
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    # JSON true is not the number 1, nor "3" the number 3: the document says integer.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    return value
+
+
+# A JSON integer (3 or 3.0, as JSON Schema counts them), never a boolean.
+Whole = Annotated[int, BeforeValidator(_not_bool)]
 _Clean = AfterValidator(_clean)
+_CleanSchema = SchemaPattern(CLEAN_TEXT)
 # Text of bounded length, by use; the bounds are those of the columns the text ends in.
-Id64 = Annotated[str, StringConstraints(min_length=1, max_length=64), _Clean]
-Text3 = Annotated[str, StringConstraints(max_length=3), _Clean]
-Text64 = Annotated[str, StringConstraints(max_length=64), _Clean]
-Text100 = Annotated[str, StringConstraints(max_length=100), _Clean]
-Text200 = Annotated[str, StringConstraints(max_length=200), _Clean]
-Text255 = Annotated[str, StringConstraints(max_length=255), _Clean]
-Name255 = Annotated[str, StringConstraints(min_length=1, max_length=255), _Clean]
-Text2000 = Annotated[str, StringConstraints(max_length=2000), _Clean]
-Url2000 = Annotated[str, StringConstraints(min_length=1, max_length=2000), _Clean]
-Text5000 = Annotated[str, StringConstraints(max_length=5000), _Clean]
-Message5000 = Annotated[str, StringConstraints(min_length=1, max_length=5000), _Clean]
+Id64 = Annotated[str, StringConstraints(min_length=1, max_length=64), _Clean, _CleanSchema]
+Text3 = Annotated[str, StringConstraints(max_length=3), _Clean, _CleanSchema]
+Text64 = Annotated[str, StringConstraints(max_length=64), _Clean, _CleanSchema]
+Text100 = Annotated[str, StringConstraints(max_length=100), _Clean, _CleanSchema]
+Text200 = Annotated[str, StringConstraints(max_length=200), _Clean, _CleanSchema]
+Text255 = Annotated[str, StringConstraints(max_length=255), _Clean, _CleanSchema]
+Name255 = Annotated[str, StringConstraints(min_length=1, max_length=255), _Clean, _CleanSchema]
+Text2000 = Annotated[str, StringConstraints(max_length=2000), _Clean, _CleanSchema]
+Url2000 = Annotated[str, StringConstraints(min_length=1, max_length=2000), _Clean, _CleanSchema]
+Text5000 = Annotated[str, StringConstraints(max_length=5000), _Clean, _CleanSchema]
+Message5000 = Annotated[str, StringConstraints(min_length=1, max_length=5000), _Clean, _CleanSchema]
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
+Percent = Annotated[str, StringConstraints(pattern=PERCENT)]
+Label255 = Annotated[str, StringConstraints(min_length=1, max_length=255), _Clean, SchemaPattern(FILLED_TEXT)]
+ReasonCode = Annotated[str, StringConstraints(min_length=1, max_length=64), _Clean, SchemaPattern(REASON_CODE)]
+BlockedEmail = Annotated[str, StringConstraints(max_length=255), _Clean, SchemaPattern(EMAIL_OR_BLANK)]
+HttpUrl = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=HTTP_URL), _Clean]
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,4})?$")]
 Event = Literal["return.created", "return.status_changed", "resolution.pushed"]
 assert set(Event.__args__) == set(EVENTS)  # type: ignore[attr-defined]
@@ -210,7 +271,7 @@ class ReturnListQuery(Query):
 
 class NewReturnItem(Request):
     line_id: Id64
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: Whole = Field(ge=1, le=10_000)
     reason: Id64 = Field(examples=["size_too_small"])
     resolution: ResolutionKind
     comment: Text2000 = ""
@@ -243,9 +304,9 @@ class NoBody(Request):
 class InspectedItem(Request):
     line_id: Id64
     condition: Condition
-    accepted_quantity: int = Field(ge=0, le=10_000)
-    rejected_quantity: int = Field(ge=0, le=10_000)
-    restock: bool
+    accepted_quantity: Whole = Field(ge=0, le=10_000)
+    rejected_quantity: Whole = Field(ge=0, le=10_000)
+    restock: StrictBool
     rejection_reason: Text2000 = ""
 
 
@@ -291,10 +352,10 @@ class OrderOut(Answer):
 class ReasonModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Id64
-    label_fr: Name255
-    label_en: Name255
-    needs_photo: bool = False
+    code: ReasonCode
+    label_fr: Label255
+    label_en: Label255
+    needs_photo: StrictBool = False
 
 
 Words = list[Text255]
@@ -305,17 +366,19 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal[1] = 1
-    currency: Text3 = Field("EUR", description="ISO 4217; PUT without it keeps the shop's currency.")
-    window_days: int = 30
+    version: Annotated[Literal[1], BeforeValidator(_not_bool)] = 1
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")] = Field(
+        "EUR", description="ISO 4217; PUT without it keeps the shop's currency.")
+    window_days: Whole = Field(30, ge=1, le=3650)
     window_starts_from: WindowStart = WindowStart.DELIVERY
     non_returnable_tags: Words = Field(default_factory=list)
     non_returnable_product_types: Words = Field(default_factory=list)
     non_returnable_skus: Words = Field(default_factory=list)
     final_sale_tag: Text255 = "final-sale"
     allowed_resolutions: list[ResolutionKind] = Field(
-        default_factory=lambda: [ResolutionKind.REFUND, ResolutionKind.STORE_CREDIT, ResolutionKind.EXCHANGE])
-    restocking_fee_percent: Amount = "0"
+        default_factory=lambda: [ResolutionKind.REFUND, ResolutionKind.STORE_CREDIT, ResolutionKind.EXCHANGE],
+        min_length=1)
+    restocking_fee_percent: Percent = "0"
     restocking_fee_waived_reasons: Words = Field(default_factory=lambda: ["defective", "wrong_item"])
     return_shipping_fee: Amount = "0.00"
     return_shipping_paid_by: ShippingPayer = ShippingPayer.SHOPPER
@@ -324,27 +387,27 @@ class Policy(BaseModel):
         OriginalShipping.NEVER,
         description="When the order's own shipping is refunded: never, shop_at_fault (a reason the shop pays "
                     "return shipping for), last_return (also with the return of the order's last unit).")
-    free_returns_limit: int = 0
-    free_returns_period_days: int = 365
+    free_returns_limit: Whole = Field(0, ge=0, le=1000)
+    free_returns_period_days: Whole = Field(365, ge=1, le=3650)
     free_returns_tags: Words = Field(default_factory=list)
-    store_credit_bonus_percent: Amount = "0"
+    store_credit_bonus_percent: Percent = "0"
     auto_approve_max_order_value: Amount | None = None
     auto_approve_reasons: Words = Field(default_factory=list)
-    auto_approve_max_previous_returns: int | None = None
-    reasons: list[ReasonModel] | None = Field(None, description="Left out or null: the default reasons.")
+    auto_approve_max_previous_returns: Whole | None = Field(None, ge=0, le=100_000)
+    reasons: list[ReasonModel] | None = Field(None, min_length=1, description="Left out or null: the default reasons.")
     rejected_items: RejectedItemHandling = RejectedItemHandling.SEND_BACK_AT_SHOPPER_COST
     rejected_item_return_fee: Amount = "0.00"
-    goodwill_coupon_percent: Amount = "0"
+    goodwill_coupon_percent: Percent = "0"
     goodwill_coupon_type: CouponType = Field(
         CouponType.FIXED, description="fixed: that share of the refused items' value as an amount; "
                                       "percent: that percentage off the shopper's next order.")
-    blocked_emails: Words = Field(default_factory=list)
+    blocked_emails: list[BlockedEmail] = Field(default_factory=list)
 
 
 # ---- webhook endpoints ----
 
 class NewEndpoint(Request):
-    url: Url2000 = Field(examples=["https://erp.example.com/hooks/returns"])
+    url: HttpUrl = Field(examples=["https://erp.example.com/hooks/returns"])
     events: list[Event] = Field(default_factory=list, description="Empty or left out: every event.")
     description: Text255 = ""
 

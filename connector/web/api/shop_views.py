@@ -76,7 +76,7 @@ def _delivery(record: DeliveryRecord) -> s.DeliveryOut:
 
 
 @operation("POST", "/webhook-endpoints", summary="Add an endpoint for our events", tag="webhooks",
-           answer=s.EndpointCreated, status=201, body=s.NewEndpoint)
+           answer=s.EndpointCreated, status=201, body=s.NewEndpoint, errors=(409,))
 def create_endpoint(shop_id: int, body: s.NewEndpoint) -> tuple[s.EndpointCreated, dict[str, str]]:
     """Deliveries are POSTed with `X-Returns-Signature: t=<ts>,v1=<hex>`, HMAC-SHA256 over `<ts>.<body>`."""
     endpoint, secret = hooks.create_endpoint(services(), shop_id, body.url, tuple(body.events), body.description,

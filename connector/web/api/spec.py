@@ -28,8 +28,8 @@ COMMON_ERRORS = {
     429: "Too many requests for this token; see Retry-After.",
 }
 ERROR_TEXTS = {
-    404: "Not found in this shop.",
-    409: "The return's status does not allow this action.",
+    404: "Not found in this shop (or a `cursor` this API never gave).",
+    409: "The return's status does not allow this action, or the shop already has 20 endpoints.",
     422: "The request is well-formed but refused; `error.field` names what is wrong.",
 }
 

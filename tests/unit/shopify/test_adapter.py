@@ -177,15 +177,17 @@ def test_app_uninstalled(adapter: ShopifyAdapter) -> None:
     assert receive(adapter, "app/uninstalled", "webhooks/app__uninstalled.json") == [AppUninstalled()]
 
 
-def test_customer_data_request(adapter: ShopifyAdapter) -> None:
+def test_customer_data_request_names_the_customer_by_email_id_and_orders(adapter: ShopifyAdapter) -> None:
     assert receive(adapter, "customers/data_request", "webhooks/customers__data_request.json") == [
-        CustomerDataRequested(customer_email="john@example.com", request_id="9999")
+        CustomerDataRequested(customer_email="john@example.com", request_id="9999", platform_customer_id="191167",
+                              platform_order_ids=("299938", "280263", "220458"))
     ]
 
 
-def test_customer_redact(adapter: ShopifyAdapter) -> None:
+def test_customer_redact_names_the_customer_by_email_id_and_orders(adapter: ShopifyAdapter) -> None:
     assert receive(adapter, "customers/redact", "webhooks/customers__redact.json") == [
-        CustomerRedactRequested(customer_email="john@example.com")
+        CustomerRedactRequested(customer_email="john@example.com", platform_customer_id="191167",
+                                platform_order_ids=("299938", "280263", "220458"))
     ]
 
 
