@@ -23,8 +23,8 @@ from connector.domain.errors import IllegalTransition, InvalidReturn
 from connector.domain.orders import Order
 from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
-from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
 from connector.persistence.orders import normalise_order_name
+from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import limiter_for
