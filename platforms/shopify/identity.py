@@ -1,7 +1,7 @@
 """The shop's identity from Admin GraphQL (name, currency, primary language, address). Imports ports, client.
 
-Kept apart from queries.py: one small read with its own mapping, validated against the
-Admin schema like every other document.
+The document lives in queries.py with the others, priced by the same cost test; the
+mapping of its answer lives here.
 """
 
 from __future__ import annotations
@@ -11,25 +11,13 @@ from typing import Any
 
 from connector.domain.shops import language_of
 from connector.ports import StoreIdentity
+from platforms.shopify import queries
 from platforms.shopify.client import AdminClient
 
-SHOP_IDENTITY = """
-query ShopIdentity {
-  shop {
-    name
-    currencyCode
-    contactEmail
-    shopAddress { address1 address2 zip city provinceCode countryCodeV2 }
-  }
-  shopLocales(published: true) { locale primary }
-}
-"""
-
-ALL_DOCUMENTS = {"SHOP_IDENTITY": SHOP_IDENTITY}
 
 
 def identity_from_graphql(data: Mapping[str, Any]) -> StoreIdentity:
-    """`data` is the answer to SHOP_IDENTITY: `shop` and `shopLocales`."""
+    """`data` is the answer to queries.SHOP_IDENTITY: `shop` and `shopLocales`."""
     shop: Mapping[str, Any] = data.get("shop") or {}
     address: Mapping[str, Any] = shop.get("shopAddress") or {}
     city_line = " ".join(str(address.get(k) or "").strip() for k in ("zip", "city") if address.get(k))
@@ -47,4 +35,4 @@ def identity_from_graphql(data: Mapping[str, Any]) -> StoreIdentity:
 
 def read_identity(client: AdminClient) -> StoreIdentity:
     # The language is the shop's primary published locale.
-    return identity_from_graphql(client.execute(SHOP_IDENTITY))
+    return identity_from_graphql(client.execute(queries.SHOP_IDENTITY))

@@ -64,6 +64,7 @@ fragment {name} on Order {{
   taxesIncluded
   tags
   displayFinancialStatus
+  customerLocale
   customer {{ id firstName lastName defaultEmailAddress {{ emailAddress }} }}
   shippingAddress {{ zip }}
   billingAddress {{ zip }}
@@ -773,6 +774,20 @@ def bulk_orders_query(search: str) -> str:
 
 
 # Every document, by name, for the schema validation test and the stand-in.
+# The shop's own identity (name, currency, primary language, address), read at connect and
+# at every reconciliation.
+SHOP_IDENTITY = """
+query ShopIdentity {
+  shop {
+    name
+    currencyCode
+    contactEmail
+    shopAddress { address1 address2 zip city provinceCode countryCodeV2 }
+  }
+  shopLocales(published: true) { locale primary }
+}
+"""
+
 ALL_DOCUMENTS: dict[str, str] = {
     name: value
     for name, value in dict(globals()).items()
@@ -827,6 +842,7 @@ REQUESTED_COSTS: dict[str, int] = {
     "REVERSE_FULFILLMENT_ORDER_DISPOSE": 12,
     "REVERSE_ORDER_LINES": 403,
     "SHOP_FOR_CONNECT": 4,
+    "SHOP_IDENTITY": 3,
     "STORE_CREDIT_ACCOUNT_CREDIT": 14,
     "WEBHOOK_SUBSCRIPTION_CREATE": 12,
 }

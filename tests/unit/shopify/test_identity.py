@@ -6,14 +6,9 @@ import graphql
 import pytest
 
 from connector.ports import StoreIdentity
-from platforms.shopify.identity import ALL_DOCUMENTS, identity_from_graphql
+from platforms.shopify.identity import identity_from_graphql
 from platforms.shopify.mapping import order_from_webhook
 from tests.unit.shopify.conftest import load_fixture
-
-
-@pytest.mark.parametrize("name", sorted(ALL_DOCUMENTS))
-def test_identity_documents_validate_against_the_admin_schema(name: str, admin_schema: graphql.GraphQLSchema) -> None:
-    assert [e.message for e in graphql.validate(admin_schema, graphql.parse(ALL_DOCUMENTS[name]))] == []
 
 
 def test_identity_is_the_shops_name_currency_primary_language_and_address() -> None:

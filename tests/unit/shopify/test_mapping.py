@@ -38,11 +38,9 @@ def without_product_details(order: Order) -> Order:
 
 
 def test_the_same_order_maps_equal_through_graphql_and_webhook(graphql_order: Order, webhook_order: Order) -> None:
-    # The order queries do not select customerLocale yet (issue 12 owns them): only the webhook
-    # carries the shopper's language; mapping reads it from either when present.
-    assert webhook_order.customer.locale == "en"
-    assert without_product_details(graphql_order) == dataclasses.replace(
-        webhook_order, customer=dataclasses.replace(webhook_order.customer, locale=""))
+    # Both carry the shopper's language (customerLocale / customer_locale): emails follow it.
+    assert webhook_order.customer.locale == graphql_order.customer.locale == "en"
+    assert without_product_details(graphql_order) == webhook_order
 
 
 def test_the_graphql_fixture_is_a_valid_answer_to_order_by_id(admin_schema: graphql.GraphQLSchema) -> None:
