@@ -15,7 +15,6 @@ from platforms.shopify import queries
 from platforms.shopify.client import AdminClient
 
 
-
 def identity_from_graphql(data: Mapping[str, Any]) -> StoreIdentity:
     """`data` is the answer to queries.SHOP_IDENTITY: `shop` and `shopLocales`."""
     shop: Mapping[str, Any] = data.get("shop") or {}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import graphql
-import pytest
-
 from connector.ports import StoreIdentity
 from platforms.shopify.identity import identity_from_graphql
 from platforms.shopify.mapping import order_from_webhook
