@@ -11,6 +11,7 @@ from connector.domain.shops import Shop
 from connector.persistence.api_tokens import ApiTokenRepository
 from connector.persistence.credit_ledger import CreditLedgerRepository
 from connector.persistence.crypto import CredentialBox
+from connector.persistence.data_requests import DataRequestRepository
 from connector.persistence.emails import EmailRepository
 from connector.persistence.merchant_webhooks import MerchantWebhookRepository
 from connector.persistence.orders import OrderRepository
@@ -34,6 +35,7 @@ class ShopScope:
     credit_ledger: CreditLedgerRepository
     merchant_webhooks: MerchantWebhookRepository
     privacy: PrivacyRepository
+    data_requests: DataRequestRepository
 
 
 class UnitOfWork:
@@ -93,6 +95,7 @@ class UnitOfWork:
             credit_ledger=CreditLedgerRepository(self.session, shop.id),
             merchant_webhooks=MerchantWebhookRepository(self.session, self._box, shop.id),
             privacy=PrivacyRepository(self.session, shop.id, self._instance_path),
+            data_requests=DataRequestRepository(self.session, shop.id, self._instance_path),
         )
 
     def commit(self) -> None:
