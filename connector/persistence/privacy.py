@@ -7,14 +7,12 @@ so callers can log them.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +81,43 @@ def _ids_in(payload: Any) -> set[str]:
     return found
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _numeric(value: str) -> str:
     """`gid://shopify/Order/42` and `42` are the same id."""
     return value.rsplit("/", 1)[-1].strip()
+
+
+def customer_orders(session: Session, shop_id: int, email: str, customer_id: str,
+                    order_ids: set[str]) -> list[OrderRow]:
+    """The shop's orders of a customer: by email, platform customer id or order id (any of them)."""
+    matches = []
+    if email:
+        matches.append(OrderRow.customer_email == email)
+    if customer_id:
+        matches.append(OrderRow.customer_platform_id == customer_id)
+    if order_ids:
+        matches.append(OrderRow.platform_order_id.in_(sorted(order_ids)))
+    if not matches:
+        return []
+    return list(session.scalars(select(OrderRow).where(OrderRow.shop_id == shop_id, or_(*matches))))
+
+
+def customer_returns(session: Session, shop_id: int, emails: set[str], order_pks: list[int]) -> list[ReturnRow]:
+    """The shop's returns of a customer: by email, or on one of their orders."""
+    matches = []
+    if emails:
+        matches.append(ReturnRow.customer_email.in_(sorted(emails)))
+    if order_pks:
+        matches.append(ReturnRow.order_id.in_(order_pks))
+    if not matches:
+        return []
+    return list(session.scalars(select(ReturnRow).where(ReturnRow.shop_id == shop_id, or_(*matches))))
+
+
+def normalised(who: CustomerToRedact) -> tuple[str, str, set[str]]:
+    """Email lowercased, ids without their `gid://` prefix."""
+    email = who.email.strip().lower()
+    customer_id = _numeric(who.platform_customer_id) if who.platform_customer_id else ""
+    return email, customer_id, {_numeric(o) for o in who.platform_order_ids if _numeric(o)}
 
 
 class PrivacyRepository:
@@ -105,9 +133,7 @@ class PrivacyRepository:
     def redact_customer(self, who: CustomerToRedact) -> Erased:
         """Erase the customer everywhere in this shop; figures (amounts, counts) stay anonymous."""
         erased = Erased()
-        email = who.email.strip().lower()
-        customer_id = _numeric(who.platform_customer_id) if who.platform_customer_id else ""
-        order_ids = {_numeric(o) for o in who.platform_order_ids if _numeric(o)}
+        email, customer_id, order_ids = normalised(who)
         if not (email or customer_id or order_ids):
             return erased
         order_rows = self._customer_orders(email, customer_id, order_ids)
@@ -157,24 +183,10 @@ class PrivacyRepository:
         return erased
 
     def _customer_orders(self, email: str, customer_id: str, order_ids: set[str]) -> list[OrderRow]:
-        matches = []
-        if email:
-            matches.append(OrderRow.customer_email == email)
-        if customer_id:
-            matches.append(OrderRow.customer_platform_id == customer_id)
-        if order_ids:
-            matches.append(OrderRow.platform_order_id.in_(sorted(order_ids)))
-        return list(self._session.scalars(select(OrderRow).where(OrderRow.shop_id == self._shop_id, or_(*matches))))
+        return customer_orders(self._session, self._shop_id, email, customer_id, order_ids)
 
     def _customer_returns(self, emails: set[str], order_pks: list[int]) -> list[ReturnRow]:
-        matches = []
-        if emails:
-            matches.append(ReturnRow.customer_email.in_(sorted(emails)))
-        if order_pks:
-            matches.append(ReturnRow.order_id.in_(order_pks))
-        if not matches:
-            return []
-        return list(self._session.scalars(select(ReturnRow).where(ReturnRow.shop_id == self._shop_id, or_(*matches))))
+        return customer_returns(self._session, self._shop_id, emails, order_pks)
 
     def _erase_emails(self, emails: set[str], return_ids: list[int]) -> int:
         matches = []
@@ -285,107 +297,6 @@ class PrivacyRepository:
                 path.unlink()
                 count += 1
         return count
-
-    # ---- what the app holds on a customer (customers/data_request) ----
-
-    def customer_data(self, who: CustomerToRedact) -> dict[str, Any]:
-        """Everything about the customer, as JSON-ready data: orders, returns with their photos, emails, credit."""
-        email = who.email.strip().lower()
-        customer_id = _numeric(who.platform_customer_id) if who.platform_customer_id else ""
-        order_ids = {_numeric(o) for o in who.platform_order_ids if _numeric(o)}
-        orders = self._customer_orders(email, customer_id, order_ids) if (email or customer_id or order_ids) else []
-        emails = {email} if email else set()
-        emails |= {r.customer_email for r in orders if not r.customer_email.endswith("@invalid")}
-        returns = self._customer_returns(emails, [r.id for r in orders])
-        return_ids = [r.id for r in returns]
-        sent: list[EmailRow] = []
-        if emails or return_ids:
-            matches = []
-            if emails:
-                matches.append(EmailRow.to.in_(sorted(emails)))
-            if return_ids:
-                matches.append(EmailRow.return_id.in_(return_ids))
-            sent = list(self._session.scalars(select(EmailRow).where(
-                EmailRow.shop_id == self._shop_id, or_(*matches)).order_by(EmailRow.id)))
-        credit = list(self._session.scalars(select(CreditLedgerRow).where(
-            CreditLedgerRow.shop_id == self._shop_id, CreditLedgerRow.customer_email.in_(sorted(emails) or [""]),
-        ).order_by(CreditLedgerRow.id)))
-        return {
-            "customer": {
-                "emails": sorted(emails),
-                "platform_customer_ids": sorted({r.customer_platform_id for r in orders if r.customer_platform_id}
-                                                | ({customer_id} if customer_id else set())),
-                "names": sorted({f"{r.customer_first_name} {r.customer_last_name}".strip() for r in orders} - {""}),
-                "postal_codes": sorted({r.customer_postal_code for r in orders} - {""}),
-            },
-            "orders": [{
-                "number": r.name, "platform_order_id": r.platform_order_id, "placed_at": _iso(r.placed_at),
-                "currency": r.currency, "total_paid": str(r.total_paid), "email": r.customer_email,
-                "first_name": r.customer_first_name, "last_name": r.customer_last_name,
-                "postal_code": r.customer_postal_code, "fulfilled_at": _iso(r.fulfilled_at),
-                "delivered_at": _iso(r.delivered_at), "cancelled_at": _iso(r.cancelled_at),
-                "lines": [{"title": ln.title, "variant": ln.variant_title, "sku": ln.sku, "quantity": ln.quantity,
-                           "unit_price": str(ln.unit_price)} for ln in r.lines],
-            } for r in orders],
-            "returns": [{
-                "reference": r.reference, "status": r.status, "channel": r.channel, "created_at": _iso(r.created_at),
-                "email": r.customer_email, "tracking_number": r.tracking_number,
-                "merchant_message": r.merchant_message, "satisfaction": r.satisfaction,
-                "satisfaction_comment": r.satisfaction_comment,
-                "items": [{
-                    "line": i.order_line_id, "title": i.line_title, "quantity": i.quantity, "reason": i.reason,
-                    "resolution": i.resolution, "comment": i.comment, "condition": i.condition,
-                    "rejection_reason": i.rejection_reason,
-                    "photos": [self._photo(str(name)) for name in i.photos or ()],
-                } for i in r.items],
-                "timeline": [{"at": _iso(e.at), "kind": e.kind, "message": e.message}
-                             for e in r.events if not e.private],
-            } for r in returns],
-            "emails_sent": [{"to": e.to, "subject": e.subject, "body": e.body, "status": e.status,
-                             "created_at": _iso(e.created_at), "sent_at": _iso(e.sent_at)} for e in sent],
-            "store_credit": [{"amount": str(c.amount), "currency": c.currency, "reason": c.reason,
-                              "created_at": _iso(c.created_at)} for c in credit],
-        }
-
-    def _photo(self, name: str) -> dict[str, str]:
-        path = self._instance / "uploads" / str(self._shop_id) / Path(name).name
-        if not path.is_file():
-            return {"name": name, "missing": "true"}
-        return {"name": name, "base64": base64.b64encode(path.read_bytes()).decode("ascii")}
-
-    def _exports(self) -> Path:
-        return self._instance / "exports" / str(self._shop_id)
-
-    def save_export(self, request_id: str, data: Mapping[str, Any]) -> str:
-        """Write a data-request export readable by the app's user only (0600 in a 0700 folder); its file name."""
-        folder = self._exports()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        folder.chmod(0o700)
-        safe_id = "".join(ch for ch in request_id if ch.isalnum() or ch in "-_")[:64] or "request"
-        name = f"data-request-{safe_id}.json"
-        path = folder / name
-        # Created 0600 from the first byte: never readable by others, even for an instant.
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2, ensure_ascii=False)
-        path.chmod(0o600)
-        return name
-
-    def exports(self) -> list[tuple[str, datetime]]:
-        """The shop's data-request exports: file name and when it was written, newest first."""
-        folder = self._exports()
-        if not folder.is_dir():
-            return []
-        found = [(p.name, datetime.fromtimestamp(p.stat().st_mtime, UTC))
-                 for p in folder.glob("data-request-*.json") if p.is_file()]
-        return sorted(found, key=lambda item: item[1], reverse=True)
-
-    def export_path(self, name: str) -> Path | None:
-        """The export's path when `name` is one of this shop's exports; None otherwise."""
-        if name != Path(name).name or not name.startswith("data-request-") or not name.endswith(".json"):
-            return None
-        path = self._exports() / name
-        return path if path.is_file() else None
 
     # ---- the whole shop ----
 

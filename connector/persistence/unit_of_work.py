@@ -11,6 +11,7 @@ from connector.domain.shops import Shop
 from connector.persistence.api_tokens import ApiTokenRepository
 from connector.persistence.credit_ledger import CreditLedgerRepository
 from connector.persistence.crypto import CredentialBox
+from connector.persistence.data_requests import DataRequestRepository
 from connector.persistence.emails import EmailRepository
 from connector.persistence.merchant_webhooks import MerchantWebhookRepository
 from connector.persistence.orders import OrderRepository
@@ -37,6 +38,7 @@ class ShopScope:
     carrier_account: CarrierAccountRepository
     shipments: ShipmentRepository
     privacy: PrivacyRepository
+    data_requests: DataRequestRepository
 
 
 class UnitOfWork:
@@ -98,6 +100,7 @@ class UnitOfWork:
             carrier_account=CarrierAccountRepository(self.session, self._box, shop.id),
             shipments=ShipmentRepository(self.session, shop.id),
             privacy=PrivacyRepository(self.session, shop.id, self._instance_path),
+            data_requests=DataRequestRepository(self.session, shop.id, self._instance_path),
         )
 
     def commit(self) -> None:

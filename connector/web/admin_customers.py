@@ -45,7 +45,7 @@ def block_customer() -> Response:
 @bp.get("/customers")
 def blocked_customers() -> str:
     with services().uow() as uow:
-        exports = uow.scope(shop()).privacy.exports()
+        exports = uow.scope(shop()).data_requests.exports()
     return render_template("admin/customers.html", blocked=policy_for(shop()).blocked_emails, exports=exports)
 
 
@@ -53,7 +53,7 @@ def blocked_customers() -> str:
 def data_request_export(name: str) -> Response:
     """A customer data-request export, to this shop's signed-in merchant only, never cached."""
     with services().uow() as uow:
-        path = uow.scope(shop()).privacy.export_path(name)
+        path = uow.scope(shop()).data_requests.export_path(name)
     if path is None:
         abort(404)
     response = send_file(path, mimetype="application/json", as_attachment=True, download_name=name, max_age=0)

@@ -441,12 +441,12 @@ def export_customer_data(svc: Services, scope: ShopScope, event: CustomerDataReq
     the shop's signed-in merchant; the email names the request, never the customer. Returns the file name.
     """
     now = svc.clock.now()
-    data = scope.privacy.customer_data(CustomerToRedact(
+    data = scope.data_requests.customer_data(CustomerToRedact(
         email=event.customer_email, platform_customer_id=event.platform_customer_id,
         platform_order_ids=event.platform_order_ids))
     export = {"request_id": event.request_id, "shop": scope.shop.name or scope.shop.domain,
               "exported_at": now.isoformat(), **data}
-    name = scope.privacy.save_export(event.request_id, export)
+    name = scope.data_requests.save_export(event.request_id, export)
     log.info("data request %s of shop %s exported: %s orders, %s returns", event.request_id, scope.shop.id,
              len(data["orders"]), len(data["returns"]))
     if scope.shop.contact_email:

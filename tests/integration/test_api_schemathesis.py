@@ -129,14 +129,14 @@ def live_api(app: Flask, seeded: Seed) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def test_schemathesis_with_every_check_finds_no_mismatch(live_api: str, seeded: Seed) -> None:
+def test_schemathesis_with_every_check_finds_no_mismatch(live_api: str, seeded: Seed, tmp_path: Path) -> None:
     cli = Path(sys.executable).with_name("st")
     run = subprocess.run(  # noqa: S603 - our own virtualenv's schemathesis, against our own server
         [str(cli), "--no-color", "--config-file", str(CONFIG), "run", f"{live_api}/api/v1/openapi.json",
          "-H", f"Authorization: {seeded.headers['Authorization']}", "--checks", "all",
          "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "25", "--seed", "13",
          "--generation-deterministic", "--no-shrink"],
-        capture_output=True, text=True, timeout=900, check=False,
+        capture_output=True, text=True, timeout=900, check=False, cwd=tmp_path,  # its cache goes there
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

@@ -279,7 +279,7 @@ def test_a_data_request_exports_everything_for_the_merchant_only_and_emails_the_
 ) -> None:
     seed_customer(client, services, shop)
     with services.uow() as uow:
-        [(name, _written)] = uow.scope(shop).privacy.exports()
+        [(name, _written)] = uow.scope(shop).data_requests.exports()
     path = Path(services.settings.instance_path) / "exports" / str(shop.id) / name
     # Never world-readable: the app's user only, the folder too.
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -327,7 +327,7 @@ def test_another_shops_merchant_cannot_download_the_export(
     stranger = app.test_client()
     signed_in(stranger, services, other, email="autre@autre.example")
     with services.uow() as uow:
-        [(name, _written)] = uow.scope(shop).privacy.exports()
+        [(name, _written)] = uow.scope(shop).data_requests.exports()
     assert stranger.get(f"/admin/{other.slug}/data-requests/{name}").status_code == 404
     assert stranger.get(f"/admin/{shop.slug}/data-requests/{name}").status_code in (302, 401, 403)
 
