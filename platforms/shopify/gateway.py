@@ -36,7 +36,7 @@ from platforms.shopify import queries
 from platforms.shopify.bulk import rebuild_orders
 from platforms.shopify.client import AdminClient
 from platforms.shopify.mapping import gid, numeric_id, order_from_graphql, return_events_from_graphql
-from platforms.shopify.orders import OrderReader
+from platforms.shopify.orders import OrderReader, rest_of_connection
 from platforms.shopify.returns import ShopifyReturn, ShopifyReturns
 
 log = logging.getLogger(__name__)
@@ -286,12 +286,12 @@ class ShopifyGateway:
         lines = node.get("returnLineItems") or {}
         if not (lines.get("pageInfo") or {}).get("hasNextPage"):
             return node
-        whole = self._orders._rest(None, queries.RETURN_LINES, str(node["id"]), "return", "returnLineItems",
-                                   from_start=True)
+        whole = rest_of_connection(self.client, None, queries.RETURN_LINES, str(node["id"]), "return",
+                                   "returnLineItems", from_start=True)
         return {**node, "returnLineItems": {"nodes": whole}}
 
     def start_bulk_export(self, since: datetime | None) -> str:
-        """Start a bulk export of orders (for shops with more than ~25,000); returns its id."""
+        """Start a bulk export of orders (past the bulk threshold); returns its id."""
         search = f"updated_at:>='{since.astimezone(UTC).isoformat()}'" if since else ""
         payload = self.client.mutate(
             queries.BULK_OPERATION_RUN_QUERY, {"query": queries.bulk_orders_query(search)}, "bulkOperationRunQuery"
