@@ -57,7 +57,8 @@ MARKER_NAMESPACE = "returns_connector"
 PAGE_SIZE = 3
 RETURNS_PAGE_SIZE = 4  # orders per page of queries.RETURNS_SINCE (494 points)
 # Above this many orders a backfill is a bulk export (Shopify's advice for large reads):
-# page by page a standard plan (100 points/s) reads about 2-6 orders a second.
+# page by page a standard plan (100 points/s) reads about 2 orders a second
+# (bench/shopify_backfill.py).
 BULK_THRESHOLD = 2_000
 
 
