@@ -1,8 +1,9 @@
 """The outbox relay and sweep: hand recorded work to the queue, and hand it on again when lost.
 
 Webhook deliveries are recorded on the request path without touching Redis; the relay
-picks them up within a second. Outbox rows (pushes, emails) are claimed with a lease,
-so a worker that dies lets the lease lapse and the next sweep re-enqueues the row.
+picks them up within a second. Outbox rows (pushes, emails) are claimed with a short
+lease that a heartbeat renews while the job runs (connector.workflow.leases), so a worker
+that dies lets it lapse within 30 s and the next pass re-enqueues the row.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from sqlalchemy import or_, select, update
 
 from connector.bootstrap import Services
 from connector.persistence.tables import WebhookDeliveryRow
+from connector.workflow.leases import HAND_OFF_WAIT
 from connector.workflow.merchant_webhooks import DELIVER_TASK as MERCHANT_WEBHOOK_TASK
 from connector.workflow.mirror import MIRROR_TASK
-from connector.workflow.push import PUSH_TASK, lease
+from connector.workflow.push import PUSH_TASK
 from connector.workflow.webhooks import PROCESS_TASK
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
             uow.session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(lost))
                                 .values(queued_at=None))
             uow.commit()
-    wait = lease(svc)
+    wait = HAND_OFF_WAIT
     with svc.uow() as uow:
         due = uow.all_outbox.pending(now, limit=batch)
         taken = [item for item in due if uow.all_outbox.hand_off(item.id, now, wait)]

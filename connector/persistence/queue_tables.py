@@ -118,6 +118,16 @@ class OutboxRepository:
         )
         return _rowcount(result) > 0
 
+    def renew(self, outbox_id: int, attempt: int, now: datetime, lease: timedelta) -> bool:
+        """Extend the claim of attempt `attempt` (the heartbeat); False once it is not ours."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending", OutboxRow.attempts == attempt,
+                   OutboxRow.locked_until.is_not(None))
+            .values(locked_until=now + lease, available_at=now + lease)
+        )
+        return _rowcount(result) > 0
+
     def done(self, outbox_id: int, now: datetime) -> None:
         self._session.execute(
             update(OutboxRow).where(OutboxRow.id == outbox_id)

@@ -1,9 +1,11 @@
 """Carrying a resolution out at the platform, exactly once, from its outbox row.
 
-Exactly once rests on three things: the worker claims the row with a lease (one worker
-at a time), the platform call carries a marker with the return reference (a retry after
-a worker died mid-call finds and adopts what was created), and the result is recorded
-with the row's end in one commit. Imports the domain and ports at run time.
+Exactly once rests on three things: the worker claims the row with a short lease renewed
+by a heartbeat while it runs (one worker at a time; a dead worker's row is taken over
+within the lease), the platform call carries a marker with the return reference (a retry
+after a worker died mid-call finds and adopts what was created), and the result is
+recorded with the row's end in one commit. A job that dies between the call and that
+commit (timeout, lost connection) leaves the row pending: the next run adopts. Imports the domain and ports at run time.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from connector.domain.messages import resolution_name
 from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
-from connector.ports import PlatformError, PushLine, ResolutionPush
+from connector.ports import PlatformError, PushLine, ResolutionPush, ShopConnection
 from connector.workflow import merchant_webhooks
+from connector.workflow.leases import heartbeat, lease
 from connector.workflow.markers import resolution_marker
 from connector.workflow.notifications import queue_shopper_email
 from connector.workflow.store_credit import StoreCreditCoupons, push_store_credit
@@ -30,23 +33,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUSH_TASK = "connector.jobs.tasks.push_resolution"
-# How long one worker holds a push; a worker killed mid-push lets it lapse and the sweep hands
-# it on. Longer than the push job's timeout (300 s), so a live push is never run twice at once.
-LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # A Retry-After hold up to this long is slept through in the job; a longer one gives the row back.
 SLEEP_THROUGH = 5.0
 # When a platform says 429 without saying how long to wait.
 DEFAULT_HOLD = 30.0
-
-
-def lease(svc: Services) -> timedelta:
-    """The push lease; RETURNS_PUSH_LEASE_SECONDS shortens it (tests that kill a worker)."""
-    raw = svc.settings.extra.get("RETURNS_PUSH_LEASE_SECONDS", "")
-    try:
-        return timedelta(seconds=float(raw)) if raw else LEASE
-    except ValueError:
-        return LEASE
 
 
 def backoff(attempts: int) -> timedelta:
@@ -111,6 +102,14 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
         push = _push_for(ret.reference, resolution, order.platform_order_id, order.customer.email,
                          order.customer.platform_customer_id)
         connection = uow.shops.connection(shop.id)
+    with heartbeat(svc, outbox_id, item.attempts + 1):
+        return _call_and_record(svc, shop, outbox_id, item.attempts + 1, resolution, push, connection)
+
+
+def _call_and_record(svc: Services, shop: Shop, outbox_id: int, attempt: int, resolution: StoredResolution,
+                     push: ResolutionPush, connection: ShopConnection) -> str:
+    """The platform call and its bookkeeping, under the claim of attempt `attempt`."""
+    now = svc.clock.now()
     hold_key = f"{shop.platform}:{shop.domain}"  # connector.jobs.ratelimit.limiter_key's shape
     left = svc.limiter.wait_time(hold_key)
     if 0 < left <= SLEEP_THROUGH:
@@ -136,11 +135,11 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
             retry_after = getattr(exc, "retry_after", None)
             svc.limiter.hold(hold_key, float(retry_after) if retry_after else DEFAULT_HOLD)
         return _record_failure(svc, shop, outbox_id, resolution.id, str(exc), exc.retryable or exc.status == 429,
-                               item.attempts + 1)
+                               attempt)
     except Exception as exc:  # unknown failure: retry, the adapter's adoption keeps it single
         log.exception("push of resolution %s failed", resolution.id)
         return _record_failure(svc, shop, outbox_id, resolution.id, f"{type(exc).__name__}: {exc}", True,
-                               item.attempts + 1)
+                               attempt)
     with svc.uow() as uow:
         scope = uow.scope(shop)
         scope.resolutions.mark_pushed(resolution.id, platform_reference=result.platform_reference,
