@@ -281,11 +281,16 @@ def outbox() -> None:
 @outbox.command("drain")
 def outbox_drain() -> None:
     """Hand every pending delivery and outbox row to the queue again (after losing Redis)."""
-    from connector.jobs.relay import drain
+    from connector.jobs.relay import drain, skipped_by_drain
 
     svc = _services()
     deliveries, pushes = drain(svc, sweep_all=True)
     click.echo(f"re-enqueued {deliveries} webhook deliveries and {pushes} outbox rows")
+    skipped = skipped_by_drain(svc)
+    if skipped:
+        click.echo(f"skipped {len(skipped)} outbox rows:")
+    for line in skipped:
+        click.echo(f"  {line}")
 
 
 @main.group()

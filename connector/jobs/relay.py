@@ -145,6 +145,26 @@ def _what_failed(exc: Exception) -> str:
     return f"relay pass failed: {type(exc).__name__}: {exc}"
 
 
+def skipped_by_drain(svc: Services) -> list[str]:
+    """What `outbox drain` leaves alone and why, one line a row (the CLI prints them)."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        rows = uow.all_outbox.not_due(now)
+    lines = []
+    for row in rows:
+        what = f"outbox {row.id} ({row.task} #{row.subject_id}, shop {row.shop_id})"
+        if row.running(now):
+            lines.append(f"{what}: a worker is running it (lease until {row.locked_until:%Y-%m-%d %H:%M:%S} UTC, "
+                         "renewed while it runs; taken over if that worker dies)")
+        elif row.last_error:
+            lines.append(f"{what}: next try at {row.available_at:%Y-%m-%d %H:%M:%S} UTC after "
+                         f"{row.attempts} attempt(s); last error: {row.last_error[:160]}")
+        else:
+            lines.append(f"{what}: already in the queue; handed on again at "
+                         f"{row.available_at:%Y-%m-%d %H:%M:%S} UTC if no worker takes it")
+    return lines
+
+
 def run_relay(svc: Services, stop: threading.Event, interval: float = 0.5) -> None:
     from connector.jobs.schedule import run_due
 

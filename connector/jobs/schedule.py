@@ -59,6 +59,10 @@ def run_due(svc: Services, now: datetime | None = None,
     with svc.uow() as uow:
         shops = [s for s in uow.shops.all() if s.active and s.platform != "manual"]
     enqueued: list[str] = []
+    if _claim(svc, "stuck-pushes", now, timedelta(minutes=1)):
+        from connector.workflow.push import warn_stuck_pushes
+
+        enqueued += [f"stuck-push:{r}" for r in warn_stuck_pushes(svc)]
     for periodic in SCHEDULE:
         if not is_wanted(periodic):
             continue

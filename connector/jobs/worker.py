@@ -43,6 +43,35 @@ class ConfigurationError(RuntimeError):
     """What a retry cannot fix: the worker exits with it."""
 
 
+class _OncePerOutage(logging.Filter):
+    """RQ logs every reconnection try ("could not connect to Redis instance ... retrying") and
+    a traceback when its scheduler loses Redis. The relay and `run_worker` say once that Redis
+    is away and once that it is back; this keeps the first of RQ's lines of an outage only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quiet = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        lost = "could not connect to Redis" in record.getMessage() or (
+            record.exc_info is not None and isinstance(record.exc_info[1], redis.exceptions.ConnectionError))
+        if not lost:
+            self.quiet = False  # RQ is working again: the next outage is told once more
+            return True
+        if self.quiet:
+            return False
+        self.quiet = True
+        if record.exc_info is not None:
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                f"{record.getMessage()} (Redis unreachable: {record.exc_info[1]})", None, None, None)
+        return True
+
+
+_ONCE = _OncePerOutage()
+for _name in ("rq.worker", "rq.scheduler"):
+    logging.getLogger(_name).addFilter(_ONCE)
+
+
 def _redis_problem(connection: object) -> str:
     """'' when Redis answers; else why not. ConfigurationError for a refused password."""
     try:

@@ -36,6 +36,30 @@ class OutboxItem:
     last_error: str
 
 
+@dataclass(frozen=True)
+class OutboxState:
+    """Where a pending row stands: since when it waits, who holds it, when it is tried next."""
+
+    id: int
+    shop_id: int
+    task: str
+    subject_id: int
+    attempts: int
+    created_at: datetime
+    available_at: datetime
+    locked_until: datetime | None
+    last_error: str
+
+    def running(self, now: datetime) -> bool:
+        """A worker holds it (its lease is renewed while the job runs)."""
+        return self.locked_until is not None and self.locked_until > now
+
+
+def _state(row: OutboxRow) -> OutboxState:
+    return OutboxState(row.id, row.shop_id, row.task, row.subject_id, row.attempts, row.created_at,
+                       row.available_at, row.locked_until, row.last_error)
+
+
 def _item(row: OutboxRow) -> OutboxItem:
     return OutboxItem(row.id, row.shop_id, row.task, row.subject_id, row.status, row.attempts, row.last_error)
 
@@ -83,6 +107,34 @@ class OutboxRepository:
             query = query.where(OutboxRow.shop_id == self._shop_id)
         return [_item(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
 
+    def not_due(self, now: datetime, limit: int = 200) -> list[OutboxState]:
+        """Pending rows the relay leaves alone now: held by a worker, or waiting for a later try."""
+        query = select(OutboxRow).where(
+            OutboxRow.status == "pending",
+            or_(OutboxRow.available_at > now, OutboxRow.locked_until > now),
+        )
+        if self._shop_id is not None:
+            query = query.where(OutboxRow.shop_id == self._shop_id)
+        return [_state(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
+
+    def state_of(self, task: str, subject_ids: list[int]) -> dict[int, OutboxState]:
+        """The pending rows of `task` for these subjects (a resolution's push), by subject."""
+        if not subject_ids:
+            return {}
+        query = select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.task == task,
+                                        OutboxRow.subject_id.in_(subject_ids))
+        if self._shop_id is not None:
+            query = query.where(OutboxRow.shop_id == self._shop_id)
+        return {r.subject_id: _state(r) for r in self._session.scalars(query)}
+
+    def stale(self, task: str, older_than: datetime, limit: int = 200) -> list[OutboxState]:
+        """Pending rows of `task` created before `older_than`: stuck, for the merchant to see."""
+        query = select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.task == task,
+                                        OutboxRow.created_at < older_than)
+        if self._shop_id is not None:
+            query = query.where(OutboxRow.shop_id == self._shop_id)
+        return [_state(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
+
     def failed(self, limit: int = 200) -> list[OutboxItem]:
         query = select(OutboxRow).where(OutboxRow.status == "failed")
         if self._shop_id is not None:
@@ -104,6 +156,16 @@ class OutboxRepository:
             update(OutboxRow).where(OutboxRow.id == outbox_id, OutboxRow.status == "pending")
             .values(available_at=now)
         )
+
+    def hurry(self, outbox_id: int, now: datetime) -> bool:
+        """A pending row waiting for a later try becomes due now (not one a worker is running)."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending",
+                   or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
+            .values(available_at=now)
+        )
+        return _rowcount(result) > 0
 
     def claim(self, outbox_id: int, now: datetime, lease: timedelta) -> bool:
         """Hold the row for one worker for `lease`; another claim fails until it lapses.

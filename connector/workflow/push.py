@@ -40,6 +40,48 @@ SLEEP_THROUGH = 5.0
 DEFAULT_HOLD = 30.0
 
 
+# A push still pending after this is shown in the failed-jobs page and emailed to the merchant once.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def warn_stuck_pushes(svc: Services) -> list[int]:
+    """Email each shop's contact once about every push still pending after STUCK_AFTER.
+
+    Returns the resolutions warned about. Once per push: the email is kept on the return,
+    and one with the same subject is not written again.
+    """
+    from connector.domain.messages import format_money
+    from connector.workflow.notifications import render_email
+
+    now = svc.clock.now()
+    warned: list[int] = []
+    with svc.uow() as uow:
+        for row in uow.all_outbox.stale("push_resolution", now - STUCK_AFTER):
+            shop = uow.shops.get(row.shop_id)
+            if shop is None or not shop.contact_email:
+                continue
+            scope = uow.scope(shop)
+            resolution = scope.resolutions.get(row.subject_id)
+            ret = scope.returns.get(resolution.return_id) if resolution is not None else None
+            if resolution is None or resolution.push_status != "pending" or ret is None or ret.id is None:
+                continue
+            locale = shop.locale if shop.locale in ("fr", "en") else "en"
+            moment = "%d/%m/%Y %H:%M UTC" if locale == "fr" else "%Y-%m-%d %H:%M UTC"
+            next_try = row.locked_until if row.running(now) and row.locked_until else row.available_at
+            subject, body = render_email("merchant_push_stuck", locale, {
+                "label": resolution_name(resolution.kind, locale), "reference": ret.reference,
+                "amount": format_money(resolution.amount, locale), "since": row.created_at.strftime(moment),
+                "next_try": next_try.strftime(moment), "error": row.last_error[:300],
+                "jobs_url": f"{svc.settings.app_url}/admin/{shop.slug}/jobs"})
+            if any(e.subject == subject for e in scope.emails.recent(limit=100, return_id=ret.id)):
+                continue
+            email = scope.emails.add(to=shop.contact_email, subject=subject, body=body, return_id=ret.id, now=now)
+            scope.outbox.add("send_email", email.id, now)
+            warned.append(resolution.id)
+        uow.commit()
+    return warned
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 10 * 2 ** max(0, attempts - 1)))
 
