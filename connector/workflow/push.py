@@ -184,6 +184,9 @@ def _call_and_record(svc: Services, shop: Shop, outbox_id: int, attempt: int, re
                                attempt)
     with svc.uow() as uow:
         scope = uow.scope(shop)
+        # The return's locks first, in the order every writer of a return takes them, so the
+        # merchant acting on this return meanwhile waits for us (or we for them), never crosses.
+        scope.returns.lock(resolution.return_id)
         scope.resolutions.mark_pushed(resolution.id, platform_reference=result.platform_reference,
                                       code=result.code, now=svc.clock.now())
         scope.outbox.done(outbox_id, svc.clock.now())
