@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import or_, select, update
 
@@ -21,9 +22,10 @@ from connector.workflow.leases import HAND_OFF_WAIT
 from connector.workflow.merchant_webhooks import DELIVER_TASK as MERCHANT_WEBHOOK_TASK
 from connector.workflow.mirror import MIRROR_TASK
 from connector.workflow.push import PUSH_TASK
-from connector.workflow.webhooks import PROCESS_TASK
+from connector.workflow.webhooks import BATCH_SIZE, PROCESS_BATCH_TASK
 
 log = logging.getLogger(__name__)
+J = TypeVar("J", int, str)
 
 # A delivery handed to the queue but still not processed after this is handed on again.
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -56,9 +58,14 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
         if ids:
             session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)).values(queued_at=now))
         uow.commit()
-    handed = _enqueue_all(svc, [(PROCESS_TASK, "webhooks", i, f"delivery-{i}-{int(now.timestamp())}") for i in ids])
+    # One job per batch of deliveries (see process_deliveries: one claim and one commit a batch).
+    batches = [ids[start:start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+    made_it = _enqueue_all(svc, [
+        (PROCESS_BATCH_TASK, "webhooks", ",".join(map(str, chunk)),
+         f"deliveries-{chunk[0]}-{chunk[-1]}-{int(now.timestamp())}") for chunk in batches])
+    handed = [i for chunk in batches[:len(made_it)] for i in chunk]
     if len(handed) < len(ids):
-        lost = [i for i in ids if i not in set(handed)]
+        lost = ids[len(handed):]
         with svc.uow() as uow:
             uow.session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(lost))
                                 .values(queued_at=None))
@@ -85,9 +92,9 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
     return len(handed), len(pushed)
 
 
-def _enqueue_all(svc: Services, jobs: list[tuple[str, str, int, str]]) -> list[int]:
-    """Enqueue until the queue fails; returns the subject ids that made it."""
-    done: list[int] = []
+def _enqueue_all(svc: Services, jobs: list[tuple[str, str, J, str]]) -> list[J]:
+    """Enqueue until the queue fails; returns the job arguments that made it, in order."""
+    done: list[J] = []
     for task, queue, subject_id, job_id in jobs:
         try:
             svc.queue.enqueue(task, subject_id, queue=queue, job_id=job_id)

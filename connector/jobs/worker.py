@@ -20,8 +20,10 @@ raises ConfigurationError for what no retry can fix (a refused password, a bad U
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -172,12 +174,107 @@ def _stop_on_signals(stop: threading.Event) -> dict[int, signal.Handlers | int |
 def _forward_stop(stop: threading.Event, worker: Worker | SimpleWorker) -> threading.Event:
     """A stop set from another thread asks the RQ worker for a warm shutdown."""
     done = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()  # where RQ's handlers run
 
     def watch() -> None:
         while not done.wait(0.2):
             if stop.is_set():
+                if worker._shutdown_requested_date is None and in_main:
+                    # RQ's own warm shutdown: it finishes a running job, or leaves its wait for one at once.
+                    os.kill(os.getpid(), signal.SIGTERM)
                 worker._stop_requested = True
                 return
 
     threading.Thread(target=watch, name="stop-watch", daemon=True).start()
     return done
+
+
+# One process per lane, so a slow job of one kind never holds up another kind: a webhook
+# burst is not stuck behind an hour-long sync, a push not behind a burst. The relay (and
+# the periodic sweep) runs in the first lane's process only.
+LANES: tuple[tuple[str, ...], ...] = (("webhooks",), ("push", "notify"), ("sync",))
+CONFIGURATION_EXIT = 78  # EX_CONFIG: a lane that cannot start; the worker exits with it
+RESTART_AFTER = 2.0
+
+
+def run_lanes(svc: Services, lanes: Sequence[Sequence[str]] = LANES, *, relay: bool = True) -> int:
+    """`returns-connector worker`: one supervised process per lane; returns an exit status.
+
+    Each lane is forked from this process before any thread starts; the child drops the
+    database and Redis connections it inherited (connector.persistence.database,
+    redis-py's pid check) and opens its own. A lane that dies is started again after
+    RESTART_AFTER seconds; one that exits with a configuration error stops the worker.
+    A stop (SIGTERM/SIGINT to this process, or this process dying, even by SIGKILL)
+    reaches every lane through a pipe they watch, and each finishes its job first (RQ's
+    warm shutdown); a signal sent to the whole process group reaches them directly too.
+    """
+    if not isinstance(svc.queue, RedisJobQueue):
+        raise ConfigurationError("the RQ worker needs REDIS_URL")
+    children: dict[int, tuple[str, ...]] = {}
+    stopping = threading.Event()
+    alive_read, alive_write = os.pipe()  # closed by this process when the lanes must stop
+
+    def start(lane: tuple[str, ...], with_relay: bool) -> None:
+        pid = os.fork()
+        if pid == 0:  # the lane's process
+            os.close(alive_write)
+            os._exit(_lane(svc, lane, with_relay, alive_read))
+        children[pid] = lane
+        log.info("worker lane %s started as process %s", ",".join(lane), pid)
+
+    def stop_lanes(_signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            os.close(alive_write)
+
+    previous = {signum: signal.signal(signum, stop_lanes) for signum in (signal.SIGTERM, signal.SIGINT)}
+    status = 0
+    first = tuple(lanes[0])
+    try:
+        for lane in lanes:
+            start(tuple(lane), relay and tuple(lane) == first)
+        while children:
+            pid, code = os.wait()
+            lane = children.pop(pid, ())
+            if not lane or stopping.is_set():
+                continue
+            exit_code = os.waitstatus_to_exitcode(code)
+            if exit_code == CONFIGURATION_EXIT:
+                status = CONFIGURATION_EXIT
+                stop_lanes(signal.SIGTERM, None)
+                continue
+            log.warning("worker lane %s (process %s) ended with %s; starting it again", ",".join(lane), pid,
+                        exit_code)
+            time.sleep(RESTART_AFTER)
+            if not stopping.is_set():
+                start(lane, relay and lane == first)
+        return status
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        stop_lanes(signal.SIGTERM, None)
+        os.close(alive_read)
+
+
+def _lane(svc: Services, lane: tuple[str, ...], relay: bool, alive_read: int) -> int:
+    """A lane's process: its RQ worker until the supervisor says stop (or is gone); an exit status."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    stop = threading.Event()
+
+    def watch_supervisor() -> None:
+        try:
+            os.read(alive_read, 1)  # returns at the pipe's end: a stop, or the supervisor died
+        finally:
+            stop.set()
+
+    threading.Thread(target=watch_supervisor, name="supervisor-watch", daemon=True).start()
+    try:
+        run_worker(svc, queues=lane, relay=relay, stop=stop)
+    except ConfigurationError as exc:
+        log.error("worker lane %s: %s", ",".join(lane), exc)
+        return CONFIGURATION_EXIT
+    except BaseException:
+        log.exception("worker lane %s ended", ",".join(lane))
+        return 1
+    return 0

@@ -286,6 +286,26 @@ class DeliveryRepository:
         )
         return _rowcount(result) > 0
 
+    def claim_many(self, delivery_ids: list[int]) -> list[Delivery]:
+        """Take the still-received deliveries among these for this transaction (see `claim`), in id order.
+
+        One UPDATE for the batch: it counts an attempt on each and locks them until the commit.
+        """
+        if not delivery_ids:
+            return []
+        claimed = set(self._session.scalars(
+            update(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.id.in_(delivery_ids), WebhookDeliveryRow.status == "received")
+            .values(attempts=WebhookDeliveryRow.attempts + 1)
+            .returning(WebhookDeliveryRow.id)
+        ))
+        if not claimed:
+            return []
+        rows = self._session.scalars(
+            select(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(claimed)).order_by(WebhookDeliveryRow.id)
+            .execution_options(populate_existing=True))
+        return [_delivery(r) for r in rows]
+
     def waiting(self, limit: int = 500, after_id: int = 0) -> list[Delivery]:
         rows = self._session.scalars(
             select(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "received", WebhookDeliveryRow.id > after_id)
@@ -307,14 +327,16 @@ class DeliveryRepository:
             )
         )
 
-    def note_failure(self, delivery_id: int, error: str, now: datetime, *, final: bool) -> int:
+    def note_failure(self, delivery_id: int, error: str, now: datetime, *, final: bool,
+                     counted: bool = False) -> int:
         """Count a failed attempt (its own transaction rolled back); `final` gives up on it.
 
         `queued_at` is set so the relay waits its re-queue delay before handing it on.
         Returns the attempts so far.
         """
-        values: dict[str, Any] = {"error": error[:2000], "attempts": WebhookDeliveryRow.attempts + 1,
-                                  "queued_at": now}
+        values: dict[str, Any] = {"error": error[:2000], "queued_at": now}
+        if not counted:  # a batch's claim already counted this attempt, and it stands
+            values["attempts"] = WebhookDeliveryRow.attempts + 1
         if final:
             values.update(status="failed", processed_at=now)
         self._session.execute(

@@ -233,8 +233,8 @@ class Stack:
             self.redis.end(signal.SIGTERM)
 
     def stop(self) -> None:
-        """End every process this stack started, by pid, newest first."""
-        for process in reversed(self.processes):
+        """End every process this stack started, by pid: workers and web first (newest first), Redis last."""
+        for process in sorted(reversed(self.processes), key=lambda p: p.name == "redis"):
             process.end()
         if self._services is not None:
             self._services.engine.dispose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -23,6 +24,7 @@ class WooRefundsStandIn:
 
     def __init__(self, *, hold_first: bool = False, hold_seconds: float = 60.0) -> None:
         self.refunds: list[dict[str, Any]] = []
+        self.arrivals: dict[str, float] = {}  # order id -> time.monotonic() of its first refund POST
         self.first_refund_arrived = threading.Event()
         self.release = threading.Event()
         self.hold_first = hold_first
@@ -84,6 +86,7 @@ class WooRefundsStandIn:
                               "amount": sent.get("amount"), "reason": sent.get("reason", ""),
                               "meta_data": sent.get("meta_data", []), "line_items": []}
                     store.refunds.append(refund)
+                    store.arrivals.setdefault(found.group(1), time.monotonic())
                     first = len(store.refunds) == 1
                 store.first_refund_arrived.set()
                 if first and store.hold_first:
