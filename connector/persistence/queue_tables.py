@@ -327,6 +327,13 @@ class DeliveryRepository:
             )
         )
 
+    def mark_many(self, delivery_ids: list[int], status: str, now: datetime) -> None:
+        """`mark` for a batch, in one statement."""
+        if delivery_ids:
+            self._session.execute(
+                update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(delivery_ids))
+                .values(status=status, processed_at=now, error=""))
+
     def note_failure(self, delivery_id: int, error: str, now: datetime, *, final: bool,
                      counted: bool = False) -> int:
         """Count a failed attempt (its own transaction rolled back); `final` gives up on it.

@@ -269,6 +269,8 @@ def _upsert(connection: Connection | Session, table: Any, keys: tuple[str, ...],
         set_={v: table.c[v] + stmt.excluded[v] for v in values},
     )
     connection.execute(stmt, params)
+    if all(delta[values.index(c)] > 0 for delta in rows.values() for c in counts):
+        return  # every count grew (a new order, say): no row can be at zero
     # A row nothing adds to any more goes: the table stays what a backfill would build.
     gone = delete(table).where(*(table.c[k] == bindparam(k) for k in keys), *(table.c[c] == 0 for c in counts))
     connection.execute(gone, [dict(zip(keys, key, strict=True)) for key in sorted(rows)])

@@ -209,28 +209,46 @@ def process_deliveries(svc: Services, delivery_ids: Sequence[int]) -> dict[str, 
 
     Chosen from a profile of the worker: one job and one transaction per delivery spent
     most of a delivery's time on RQ's bookkeeping, on the claim, the shop's lookup and the
-    commit, not on the delivery. Each delivery still runs in a savepoint of its own, so one
-    that fails is undone alone (and counted, and handed on again later like a single one)
-    while the others are applied. Idempotent as `process_delivery`: the claim takes only
-    deliveries still waiting. Returns how many ended processed, ignored, failed or retry.
+    commit, and on round trips to PostgreSQL, not on the delivery. The batch first runs
+    whole; if any delivery of it fails, it is undone and run again with a savepoint per
+    delivery, so the failing one is undone alone (and counted, and handed on again later
+    like a single one) while the others are applied. Idempotent as `process_delivery`:
+    the claim takes only deliveries still waiting. Returns how many ended processed,
+    ignored, failed or retry.
     """
+    ids = sorted(set(delivery_ids))
+    try:
+        return _apply_batch(svc, ids, alone=False)
+    except Exception as exc:  # noqa: BLE001 - nothing of the batch was written: run it delivery by delivery
+        log.info("a delivery of batch %s-%s failed (%s): each is now applied alone", ids[0], ids[-1], exc)
+    return _apply_batch(svc, ids, alone=True)
+
+
+def _apply_batch(svc: Services, ids: list[int], *, alone: bool) -> dict[str, int]:
     now = svc.clock.now()
     outcomes: dict[str, int] = {}
     errors: list[tuple[int, str]] = []
+    done: dict[str, list[int]] = {}
     with svc.uow() as uow:
         shops: dict[int, Shop | None] = {}
-        for delivery in uow.deliveries.claim_many(sorted(set(delivery_ids))):
+        for delivery in uow.deliveries.claim_many(ids):
             if delivery.shop_id not in shops:
                 shops[delivery.shop_id] = uow.shops.get(delivery.shop_id)
             shop = shops[delivery.shop_id]
-            try:
-                with uow.session.begin_nested():
-                    status = _apply_claimed(svc, uow, delivery, shop, now)
-            except Exception as exc:  # undone alone; counted below, in a transaction of its own
-                log.warning("delivery %s failed in its batch: %s", delivery.id, exc)
-                errors.append((delivery.id, f"{type(exc).__name__}: {exc}"))
-                continue
+            if not alone:
+                status = _apply_claimed(svc, uow, delivery, shop, now)
+            else:
+                try:
+                    with uow.session.begin_nested():
+                        status = _apply_claimed(svc, uow, delivery, shop, now)
+                except Exception as exc:  # undone alone; counted below, in a transaction of its own
+                    log.warning("delivery %s failed in its batch: %s", delivery.id, exc)
+                    errors.append((delivery.id, f"{type(exc).__name__}: {exc}"))
+                    continue
+            done.setdefault(status, []).append(delivery.id)
             outcomes[status] = outcomes.get(status, 0) + 1
+        for status in ("processed", "ignored"):
+            uow.deliveries.mark_many(done.get(status, []), status, now)
         uow.commit()
     for delivery_id, error in errors:
         with svc.uow() as uow:
@@ -245,7 +263,10 @@ def process_deliveries(svc: Services, delivery_ids: Sequence[int]) -> dict[str, 
 
 
 def _apply_claimed(svc: Services, uow: UnitOfWork, delivery: Delivery, shop: Shop | None, now: datetime) -> str:
-    """Apply one claimed delivery inside the caller's transaction; returns its new status."""
+    """Apply one claimed delivery inside the caller's transaction; returns its new status.
+
+    A processed or ignored delivery is marked by the caller, all of a batch at once.
+    """
     if shop is None:
         return "skipped"
     adapter = svc.adapters.get(delivery.platform)
@@ -259,9 +280,7 @@ def _apply_claimed(svc: Services, uow: UnitOfWork, delivery: Delivery, shop: Sho
         return "failed"
     scope = uow.scope(shop)
     applied = [dispatch(svc, uow, scope, event) for event in events]
-    status = "processed" if any(applied) else "ignored"
-    uow.deliveries.mark(delivery.id, status, now)
-    return status
+    return "processed" if any(applied) else "ignored"
 
 
 def _apply_delivery(svc: Services, delivery_id: int) -> str:
