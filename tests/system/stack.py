@@ -147,7 +147,7 @@ class Stack:
             "SECRET_KEY": "system-secret", "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
             "APP_URL": self.base_url, "INSTANCE_PATH": str(root / "instance"),
             "SHOPIFY_API_KEY": "system-api-key", "SHOPIFY_API_SECRET": SHOPIFY_SECRET,
-            "PORT": str(self.web_port), "PYTHONUNBUFFERED": "1",
+            "PORT": str(self.web_port), "WEB_BIND_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
             # No traffic outside 127.0.0.1: Shopify calls (reconciliation) go to a closed port
             # unless a test points them at a stand-in of its own.
             "SHOPIFY_ADMIN_URL": "http://127.0.0.1:9/{shop}/admin/api/{version}",
