@@ -146,7 +146,8 @@ def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: 
             if burst or stop.is_set() or worker._stop_requested or worker._shutdown_requested_date:
                 break
             # RQ quit its loop without a stop request: Redis went away (it logged why).
-            # Back to the top: wait for Redis, then a fresh RQ worker.
+            # Back to the top, after a pause (never a busy loop): wait for Redis, a fresh RQ worker.
+            stop.wait(RETRY_FIRST)
         return worked
     finally:
         relay_stop.set()
