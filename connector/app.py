@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from connector.bootstrap import Services, build_services, use_services
 from connector.config import Settings
+from connector.ports import StorageConflict
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("fr", "en")
@@ -138,6 +139,14 @@ def _error_pages(app: Flask) -> None:
             body = jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description})
             return body, code, headers
         return render_template("errors/error.html", code=code, error=exc.name), code, headers
+
+    @app.errorhandler(StorageConflict)
+    def crossed(exc: StorageConflict) -> tuple[Any, int]:
+        # Still crossing after the use case's own retries: nothing was written; say "try again".
+        log.warning("a transaction on %s %s crossed another one three times: %s", request.method, request.path, exc)
+        if _wants_json():
+            return jsonify(error={"code": "busy", "message": "changed at the same time elsewhere; try again"}), 503
+        return render_template("errors/error.html", code=503, error="busy"), 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Any, int]:

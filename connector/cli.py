@@ -84,15 +84,22 @@ def worker(burst: bool, no_relay: bool, queues: str) -> None:
     import logging
 
     from connector.jobs.queues import QUEUE_NAMES
-    from connector.jobs.worker import ConfigurationError, run_worker
+    from connector.jobs.worker import ConfigurationError, run_lanes, run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     svc = _services()
     if svc.queue.mode != "redis":
         raise click.ClickException("REDIS_URL is not set: jobs already run inside the web process")
-    names = tuple(q.strip() for q in queues.split(",") if q.strip()) or QUEUE_NAMES
+    names = tuple(q.strip() for q in queues.split(",") if q.strip())
     try:
-        run_worker(svc, burst=burst, relay=not no_relay, queues=names)
+        if names or burst:
+            # One process on the queues named (all of them in burst mode).
+            run_worker(svc, burst=burst, relay=not no_relay, queues=names or QUEUE_NAMES)
+        else:
+            # Production: one supervised process per lane (webhooks; push and notify; sync).
+            status = run_lanes(svc, relay=not no_relay)
+            if status:
+                raise click.ClickException(f"the worker stopped: a lane exited with {status}")
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -326,11 +333,16 @@ def outbox() -> None:
 @outbox.command("drain")
 def outbox_drain() -> None:
     """Hand every pending delivery and outbox row to the queue again (after losing Redis)."""
-    from connector.jobs.relay import drain
+    from connector.jobs.relay import drain, skipped_by_drain
 
     svc = _services()
     deliveries, pushes = drain(svc, sweep_all=True)
     click.echo(f"re-enqueued {deliveries} webhook deliveries and {pushes} outbox rows")
+    skipped = skipped_by_drain(svc)
+    if skipped:
+        click.echo(f"skipped {len(skipped)} outbox rows:")
+    for line in skipped:
+        click.echo(f"  {line}")
 
 
 @main.group()

@@ -29,6 +29,13 @@ class BadWebhook(Exception):
     """A webhook body or header set that is not what the topic needs (answered 400)."""
 
 
+class StorageConflict(Exception):
+    """Two transactions crossed (a deadlock, a serialization failure) and this one was undone.
+
+    Nothing was written: running the whole use case again is safe, and is what callers do.
+    """
+
+
 @dataclass(frozen=True)
 class ShopConnection:
     """What an adapter needs to talk to one shop. Secrets are already decrypted."""

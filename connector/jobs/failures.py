@@ -7,6 +7,7 @@ RQ's failed-job registry shows jobs that crashed outright. Imports RQ and the se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -15,6 +16,8 @@ from rq.serializers import JSONSerializer
 
 from connector.bootstrap import Services
 from connector.jobs.queues import QUEUE_NAMES, RedisJobQueue
+from connector.persistence.unit_of_work import UnitOfWork
+from connector.workflow.push import STUCK_AFTER
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class Failure:
     shop_id: int | None
     what: str
     error: str
+    # A push not failed but still pending after STUCK_AFTER: since when, and its next try.
+    pending_since: datetime | None = None
+    next_try: datetime | None = None
 
 
 def list_failures(svc: Services, shop_id: int | None = None) -> list[Failure]:
@@ -36,6 +42,12 @@ def list_failures(svc: Services, shop_id: int | None = None) -> list[Failure]:
         for o in uow.all_outbox.failed():
             if shop_id is None or o.shop_id == shop_id:
                 rows.append(Failure("outbox", str(o.id), o.shop_id, f"{o.task} #{o.subject_id}", o.last_error))
+        now = svc.clock.now()
+        for s in uow.all_outbox.stale("push_resolution", now - STUCK_AFTER):
+            if shop_id is None or s.shop_id == shop_id:
+                next_try = s.locked_until if s.running(now) else s.available_at
+                rows.append(Failure("outbox", str(s.id), s.shop_id, f"{s.task} #{s.subject_id}", s.last_error,
+                                    pending_since=s.created_at, next_try=next_try))
     if shop_id is None and isinstance(svc.queue, RedisJobQueue):
         for name in QUEUE_NAMES:
             registry = FailedJobRegistry(queue=svc.queue.queue(name))
@@ -83,9 +95,19 @@ def retry_failure(svc: Services, kind: str, failure_id: str, shop_id: int | None
             if item is None or (shop_id is not None and item.shop_id != shop_id):
                 return False
             done = uow.all_outbox.requeue(int(failure_id), svc.clock.now())
+            if not done and item.status == "pending":
+                # A push still pending (shown after 15 minutes): try it now rather than at its next try.
+                return _hurry(svc, uow, int(failure_id))
             if done:
                 shop = uow.shops.get(item.shop_id)
                 if shop is not None and item.task == "push_resolution":
                     uow.scope(shop).resolutions.retry(item.subject_id)
         uow.commit()
+    return done
+
+
+def _hurry(svc: Services, uow: UnitOfWork, outbox_id: int) -> bool:
+    now = svc.clock.now()
+    done = uow.all_outbox.hurry(outbox_id, now)
+    uow.commit()
     return done

@@ -1,8 +1,9 @@
 """The outbox relay and sweep: hand recorded work to the queue, and hand it on again when lost.
 
 Webhook deliveries are recorded on the request path without touching Redis; the relay
-picks them up within a second. Outbox rows (pushes, emails) are claimed with a lease,
-so a worker that dies lets the lease lapse and the next sweep re-enqueues the row.
+picks them up within a second. Outbox rows (pushes, emails) are claimed with a short
+lease that a heartbeat renews while the job runs (connector.workflow.leases), so a worker
+that dies lets it lapse within 30 s and the next pass re-enqueues the row.
 """
 
 from __future__ import annotations
@@ -11,18 +12,21 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import or_, select, update
 
 from connector.bootstrap import Services
 from connector.persistence.tables import WebhookDeliveryRow
 from connector.workflow.labels import LABEL_TASK
+from connector.workflow.leases import HAND_OFF_WAIT
 from connector.workflow.merchant_webhooks import DELIVER_TASK as MERCHANT_WEBHOOK_TASK
 from connector.workflow.mirror import MIRROR_TASK
-from connector.workflow.push import PUSH_TASK, lease
-from connector.workflow.webhooks import PROCESS_TASK
+from connector.workflow.push import PUSH_TASK
+from connector.workflow.webhooks import BATCH_SIZE, PROCESS_BATCH_TASK
 
 log = logging.getLogger(__name__)
+J = TypeVar("J", int, str)
 
 # A delivery handed to the queue but still not processed after this is handed on again.
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -56,14 +60,19 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
         if ids:
             session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)).values(queued_at=now))
         uow.commit()
-    handed = _enqueue_all(svc, [(PROCESS_TASK, "webhooks", i, f"delivery-{i}-{int(now.timestamp())}") for i in ids])
+    # One job per batch of deliveries (see process_deliveries: one claim and one commit a batch).
+    batches = [ids[start:start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+    made_it = _enqueue_all(svc, [
+        (PROCESS_BATCH_TASK, "webhooks", ",".join(map(str, chunk)),
+         f"deliveries-{chunk[0]}-{chunk[-1]}-{int(now.timestamp())}") for chunk in batches])
+    handed = [i for chunk in batches[:len(made_it)] for i in chunk]
     if len(handed) < len(ids):
-        lost = [i for i in ids if i not in set(handed)]
+        lost = ids[len(handed):]
         with svc.uow() as uow:
             uow.session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(lost))
                                 .values(queued_at=None))
             uow.commit()
-    wait = lease(svc)
+    wait = HAND_OFF_WAIT
     with svc.uow() as uow:
         due = uow.all_outbox.pending(now, limit=batch)
         taken = [item for item in due if uow.all_outbox.hand_off(item.id, now, wait)]
@@ -85,9 +94,9 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
     return len(handed), len(pushed)
 
 
-def _enqueue_all(svc: Services, jobs: list[tuple[str, str, int, str]]) -> list[int]:
-    """Enqueue until the queue fails; returns the subject ids that made it."""
-    done: list[int] = []
+def _enqueue_all(svc: Services, jobs: list[tuple[str, str, J, str]]) -> list[J]:
+    """Enqueue until the queue fails; returns the job arguments that made it, in order."""
+    done: list[J] = []
     for task, queue, subject_id, job_id in jobs:
         try:
             svc.queue.enqueue(task, subject_id, queue=queue, job_id=job_id)
@@ -143,6 +152,26 @@ def _what_failed(exc: Exception) -> str:
             isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
     return f"relay pass failed: {type(exc).__name__}: {exc}"
+
+
+def skipped_by_drain(svc: Services) -> list[str]:
+    """What `outbox drain` leaves alone and why, one line a row (the CLI prints them)."""
+    now = svc.clock.now()
+    with svc.uow() as uow:
+        rows = uow.all_outbox.not_due(now)
+    lines = []
+    for row in rows:
+        what = f"outbox {row.id} ({row.task} #{row.subject_id}, shop {row.shop_id})"
+        if row.running(now):
+            lines.append(f"{what}: a worker is running it (lease until {row.locked_until:%Y-%m-%d %H:%M:%S} UTC, "
+                         "renewed while it runs; taken over if that worker dies)")
+        elif row.last_error:
+            lines.append(f"{what}: next try at {row.available_at:%Y-%m-%d %H:%M:%S} UTC after "
+                         f"{row.attempts} attempt(s); last error: {row.last_error[:160]}")
+        else:
+            lines.append(f"{what}: already in the queue; handed on again at "
+                         f"{row.available_at:%Y-%m-%d %H:%M:%S} UTC if no worker takes it")
+    return lines
 
 
 def run_relay(svc: Services, stop: threading.Event, interval: float = 0.5) -> None:

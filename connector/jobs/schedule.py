@@ -72,6 +72,10 @@ def run_due(svc: Services, now: datetime | None = None,
         shops = [s for s in every if s.platform != "manual"]
         carrier_shops = [s for s in every if uow.scope(s).carrier_account.get() is not None]
     enqueued: list[str] = []
+    if _claim(svc, "stuck-pushes", now, timedelta(minutes=1)):
+        from connector.workflow.push import warn_stuck_pushes
+
+        enqueued += [f"stuck-push:{r}" for r in warn_stuck_pushes(svc)]
     for periodic in SCHEDULE:
         if not is_wanted(periodic):
             continue

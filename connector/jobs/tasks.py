@@ -10,6 +10,11 @@ def process_delivery(delivery_id: int) -> str:
     return webhooks.process_delivery(current_services(), int(delivery_id))
 
 
+def process_deliveries(delivery_ids: str) -> dict[str, int]:
+    """A batch of deliveries, as comma-separated ids (a plain JSON string)."""
+    return webhooks.process_deliveries(current_services(), [int(i) for i in str(delivery_ids).split(",") if i])
+
+
 def push_resolution(outbox_id: int) -> str:
     return push.push_resolution(current_services(), int(outbox_id))
 

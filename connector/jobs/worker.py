@@ -20,8 +20,10 @@ raises ConfigurationError for what no retry can fix (a refused password, a bad U
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -41,6 +43,35 @@ RETRY_FIRST, RETRY_FACTOR, RETRY_MAX = 0.5, 2.0, 10.0
 
 class ConfigurationError(RuntimeError):
     """What a retry cannot fix: the worker exits with it."""
+
+
+class _OncePerOutage(logging.Filter):
+    """RQ logs every reconnection try ("could not connect to Redis instance ... retrying") and
+    a traceback when its scheduler loses Redis. The relay and `run_worker` say once that Redis
+    is away and once that it is back; this keeps the first of RQ's lines of an outage only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quiet = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        lost = "could not connect to Redis" in record.getMessage() or (
+            record.exc_info is not None and isinstance(record.exc_info[1], redis.exceptions.ConnectionError))
+        if not lost:
+            self.quiet = False  # RQ is working again: the next outage is told once more
+            return True
+        if self.quiet:
+            return False
+        self.quiet = True
+        if record.exc_info is not None:
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                f"{record.getMessage()} (Redis unreachable: {record.exc_info[1]})", None, None, None)
+        return True
+
+
+_ONCE = _OncePerOutage()
+for _name in ("rq.worker", "rq.scheduler"):
+    logging.getLogger(_name).addFilter(_ONCE)
 
 
 def _redis_problem(connection: object) -> str:
@@ -115,7 +146,8 @@ def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: 
             if burst or stop.is_set() or worker._stop_requested or worker._shutdown_requested_date:
                 break
             # RQ quit its loop without a stop request: Redis went away (it logged why).
-            # Back to the top: wait for Redis, then a fresh RQ worker.
+            # Back to the top, after a pause (never a busy loop): wait for Redis, a fresh RQ worker.
+            stop.wait(RETRY_FIRST)
         return worked
     finally:
         relay_stop.set()
@@ -143,12 +175,107 @@ def _stop_on_signals(stop: threading.Event) -> dict[int, signal.Handlers | int |
 def _forward_stop(stop: threading.Event, worker: Worker | SimpleWorker) -> threading.Event:
     """A stop set from another thread asks the RQ worker for a warm shutdown."""
     done = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()  # where RQ's handlers run
 
     def watch() -> None:
         while not done.wait(0.2):
             if stop.is_set():
+                if worker._shutdown_requested_date is None and in_main:
+                    # RQ's own warm shutdown: it finishes a running job, or leaves its wait for one at once.
+                    os.kill(os.getpid(), signal.SIGTERM)
                 worker._stop_requested = True
                 return
 
     threading.Thread(target=watch, name="stop-watch", daemon=True).start()
     return done
+
+
+# One process per lane, so a slow job of one kind never holds up another kind: a webhook
+# burst is not stuck behind an hour-long sync, a push not behind a burst. The relay (and
+# the periodic sweep) runs in the first lane's process only.
+LANES: tuple[tuple[str, ...], ...] = (("webhooks",), ("push", "notify"), ("sync",))
+CONFIGURATION_EXIT = 78  # EX_CONFIG: a lane that cannot start; the worker exits with it
+RESTART_AFTER = 2.0
+
+
+def run_lanes(svc: Services, lanes: Sequence[Sequence[str]] = LANES, *, relay: bool = True) -> int:
+    """`returns-connector worker`: one supervised process per lane; returns an exit status.
+
+    Each lane is forked from this process before any thread starts; the child drops the
+    database and Redis connections it inherited (connector.persistence.database,
+    redis-py's pid check) and opens its own. A lane that dies is started again after
+    RESTART_AFTER seconds; one that exits with a configuration error stops the worker.
+    A stop (SIGTERM/SIGINT to this process, or this process dying, even by SIGKILL)
+    reaches every lane through a pipe they watch, and each finishes its job first (RQ's
+    warm shutdown); a signal sent to the whole process group reaches them directly too.
+    """
+    if not isinstance(svc.queue, RedisJobQueue):
+        raise ConfigurationError("the RQ worker needs REDIS_URL")
+    children: dict[int, tuple[str, ...]] = {}
+    stopping = threading.Event()
+    alive_read, alive_write = os.pipe()  # closed by this process when the lanes must stop
+
+    def start(lane: tuple[str, ...], with_relay: bool) -> None:
+        pid = os.fork()
+        if pid == 0:  # the lane's process
+            os.close(alive_write)
+            os._exit(_lane(svc, lane, with_relay, alive_read))
+        children[pid] = lane
+        log.info("worker lane %s started as process %s", ",".join(lane), pid)
+
+    def stop_lanes(_signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            os.close(alive_write)
+
+    previous = {signum: signal.signal(signum, stop_lanes) for signum in (signal.SIGTERM, signal.SIGINT)}
+    status = 0
+    first = tuple(lanes[0])
+    try:
+        for lane in lanes:
+            start(tuple(lane), relay and tuple(lane) == first)
+        while children:
+            pid, code = os.wait()
+            lane = children.pop(pid, ())
+            if not lane or stopping.is_set():
+                continue
+            exit_code = os.waitstatus_to_exitcode(code)
+            if exit_code == CONFIGURATION_EXIT:
+                status = CONFIGURATION_EXIT
+                stop_lanes(signal.SIGTERM, None)
+                continue
+            log.warning("worker lane %s (process %s) ended with %s; starting it again", ",".join(lane), pid,
+                        exit_code)
+            time.sleep(RESTART_AFTER)
+            if not stopping.is_set():
+                start(lane, relay and lane == first)
+        return status
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        stop_lanes(signal.SIGTERM, None)
+        os.close(alive_read)
+
+
+def _lane(svc: Services, lane: tuple[str, ...], relay: bool, alive_read: int) -> int:
+    """A lane's process: its RQ worker until the supervisor says stop (or is gone); an exit status."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    stop = threading.Event()
+
+    def watch_supervisor() -> None:
+        try:
+            os.read(alive_read, 1)  # returns at the pipe's end: a stop, or the supervisor died
+        finally:
+            stop.set()
+
+    threading.Thread(target=watch_supervisor, name="supervisor-watch", daemon=True).start()
+    try:
+        run_worker(svc, queues=lane, relay=relay, stop=stop)
+    except ConfigurationError as exc:
+        log.error("worker lane %s: %s", ",".join(lane), exc)
+        return CONFIGURATION_EXIT
+    except BaseException:
+        log.exception("worker lane %s ended", ",".join(lane))
+        return 1
+    return 0

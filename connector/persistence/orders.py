@@ -172,7 +172,9 @@ class OrderRepository:
         self._session.flush()
         if existed:  # its returns' items keep a copy of their line (the list's product filter)
             rollups.refresh_item_lines(self._session, order_id=row.id)
-        rollups.apply(self._session, rollups.measure(self._session, order_id=row.id).minus(before))
+        # A new order has no returns yet: its rollups need only the order's own figures.
+        rollups.apply(self._session, rollups.measure(self._session, order_id=row.id, with_returns=existed)
+                      .minus(before))
         return True
 
     def delete(self, platform_order_id: str) -> None:

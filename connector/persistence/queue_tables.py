@@ -36,6 +36,30 @@ class OutboxItem:
     last_error: str
 
 
+@dataclass(frozen=True)
+class OutboxState:
+    """Where a pending row stands: since when it waits, who holds it, when it is tried next."""
+
+    id: int
+    shop_id: int
+    task: str
+    subject_id: int
+    attempts: int
+    created_at: datetime
+    available_at: datetime
+    locked_until: datetime | None
+    last_error: str
+
+    def running(self, now: datetime) -> bool:
+        """A worker holds it (its lease is renewed while the job runs)."""
+        return self.locked_until is not None and self.locked_until > now
+
+
+def _state(row: OutboxRow) -> OutboxState:
+    return OutboxState(row.id, row.shop_id, row.task, row.subject_id, row.attempts, row.created_at,
+                       row.available_at, row.locked_until, row.last_error)
+
+
 def _item(row: OutboxRow) -> OutboxItem:
     return OutboxItem(row.id, row.shop_id, row.task, row.subject_id, row.status, row.attempts, row.last_error)
 
@@ -83,6 +107,34 @@ class OutboxRepository:
             query = query.where(OutboxRow.shop_id == self._shop_id)
         return [_item(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
 
+    def not_due(self, now: datetime, limit: int = 200) -> list[OutboxState]:
+        """Pending rows the relay leaves alone now: held by a worker, or waiting for a later try."""
+        query = select(OutboxRow).where(
+            OutboxRow.status == "pending",
+            or_(OutboxRow.available_at > now, OutboxRow.locked_until > now),
+        )
+        if self._shop_id is not None:
+            query = query.where(OutboxRow.shop_id == self._shop_id)
+        return [_state(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
+
+    def state_of(self, task: str, subject_ids: list[int]) -> dict[int, OutboxState]:
+        """The pending rows of `task` for these subjects (a resolution's push), by subject."""
+        if not subject_ids:
+            return {}
+        query = select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.task == task,
+                                        OutboxRow.subject_id.in_(subject_ids))
+        if self._shop_id is not None:
+            query = query.where(OutboxRow.shop_id == self._shop_id)
+        return {r.subject_id: _state(r) for r in self._session.scalars(query)}
+
+    def stale(self, task: str, older_than: datetime, limit: int = 200) -> list[OutboxState]:
+        """Pending rows of `task` created before `older_than`: stuck, for the merchant to see."""
+        query = select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.task == task,
+                                        OutboxRow.created_at < older_than)
+        if self._shop_id is not None:
+            query = query.where(OutboxRow.shop_id == self._shop_id)
+        return [_state(r) for r in self._session.scalars(query.order_by(OutboxRow.id).limit(limit))]
+
     def failed(self, limit: int = 200) -> list[OutboxItem]:
         query = select(OutboxRow).where(OutboxRow.status == "failed")
         if self._shop_id is not None:
@@ -105,6 +157,16 @@ class OutboxRepository:
             .values(available_at=now)
         )
 
+    def hurry(self, outbox_id: int, now: datetime) -> bool:
+        """A pending row waiting for a later try becomes due now (not one a worker is running)."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending",
+                   or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
+            .values(available_at=now)
+        )
+        return _rowcount(result) > 0
+
     def claim(self, outbox_id: int, now: datetime, lease: timedelta) -> bool:
         """Hold the row for one worker for `lease`; another claim fails until it lapses.
 
@@ -115,6 +177,16 @@ class OutboxRepository:
             .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending",
                    or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now))
             .values(locked_until=now + lease, available_at=now + lease, attempts=OutboxRow.attempts + 1)
+        )
+        return _rowcount(result) > 0
+
+    def renew(self, outbox_id: int, attempt: int, now: datetime, lease: timedelta) -> bool:
+        """Extend the claim of attempt `attempt` (the heartbeat); False once it is not ours."""
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == "pending", OutboxRow.attempts == attempt,
+                   OutboxRow.locked_until.is_not(None))
+            .values(locked_until=now + lease, available_at=now + lease)
         )
         return _rowcount(result) > 0
 
@@ -225,6 +297,26 @@ class DeliveryRepository:
         )
         return _rowcount(result) > 0
 
+    def claim_many(self, delivery_ids: list[int]) -> list[Delivery]:
+        """Take the still-received deliveries among these for this transaction (see `claim`), in id order.
+
+        One UPDATE for the batch: it counts an attempt on each and locks them until the commit.
+        """
+        if not delivery_ids:
+            return []
+        claimed = set(self._session.scalars(
+            update(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.id.in_(delivery_ids), WebhookDeliveryRow.status == "received")
+            .values(attempts=WebhookDeliveryRow.attempts + 1)
+            .returning(WebhookDeliveryRow.id)
+        ))
+        if not claimed:
+            return []
+        rows = self._session.scalars(
+            select(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(claimed)).order_by(WebhookDeliveryRow.id)
+            .execution_options(populate_existing=True))
+        return [_delivery(r) for r in rows]
+
     def waiting(self, limit: int = 500, after_id: int = 0) -> list[Delivery]:
         rows = self._session.scalars(
             select(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "received", WebhookDeliveryRow.id > after_id)
@@ -252,14 +344,23 @@ class DeliveryRepository:
             )
         )
 
-    def note_failure(self, delivery_id: int, error: str, now: datetime, *, final: bool) -> int:
+    def mark_many(self, delivery_ids: list[int], status: str, now: datetime) -> None:
+        """`mark` for a batch, in one statement."""
+        if delivery_ids:
+            self._session.execute(
+                update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(delivery_ids))
+                .values(status=status, processed_at=now, error=""))
+
+    def note_failure(self, delivery_id: int, error: str, now: datetime, *, final: bool,
+                     counted: bool = False) -> int:
         """Count a failed attempt (its own transaction rolled back); `final` gives up on it.
 
         `queued_at` is set so the relay waits its re-queue delay before handing it on.
         Returns the attempts so far.
         """
-        values: dict[str, Any] = {"error": error[:2000], "attempts": WebhookDeliveryRow.attempts + 1,
-                                  "queued_at": now}
+        values: dict[str, Any] = {"error": error[:2000], "queued_at": now}
+        if not counted:  # a batch's claim already counted this attempt, and it stands
+            values["attempts"] = WebhookDeliveryRow.attempts + 1
         if final:
             values.update(status="failed", processed_at=now)
         self._session.execute(

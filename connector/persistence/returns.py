@@ -163,9 +163,28 @@ class ReturnRepository:
         row = self._row_by_id(return_id)
         return return_from_row(row) if row else None
 
-    def get_by_reference(self, reference: str) -> ReturnRequest | None:
-        row = self._session.scalar(self._query().where(ReturnRow.reference == reference.strip().upper()))
+    def get_by_reference(self, reference: str, *, for_update: bool = False) -> ReturnRequest | None:
+        """One return; `for_update` locks it first (see `lock`), for a use case that changes it."""
+        if for_update:
+            found = self._session.scalar(select(ReturnRow.id).where(
+                ReturnRow.shop_id == self._shop.id, ReturnRow.reference == reference.strip().upper()))
+            if found is None or not self.lock(found):
+                return None
+        row = self._session.scalar(self._query().where(ReturnRow.reference == reference.strip().upper())
+                                   .execution_options(populate_existing=for_update))
         return return_from_row(row) if row else None
+
+    def lock(self, return_id: int) -> bool:
+        """Hold the return until commit, taking the locks in the one order every writer uses:
+        its order's row, then the return's row. A merchant's action and a job on the same
+        return then wait for each other instead of crossing (a deadlock). False if not here."""
+        order_id = self._session.scalar(select(ReturnRow.order_id).where(
+            ReturnRow.shop_id == self._shop.id, ReturnRow.id == return_id))
+        if order_id is None:
+            return False
+        rollups.lock_order(self._session, order_id)
+        self._session.execute(select(ReturnRow.id).where(ReturnRow.id == return_id).with_for_update())
+        return True
 
     def get_by_tracking_token(self, token: str) -> ReturnRequest | None:
         row = self._session.scalar(self._query().where(ReturnRow.tracking_token == token))
@@ -251,11 +270,13 @@ class ReturnRepository:
         rollups.apply(self._session, rollups.measure(self._session, return_id=row.id).minus(before))
 
     def set_platform_return_id(self, return_id: int, platform_return_id: str) -> None:
+        self.lock(return_id)  # the order's row first, as every writer of a return
         row = self._row_by_id(return_id)
         if row is not None:
             row.platform_return_id = platform_return_id
 
     def set_satisfaction(self, return_id: int, score: int, comment: str) -> None:
+        self.lock(return_id)
         row = self._row_by_id(return_id)
         if row is not None:
             row.satisfaction = score

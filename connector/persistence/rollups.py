@@ -201,8 +201,12 @@ def _add_totals(totals: Figures, key: Key, **values: Any) -> None:
 
 
 def measure(connection: Connection | Session, *, order_id: int | None = None,
-            return_id: int | None = None) -> Contribution:
-    """All that one order (with its returns) or one return adds to the rollups, read now."""
+            return_id: int | None = None, with_returns: bool = True) -> Contribution:
+    """All that one order (with its returns) or one return adds to the rollups, read now.
+
+    `with_returns=False` skips the two queries on returns: for an order just inserted,
+    which cannot have any yet (a burst of new orders is the common case).
+    """
     dialect = connection.get_bind().dialect.name if isinstance(connection, Session) else connection.dialect.name
     if order_id is not None:
         orders_where: list[ColumnElement[bool]] = [OrderRow.id == order_id]
@@ -221,6 +225,8 @@ def measure(connection: Connection | Session, *, order_id: int | None = None,
             found.sales[(shop_id, day, product, variant, currency)] = (lines, int(units), _dec(value))
             _add_totals(found.totals, (shop_id, day, currency), sold_lines=lines, units_sold=int(units),
                         value_sold=_dec(value))
+    if not with_returns:
+        return found
     for shop_id, day, currency, returns in connection.execute(returns_select(dialect, *returns_where)):
         _add_totals(found.totals, (shop_id, day, currency), returns=returns)
     for shop_id, day, product, variant, currency, title, variant_title, items, units, value in connection.execute(
@@ -263,6 +269,8 @@ def _upsert(connection: Connection | Session, table: Any, keys: tuple[str, ...],
         set_={v: table.c[v] + stmt.excluded[v] for v in values},
     )
     connection.execute(stmt, params)
+    if all(delta[values.index(c)] > 0 for delta in rows.values() for c in counts):
+        return  # every count grew (a new order, say): no row can be at zero
     # A row nothing adds to any more goes: the table stays what a backfill would build.
     gone = delete(table).where(*(table.c[k] == bindparam(k) for k in keys), *(table.c[c] == 0 for c in counts))
     connection.execute(gone, [dict(zip(keys, key, strict=True)) for key in sorted(rows)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.domain.shops import Shop
@@ -21,6 +22,14 @@ from connector.persistence.resolutions import ResolutionRepository
 from connector.persistence.returns import ReturnRepository
 from connector.persistence.shipments import CarrierAccountRepository, ShipmentRepository
 from connector.persistence.shops import ShopRepository
+from connector.ports import StorageConflict
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was undone whole.
+CONFLICT_CODES = frozenset({"40P01", "40001"})
+
+
+def is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in CONFLICT_CODES
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,9 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+        if exc is not None and is_conflict(exc):
+            # Said in the ports' words, so a use case can run itself again (see StorageConflict).
+            raise StorageConflict(str(exc).splitlines()[0]) from exc
 
     @property
     def session(self) -> Session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.errors import DomainError
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
     from connector.persistence.returns import ReturnSummary
 
 BULK_ACTIONS = ("approve", "reject")
+
+
+@dataclass(frozen=True)
+class PushProgress:
+    """A pending push as the merchant reads it: sending since when, and what comes next."""
+
+    since: datetime
+    running: bool  # a worker is on it right now
+    next_try: datetime | None  # when it is tried (again); None while a worker runs it
+
 BULK_LIMIT = 200  # one form posts at most a page or four; a bigger batch belongs in the API
 
 
@@ -42,6 +53,7 @@ class ReturnPage:
     plans: list[ResolutionPlan]
     policy: ReturnPolicy
     blocked: bool
+    push_progress: dict[int, PushProgress] = field(default_factory=dict)  # by resolution id
 
     @property
     def decision(self) -> dict[str, Any]:
@@ -74,6 +86,13 @@ def return_page(svc: Services, shop_id: int, reference: str) -> ReturnPage:
             emails=scope.emails.recent(limit=50, return_id=ret.id),
             plans=[], policy=policy, blocked=policy.is_blocked(ret.customer_email),
         )
+        now = svc.clock.now()
+        pending = [r.id for r in page.resolutions if r.push_status == "pending"]
+        for subject_id, state in scope.outbox.state_of("push_resolution", pending).items():
+            running = state.running(now)
+            page.push_progress[subject_id] = PushProgress(
+                since=state.created_at, running=running,
+                next_try=None if running else max(state.available_at, now))
     if ret.status is ReturnStatus.INSPECTED and page.order is not None:
         # The amounts a resolve would give, shown before the merchant confirms.
         page.plans.extend(flow.planned_resolutions(svc, shop_id, reference))

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from connector.domain.returns import Condition, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.ports import MirroredLine, MirroringPlatform, PlatformError, ReturnMirror
-from connector.workflow.push import MAX_ATTEMPTS, backoff, lease
+from connector.workflow.leases import heartbeat, lease
+from connector.workflow.push import MAX_ATTEMPTS, backoff
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -111,8 +112,9 @@ def mirror_return(svc: Services, outbox_id: int) -> str:
         change = mirror_for(ret, ret.order_id, platform_return_id, action)
         connection = uow.shops.connection(shop.id)
     try:
-        # Outside any transaction: the platform may take a while.
-        found = adapter.mirror_return(connection, change)
+        # Outside any transaction: the platform may take a while (the heartbeat holds the row).
+        with heartbeat(svc, outbox_id, item.attempts + 1):
+            found = adapter.mirror_return(connection, change)
     except PlatformError as exc:
         return _failed(svc, shop, outbox_id, f"{action}: {exc}", exc.retryable, item.attempts + 1)
     except Exception as exc:  # unknown: retry; the adapter reads the platform before acting

@@ -1,9 +1,11 @@
 """Carrying a resolution out at the platform, exactly once, from its outbox row.
 
-Exactly once rests on three things: the worker claims the row with a lease (one worker
-at a time), the platform call carries a marker with the return reference (a retry after
-a worker died mid-call finds and adopts what was created), and the result is recorded
-with the row's end in one commit. Imports the domain and ports at run time.
+Exactly once rests on three things: the worker claims the row with a short lease renewed
+by a heartbeat while it runs (one worker at a time; a dead worker's row is taken over
+within the lease), the platform call carries a marker with the return reference (a retry
+after a worker died mid-call finds and adopts what was created), and the result is
+recorded with the row's end in one commit. A job that dies between the call and that
+commit (timeout, lost connection) leaves the row pending: the next run adopts. Imports the domain and ports at run time.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from connector.domain.money import Money, total
 from connector.domain.resolutions import RefundLine, keep_on_lines
 from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
-from connector.ports import PlatformError, PushLine, ResolutionPush
+from connector.ports import PlatformError, PushLine, ResolutionPush, ShopConnection
 from connector.workflow import merchant_webhooks
+from connector.workflow.leases import heartbeat, lease
 from connector.workflow.markers import resolution_marker
 from connector.workflow.notifications import queue_shopper_email
 from connector.workflow.store_credit import StoreCreditCoupons, push_store_credit
@@ -31,9 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PUSH_TASK = "connector.jobs.tasks.push_resolution"
-# How long one worker holds a push; a worker killed mid-push lets it lapse and the sweep hands
-# it on. Longer than the push job's timeout (300 s), so a live push is never run twice at once.
-LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 # A Retry-After hold up to this long is slept through in the job; a longer one gives the row back.
 SLEEP_THROUGH = 5.0
@@ -41,13 +41,46 @@ SLEEP_THROUGH = 5.0
 DEFAULT_HOLD = 30.0
 
 
-def lease(svc: Services) -> timedelta:
-    """The push lease; RETURNS_PUSH_LEASE_SECONDS shortens it (tests that kill a worker)."""
-    raw = svc.settings.extra.get("RETURNS_PUSH_LEASE_SECONDS", "")
-    try:
-        return timedelta(seconds=float(raw)) if raw else LEASE
-    except ValueError:
-        return LEASE
+# A push still pending after this is shown in the failed-jobs page and emailed to the merchant once.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def warn_stuck_pushes(svc: Services) -> list[int]:
+    """Email each shop's contact once about every push still pending after STUCK_AFTER.
+
+    Returns the resolutions warned about. Once per push: the email is kept on the return,
+    and one with the same subject is not written again.
+    """
+    from connector.domain.messages import format_money
+    from connector.workflow.notifications import render_email
+
+    now = svc.clock.now()
+    warned: list[int] = []
+    with svc.uow() as uow:
+        for row in uow.all_outbox.stale("push_resolution", now - STUCK_AFTER):
+            shop = uow.shops.get(row.shop_id)
+            if shop is None or not shop.contact_email:
+                continue
+            scope = uow.scope(shop)
+            resolution = scope.resolutions.get(row.subject_id)
+            ret = scope.returns.get(resolution.return_id) if resolution is not None else None
+            if resolution is None or resolution.push_status != "pending" or ret is None or ret.id is None:
+                continue
+            locale = shop.locale if shop.locale in ("fr", "en") else "en"
+            moment = "%d/%m/%Y %H:%M UTC" if locale == "fr" else "%Y-%m-%d %H:%M UTC"
+            next_try = row.locked_until if row.running(now) and row.locked_until else row.available_at
+            subject, body = render_email("merchant_push_stuck", locale, {
+                "label": resolution_name(resolution.kind, locale), "reference": ret.reference,
+                "amount": format_money(resolution.amount, locale), "since": row.created_at.strftime(moment),
+                "next_try": next_try.strftime(moment), "error": row.last_error[:300],
+                "jobs_url": f"{svc.settings.app_url}/admin/{shop.slug}/jobs"})
+            if any(e.subject == subject for e in scope.emails.recent(limit=100, return_id=ret.id)):
+                continue
+            email = scope.emails.add(to=shop.contact_email, subject=subject, body=body, return_id=ret.id, now=now)
+            scope.outbox.add("send_email", email.id, now)
+            warned.append(resolution.id)
+        uow.commit()
+    return warned
 
 
 def backoff(attempts: int) -> timedelta:
@@ -125,6 +158,14 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
         push = _push_for(ret.reference, resolution, order.platform_order_id, order.customer.email,
                          order.customer.platform_customer_id)
         connection = uow.shops.connection(shop.id)
+    with heartbeat(svc, outbox_id, item.attempts + 1):
+        return _call_and_record(svc, shop, outbox_id, item.attempts + 1, resolution, push, connection)
+
+
+def _call_and_record(svc: Services, shop: Shop, outbox_id: int, attempt: int, resolution: StoredResolution,
+                     push: ResolutionPush, connection: ShopConnection) -> str:
+    """The platform call and its bookkeeping, under the claim of attempt `attempt`."""
+    now = svc.clock.now()
     hold_key = f"{shop.platform}:{shop.domain}"  # connector.jobs.ratelimit.limiter_key's shape
     left = svc.limiter.wait_time(hold_key)
     if 0 < left <= SLEEP_THROUGH:
@@ -150,13 +191,16 @@ def push_resolution(svc: Services, outbox_id: int) -> str:
             retry_after = getattr(exc, "retry_after", None)
             svc.limiter.hold(hold_key, float(retry_after) if retry_after else DEFAULT_HOLD)
         return _record_failure(svc, shop, outbox_id, resolution.id, str(exc), exc.retryable or exc.status == 429,
-                               item.attempts + 1)
+                               attempt)
     except Exception as exc:  # unknown failure: retry, the adapter's adoption keeps it single
         log.exception("push of resolution %s failed", resolution.id)
         return _record_failure(svc, shop, outbox_id, resolution.id, f"{type(exc).__name__}: {exc}", True,
-                               item.attempts + 1)
+                               attempt)
     with svc.uow() as uow:
         scope = uow.scope(shop)
+        # The return's locks first, in the order every writer of a return takes them, so the
+        # merchant acting on this return meanwhile waits for us (or we for them), never crosses.
+        scope.returns.lock(resolution.return_id)
         scope.resolutions.mark_pushed(resolution.id, platform_reference=result.platform_reference,
                                       code=result.code, now=svc.clock.now())
         scope.outbox.done(outbox_id, svc.clock.now())

@@ -6,10 +6,11 @@ Each function is one transaction: load, call the domain, save, queue what must f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.domain.eligibility import (
     CustomerHistory,
@@ -36,7 +37,7 @@ from connector.domain.returns import (
     ReturnStatus,
 )
 from connector.domain.shops import Shop
-from connector.ports import MirroringPlatform
+from connector.ports import MirroringPlatform, StorageConflict
 from connector.workflow import labels, merchant_webhooks
 from connector.workflow.markers import idempotency_key
 from connector.workflow.mirror import queue_mirror
@@ -210,10 +211,15 @@ def open_return_request(
     return OpenedReturn(ret, decision, plans)
 
 
-def _return_in(uow: Any, shop_id: int, reference: str) -> tuple[ShopScope, ReturnRequest]:
-    """The shop's scope and one of its returns; NotFound for another shop's reference."""
+def _return_in(uow: Any, shop_id: int, reference: str, *, lock: bool = True) -> tuple[ShopScope, ReturnRequest]:
+    """The shop's scope and one of its returns; NotFound for another shop's reference.
+
+    `lock` (for a use case that changes the return) takes its locks first, in the one
+    order every writer uses (its order, then the return; see ReturnRepository.lock), and
+    reads it afterwards: a job on the same return waits, or is waited for, never crossed.
+    """
     scope: ShopScope = uow.scope(_shop(uow, shop_id))
-    ret = scope.returns.get_by_reference(reference)
+    ret = scope.returns.get_by_reference(reference, for_update=lock)
     if ret is None or ret.id is None:
         raise NotFound(f"no return {reference} in this shop")
     return scope, ret
@@ -245,8 +251,33 @@ def _status_changed(scope: ShopScope, ret: ReturnRequest, before: ReturnStatus, 
         ret.reference, ret.status.value, ret.order_id, ret.customer_email, before.value), now)
 
 
+CONFLICT_TRIES = 3
+T = TypeVar("T")
+
+
+def retrying(use_case: Callable[[], T]) -> T:
+    """Run a use case again when its transaction crossed another one (StorageConflict).
+
+    The database undid the whole transaction, so a new run starts from what is stored;
+    the merchant sees the action done, never a 500.
+    """
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            return use_case()
+        except StorageConflict:
+            if attempt == CONFLICT_TRIES:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _act(svc: Services, shop_id: int, reference: str, email_kind: str | None,
          change: Any, extra: dict[str, Any] | None = None, mirror: str = "") -> ReturnRequest:
+    return retrying(lambda: _act_once(svc, shop_id, reference, email_kind, change, extra, mirror))
+
+
+def _act_once(svc: Services, shop_id: int, reference: str, email_kind: str | None,
+              change: Any, extra: dict[str, Any] | None, mirror: str) -> ReturnRequest:
     now = svc.clock.now()
     with svc.uow() as uow:
         scope, ret = _return_in(uow, shop_id, reference)
@@ -276,6 +307,10 @@ def reject(svc: Services, shop_id: int, reference: str, actor: str, message: str
     if not goodwill:
         return _act(svc, shop_id, reference, "reject", lambda r, now: r.reject(now, actor, message),
                     mirror="reject")
+    return retrying(lambda: _reject_with_goodwill(svc, shop_id, reference, actor, message))
+
+
+def _reject_with_goodwill(svc: Services, shop_id: int, reference: str, actor: str, message: str) -> ReturnRequest:
     now = svc.clock.now()
     with svc.uow() as uow:
         scope, ret = _return_in(uow, shop_id, reference)
@@ -351,7 +386,7 @@ def planned_resolutions(svc: Services, shop_id: int, reference: str) -> list[Res
     """The amounts a resolve would give now: shown to the merchant before confirming."""
     now = svc.clock.now()
     with svc.uow() as uow:
-        scope, ret = _return_in(uow, shop_id, reference)
+        scope, ret = _return_in(uow, shop_id, reference, lock=False)
         return _plans(scope, ret, now)
 
 
@@ -380,6 +415,10 @@ def _plans(scope: ShopScope, ret: ReturnRequest, now: datetime) -> list[Resoluti
 
 def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
     """Write one resolution per kind with its outbox row, in the return's own commit."""
+    return retrying(lambda: _resolve_once(svc, shop_id, reference, actor))
+
+
+def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
     now = svc.clock.now()
     with svc.uow() as uow:
         scope, ret = _return_in(uow, shop_id, reference)
@@ -458,9 +497,15 @@ def _resolution_in(uow: Any, shop_id: int, resolution_id: int) -> tuple[ShopScop
 
 def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor: str, note: str) -> None:
     """The merchant carried the resolution out by hand (bank transfer, cheque, in the shop admin)."""
+    retrying(lambda: _mark_resolution_done_once(svc, shop_id, resolution_id, actor, note))
+
+
+def _mark_resolution_done_once(svc: Services, shop_id: int, resolution_id: int, actor: str, note: str) -> None:
     now = svc.clock.now()
     with svc.uow() as uow:
         scope, resolution = _resolution_in(uow, shop_id, resolution_id)
+        scope.returns.lock(resolution.return_id)  # before the resolution's row: the one order
+        resolution = scope.resolutions.get(resolution_id) or resolution
         if resolution.push_status in ("pushed", "done_by_merchant"):
             raise InvalidReturn("this resolution is already carried out")
         scope.resolutions.mark_done_by_merchant(resolution_id, note.strip()[:200], now)

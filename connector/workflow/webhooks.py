@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
+from connector.domain.shops import Shop
 from connector.ports import (
     AppUninstalled,
     BadWebhook,
@@ -44,11 +45,15 @@ from connector.workflow.store_credit import apply_store_credit_released, apply_s
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
+    from connector.persistence.queue_tables import Delivery
     from connector.persistence.unit_of_work import ShopScope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "connector.jobs.tasks.process_delivery"
+# The worker's relay hands deliveries on in batches: one job and one transaction per batch.
+PROCESS_BATCH_TASK = "connector.jobs.tasks.process_deliveries"
+BATCH_SIZE = 50
 # After this many failed tries a delivery is parked as failed (visible in `jobs failed`).
 MAX_DELIVERY_ATTEMPTS = 8
 # Column sizes of webhook_deliveries: a longer key is hashed, a longer topic refused.
@@ -211,6 +216,85 @@ def process_delivery(svc: Services, delivery_id: int) -> str:
             log.exception("delivery %s failed %s times; parked as failed", delivery_id, attempts)
             return "failed"
         raise
+
+
+def process_deliveries(svc: Services, delivery_ids: Sequence[int]) -> dict[str, int]:
+    """Apply a batch of recorded deliveries: one job, one claim, one commit for the lot.
+
+    Chosen from a profile of the worker: one job and one transaction per delivery spent
+    most of a delivery's time on RQ's bookkeeping, on the claim, the shop's lookup and the
+    commit, and on round trips to PostgreSQL, not on the delivery. The batch first runs
+    whole; if any delivery of it fails, it is undone and run again with a savepoint per
+    delivery, so the failing one is undone alone (and counted, and handed on again later
+    like a single one) while the others are applied. Idempotent as `process_delivery`:
+    the claim takes only deliveries still waiting. Returns how many ended processed,
+    ignored, failed or retry.
+    """
+    ids = sorted(set(delivery_ids))
+    try:
+        return _apply_batch(svc, ids, alone=False)
+    except Exception as exc:  # noqa: BLE001 - nothing of the batch was written: run it delivery by delivery
+        log.info("a delivery of batch %s-%s failed (%s): each is now applied alone", ids[0], ids[-1], exc)
+    return _apply_batch(svc, ids, alone=True)
+
+
+def _apply_batch(svc: Services, ids: list[int], *, alone: bool) -> dict[str, int]:
+    now = svc.clock.now()
+    outcomes: dict[str, int] = {}
+    errors: list[tuple[int, str]] = []
+    done: dict[str, list[int]] = {}
+    with svc.uow() as uow:
+        shops: dict[int, Shop | None] = {}
+        for delivery in uow.deliveries.claim_many(ids):
+            if delivery.shop_id not in shops:
+                shops[delivery.shop_id] = uow.shops.get(delivery.shop_id)
+            shop = shops[delivery.shop_id]
+            if not alone:
+                status = _apply_claimed(svc, uow, delivery, shop, now)
+            else:
+                try:
+                    with uow.session.begin_nested():
+                        status = _apply_claimed(svc, uow, delivery, shop, now)
+                except Exception as exc:  # undone alone; counted below, in a transaction of its own
+                    log.warning("delivery %s failed in its batch: %s", delivery.id, exc)
+                    errors.append((delivery.id, f"{type(exc).__name__}: {exc}"))
+                    continue
+            done.setdefault(status, []).append(delivery.id)
+            outcomes[status] = outcomes.get(status, 0) + 1
+        for status in ("processed", "ignored"):
+            uow.deliveries.mark_many(done.get(status, []), status, now)
+        uow.commit()
+    for delivery_id, error in errors:
+        with svc.uow() as uow:
+            attempts = uow.deliveries.note_failure(delivery_id, error, svc.clock.now(), final=False, counted=True)
+            final = attempts >= MAX_DELIVERY_ATTEMPTS
+            if final:
+                uow.deliveries.mark(delivery_id, "failed", svc.clock.now(), error)
+            uow.commit()
+        outcome = "failed" if final else "retry"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _apply_claimed(svc: Services, uow: UnitOfWork, delivery: Delivery, shop: Shop | None, now: datetime) -> str:
+    """Apply one claimed delivery inside the caller's transaction; returns its new status.
+
+    A processed or ignored delivery is marked by the caller, all of a batch at once.
+    """
+    if shop is None:
+        return "skipped"
+    adapter = svc.adapters.get(delivery.platform)
+    if adapter is None:
+        uow.deliveries.mark(delivery.id, "failed", now, f"no adapter installed for {delivery.platform}")
+        return "failed"
+    try:
+        events = events_for(adapter, delivery.topic, delivery.body)
+    except BadWebhook as exc:
+        uow.deliveries.mark(delivery.id, "failed", now, f"unreadable: {exc}")
+        return "failed"
+    scope = uow.scope(shop)
+    applied = [dispatch(svc, uow, scope, event) for event in events]
+    return "processed" if any(applied) else "ignored"
 
 
 def _apply_delivery(svc: Services, delivery_id: int) -> str:

@@ -93,3 +93,26 @@ def test_shop_add_user_gives_a_merchant_sign_in(services: Services) -> None:
     weak = runner.invoke(main, ["shop", "add-user", "--shop", shop.slug, "--email", "x@example.com",
                                 "--password", "short"], env=_env(services))
     assert weak.exit_code == 1
+
+
+def test_outbox_drain_says_which_rows_it_skipped_and_why(services: Services) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    shop = builders.shop(services)
+    now = datetime.now(UTC)  # the command reads the system clock
+    with services.uow() as uow:
+        outbox = uow.scope(shop).outbox
+        running = outbox.add("send_email", 991, now)
+        waiting = outbox.add("send_email", 992, now)
+        outbox.add("send_email", 993, now)
+        uow.all_outbox.claim(running.id, now, timedelta(seconds=30))
+        uow.all_outbox.claim(waiting.id, now, timedelta(seconds=30))
+        outbox.retry_later(waiting.id, "WooCommerce answered 503", now + timedelta(minutes=10))
+        uow.commit()
+    result = CliRunner().invoke(main, ["outbox", "drain"], env=_env(services))
+    assert result.exit_code == 0, result.output
+    assert "re-enqueued 0 webhook deliveries and 1 outbox rows" in result.output
+    assert "skipped " in result.output  # the row just handed on may be listed too, until a worker takes it
+    assert f"outbox {running.id} (send_email #991, shop {shop.id}): a worker is running it" in result.output
+    assert f"outbox {waiting.id} (send_email #992, shop {shop.id}): next try at" in result.output
+    assert "last error: WooCommerce answered 503" in result.output

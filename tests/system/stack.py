@@ -147,7 +147,7 @@ class Stack:
             "SECRET_KEY": "system-secret", "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
             "APP_URL": self.base_url, "INSTANCE_PATH": str(root / "instance"),
             "SHOPIFY_API_KEY": "system-api-key", "SHOPIFY_API_SECRET": SHOPIFY_SECRET,
-            "PORT": str(self.web_port), "PYTHONUNBUFFERED": "1",
+            "PORT": str(self.web_port), "WEB_BIND_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
             # No traffic outside 127.0.0.1: Shopify calls (reconciliation) go to a closed port
             # unless a test points them at a stand-in of its own.
             "SHOPIFY_ADMIN_URL": "http://127.0.0.1:9/{shop}/admin/api/{version}",
@@ -233,8 +233,8 @@ class Stack:
             self.redis.end(signal.SIGTERM)
 
     def stop(self) -> None:
-        """End every process this stack started, by pid, newest first."""
-        for process in reversed(self.processes):
+        """End every process this stack started, by pid: workers and web first (newest first), Redis last."""
+        for process in sorted(reversed(self.processes), key=lambda p: p.name == "redis"):
             process.end()
         if self._services is not None:
             self._services.engine.dispose()

@@ -10,7 +10,8 @@ WOO_URL = "http://127.0.0.1:9"  # never called: order.created carries the whole 
 WOO_SECRET = "system-woo-secret"
 # What the worker logged when processes shared PostgreSQL sockets across a fork (issue 11).
 CONNECTION_TROUBLE = ("prepared statement", "DuplicatePreparedStatement", "INTRANS",
-                      "server closed the connection", "OperationalError", "Traceback")
+                      "server closed the connection", "OperationalError", "InterfaceError",
+                      "connection is closed", "Redis unreachable")
 
 
 def test_five_hundred_signed_deliveries_are_all_processed_without_a_connection_error(stack: Stack) -> None:
