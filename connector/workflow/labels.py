@@ -28,7 +28,8 @@ from connector.domain.shipping import (
     label_reference,
     parcel_step,
 )
-from connector.workflow.push import backoff, lease
+from connector.workflow.leases import heartbeat, lease
+from connector.workflow.push import backoff
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
@@ -116,6 +117,16 @@ def buy_label(svc: Services, outbox_id: int) -> str:
         earlier_attempt = shipment.status == "buying"
         scope.shipments.set_status(shipment.id, "buying", now)
         uow.commit()  # from here on, a crash leaves `buying`: the next try looks before it buys
+    # The claim is renewed while the carrier answers, as for pushes: a dead worker's row
+    # is free again within the lease, and the next try looks before it buys.
+    with heartbeat(svc, outbox_id, item.attempts + 1):
+        return _buy_or_adopt(svc, shop.id, outbox_id, item.attempts + 1, shipment, settings, carrier,
+                             earlier_attempt)
+
+
+def _buy_or_adopt(svc: Services, shop_id: int, outbox_id: int, attempt: int, shipment: StoredShipment,
+                  settings: CarrierSettings, carrier: CarrierAdapter, earlier_attempt: bool) -> str:
+    """The carrier call and its bookkeeping, under the claim of attempt `attempt`."""
     gateway = carrier.gateway(settings.account)
     label: Label | None = None
     adopted = False
@@ -126,15 +137,15 @@ def buy_label(svc: Services, outbox_id: int) -> str:
         if label is None:
             label = gateway.buy_label(_request(settings, shipment))
     except LookupUnsupported:
-        return _needs_check(svc, shop.id, outbox_id, shipment.id)
+        return _needs_check(svc, shop_id, outbox_id, shipment.id)
     except CarrierError as exc:
-        return _failure(svc, shop.id, outbox_id, shipment.id, str(exc), exc.retryable, item.attempts + 1,
+        return _failure(svc, shop_id, outbox_id, shipment.id, str(exc), exc.retryable, attempt,
                         maybe_bought=exc.maybe_bought)
     except Exception as exc:  # an unknown failure may have reached the carrier: look before buying again
         log.exception("label of shipment %s failed", shipment.id)
-        return _failure(svc, shop.id, outbox_id, shipment.id, f"{type(exc).__name__}: {exc}", True,
-                        item.attempts + 1, maybe_bought=True)
-    return _record(svc, shop.id, outbox_id, shipment, label, adopted, carrier, settings)
+        return _failure(svc, shop_id, outbox_id, shipment.id, f"{type(exc).__name__}: {exc}", True,
+                        attempt, maybe_bought=True)
+    return _record(svc, shop_id, outbox_id, shipment, label, adopted, carrier, settings)
 
 
 def _record(svc: Services, shop_id: int, outbox_id: int, shipment: StoredShipment, label: Label, adopted: bool,
