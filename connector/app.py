@@ -123,6 +123,12 @@ def _error_pages(app: Flask) -> None:
         code = exc.code or 500
         if _wants_json():
             return jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), code
+        # Routing errors (an unknown shop, a method a page does not take) reach the app, not the
+        # blueprint: an edge that has its own error pages registers them for its path.
+        for prefix, handler in app.extensions.get("error_pages", {}).items():
+            if request.path.startswith(prefix):
+                answer: tuple[Any, int] = handler(exc)
+                return answer
         return render_template("errors/error.html", code=code, error=exc.name), code
 
     @app.errorhandler(Exception)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from connector.bootstrap import Services
@@ -29,6 +30,8 @@ from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejecte
 from connector.workflow import returns as flow
 
 log = logging.getLogger(__name__)
+
+MAX_COMMENT_CHARS = 2000
 
 
 # ---- lookup ----
@@ -246,6 +249,10 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
             continue
         variant: str | None = None
         comment = form.get(f"comment-{index}", "").strip()
+        if len(comment) > MAX_COMMENT_CHARS:
+            # Refused with its length, never cut: the shopper decides what to keep.
+            parsed.problem(index, _("Your comment has %(count)s characters; shorten it to %(limit)s at most.",
+                                    count=format_number(len(comment)), limit=format_number(MAX_COMMENT_CHARS)))
         if resolution is ResolutionKind.EXCHANGE:
             variant = form.get(f"variant-{index}", "").strip() or None
             choices = (offered or {}).get(line.product_id or "", ())
@@ -279,7 +286,7 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
         parsed.photos[line.platform_line_id] = photos
         # Placeholder names tell the policy a photo is there; the real names come once stored.
         parsed.wanted.append(flow.WantedItem(
-            line.platform_line_id, quantity, reason, resolution, comment=comment[:2000],
+            line.platform_line_id, quantity, reason, resolution, comment=comment,
             photos=tuple("pending" for _photo in photos), exchange_variant_id=variant,
         ))
     return parsed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import UTC, datetime
@@ -71,7 +72,10 @@ def review(client: FlaskClient, slug: str, **fields: object) -> TestResponse:
     data: dict[str, object] = {"csrf_token": csrf(page), "line-0": "L1", "qty-0": "1",
                                "reason-0": "size_too_small", "resolution-0": "refund"}
     data.update(fields)
-    return client.post(f"/portal/{slug}/review", data=data, content_type="multipart/form-data")
+    posted = client.post(f"/portal/{slug}/review", data=data, content_type="multipart/form-data")
+    if posted.status_code == 302:  # post/redirect/get: the review is a page of its own
+        return client.get(posted.location)
+    return posted
 
 
 def confirm(client: FlaskClient, slug: str, reviewed: TestResponse) -> TestResponse:
@@ -308,7 +312,7 @@ def test_cancel_before_sending_and_satisfaction_once_resolved(
     opened = flow.open_return_request(services, shop.id, "1001", [
         flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
     url = f"/portal/{shop.slug}/track/{opened.ret.tracking_token}"
-    page = client.get(url)
+    page = client.get(f"{url}/cancel")
     cancelled = client.post(f"{url}/cancel", data={"csrf_token": csrf(page)})
     assert cancelled.status_code == 302
     with services.uow() as uow:
@@ -447,6 +451,9 @@ def test_whole_flow_through_the_proxy_without_cookies(
     reviewed = client.post(signed(action.group(1).replace("&amp;", "&"), clock), data={
         "csrf_token": csrf(items), "line-0": "L1", "qty-0": "1", "reason-0": "size_too_small",
         "resolution-0": "store_credit"}, content_type="multipart/form-data")
+    assert reviewed.status_code == 302
+    assert reviewed.location.startswith("/apps/returns/review?")
+    reviewed = client.get(signed(reviewed.location, clock))
     assert reviewed.status_code == 200
     confirm_action = re.search(r'action="([^"]+/confirm[^"]*)"', reviewed.get_data(as_text=True))
     assert confirm_action
@@ -540,3 +547,99 @@ def test_a_variant_that_was_not_offered_is_refused(client: FlaskClient, services
     assert forged.status_code == 422
     with services.uow() as uow:
         assert uow.scope(shop).returns.for_order("1001") == []
+
+
+def _text(answer: TestResponse) -> str:
+    body = answer.get_data(as_text=True).split("<body", 1)[-1]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_a_missing_photo_names_the_item_and_never_says_nothing_can_be_returned(
+    client: FlaskClient, shop: Shop
+) -> None:
+    find_order(client, shop.slug)
+    without = review(client, shop.slug, **{"reason-0": "defective"})
+    text = _text(without)
+    assert without.status_code == 422
+    assert "Aucun des articles choisis" not in text
+    assert "Robe lin : Pour ce motif, veuillez ajouter une photo de l'article." in text.replace("\u202f", " ")
+
+
+def test_the_review_is_a_page_of_its_own_and_back_after_confirming_sends_nothing_twice(
+    client: FlaskClient, shop: Shop, services: Services
+) -> None:
+    find_order(client, shop.slug)
+    page = client.get(f"/portal/{shop.slug}/order")
+    posted = client.post(f"/portal/{shop.slug}/review", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "line-0": "L1", "qty-0": "1", "reason-0": "size_too_small",
+        "resolution-0": "refund"})
+    assert posted.status_code == 302
+    assert "/review?d=" in posted.location
+    reviewed = client.get(posted.location)
+    assert client.get(posted.location).status_code == 200  # Back/Forward: a plain GET, the same page
+    done = confirm(client, shop.slug, reviewed)
+    assert done.status_code == 302
+    assert "/confirmation" in done.location
+    # Back to the review after confirming, then Confirm again: the items page, no second return.
+    assert client.get(posted.location).location.endswith(f"/portal/{shop.slug}/order")
+    again = confirm(client, shop.slug, reviewed)
+    assert again.location.endswith(f"/portal/{shop.slug}/order")
+    with services.uow() as uow:
+        assert len(uow.scope(shop).returns.for_order("1001")) == 1
+    assert client.get(f"/portal/{shop.slug}/review?d=not-a-draft").location.endswith("/order")
+
+
+def test_a_comment_over_the_limit_is_refused_with_its_length_not_cut(
+    client: FlaskClient, shop: Shop, services: Services
+) -> None:
+    find_order(client, shop.slug)
+    refused = review(client, shop.slug, **{"comment-0": "x" * 2001})
+    assert refused.status_code == 422
+    assert "2\u202f001" in refused.get_data(as_text=True) or "2 001" in _text(refused)
+    with services.uow() as uow:
+        assert uow.scope(shop).returns.for_order("1001") == []
+    kept = review(client, shop.slug, **{"comment-0": "y" * 2000})
+    confirm(client, shop.slug, kept)
+    with services.uow() as uow:
+        [ret] = uow.scope(shop).returns.for_order("1001")
+    assert ret.items[0].comment == "y" * 2000
+
+
+def test_cancelling_asks_first_and_the_question_cancels_nothing(
+    client: FlaskClient, shop: Shop, services: Services
+) -> None:
+    opened = flow.open_return_request(services, shop.id, "1001", [
+        flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
+    url = f"/portal/{shop.slug}/track/{opened.ret.tracking_token}"
+    tracking = client.get(url).get_data(as_text=True)
+    assert f'href="{url}/cancel"' in tracking
+    assert f'action="{url}/cancel"' not in tracking  # no one-tap cancel on the tracking page
+    question = client.get(f"{url}/cancel")
+    assert question.status_code == 200
+    assert "Oui, annuler mon retour" in question.get_data(as_text=True)
+    with services.uow() as uow:
+        ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.REQUESTED
+    client.post(f"{url}/cancel", data={"csrf_token": csrf(question)})
+    with services.uow() as uow:
+        ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.CANCELLED
+    assert client.get(f"{url}/cancel").location.endswith("problem=late")
+
+
+def test_wrong_method_and_unknown_shop_get_the_portals_own_error_page_in_french(
+    client: FlaskClient, shop: Shop
+) -> None:
+    wrong = client.get(f"/portal/{shop.slug}/confirm", headers={"Accept-Language": "fr"})
+    assert wrong.status_code == 405
+    text = _text(wrong)
+    assert "Method Not Allowed" not in text
+    assert "Cette page ne s'ouvre pas directement" in text
+    assert shop.name in text
+    unknown = client.get("/portal/nope/", headers={"Accept-Language": "fr-FR"})
+    assert unknown.status_code == 404
+    assert "Not Found" not in _text(unknown)
+    assert "Page introuvable" in _text(unknown)
+    assert "Page not found" in _text(client.get("/portal/nope/order?lang=en"))
