@@ -19,7 +19,9 @@ def main(po_path: Path, pairs: list[list[object]]) -> None:
         with po_path.open("rb") as handle:
             catalog = read_po(handle)
     else:
-        catalog = Catalog(locale="fr", domain="messages")
+        catalog = Catalog(locale="fr", domain="messages", project="returns-connector")
+    # French as gettext and the other catalogs count it: one form for 0 and 1, one above.
+    catalog.mime_headers = [("Plural-Forms", "nplurals=2; plural=(n > 1);")]
     for en, fr in pairs:
         msgid = tuple(en) if isinstance(en, list) else en
         msgstr = tuple(fr) if isinstance(fr, list) else fr

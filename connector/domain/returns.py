@@ -47,6 +47,10 @@ class Condition(StrEnum):
     MISSING = "missing"
 
 
+# Conditions in which an accepted unit can be sold again; a damaged or missing one never is.
+SELLABLE_CONDITIONS = frozenset({Condition.AS_NEW, Condition.OPENED})
+
+
 class RejectedItemHandling(StrEnum):
     """What happens to an item refused at inspection (the policy chooses)."""
 
@@ -107,6 +111,11 @@ class Inspection:
     rejected_quantity: int
     restock: bool
     rejection_reason: str = ""
+
+    @property
+    def restocked(self) -> bool:
+        """Units go back on the shelf only when some are accepted in a condition that can be sold."""
+        return self.restock and self.accepted_quantity > 0 and self.condition in SELLABLE_CONDITIONS
 
 
 @dataclass

@@ -342,13 +342,16 @@ class ReturnRepository:
             ))
         return query
 
-    def count_for_customer(self, email: str, since: datetime | None = None) -> int:
+    def count_for_customer(self, email: str, since: datetime | None = None, before: datetime | None = None) -> int:
+        """The customer's returns the policy counts (cancelled ones are not), optionally in [since, before)."""
         query = select(func.count()).select_from(ReturnRow).where(
             ReturnRow.shop_id == self._shop.id, ReturnRow.customer_email == email.strip().lower(),
             ReturnRow.status.notin_([ReturnStatus.CANCELLED.value]),
         )
         if since is not None:
             query = query.where(ReturnRow.created_at >= since)
+        if before is not None:
+            query = query.where(ReturnRow.created_at < before)
         return self._session.scalar(query) or 0
 
     def free_returns_since(self, email: str, since: datetime) -> int:

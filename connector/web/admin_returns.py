@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from flask import Response, abort, flash, render_template, request, send_file, url_for
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from connector.domain.messages import format_percent
@@ -123,12 +124,42 @@ def returns_bulk() -> WerkzeugResponse:
     if action == "reject" and not message.strip():
         fail(_("A rejection needs a message for the shopper."))
         return back_to("returns_list")
+    if action == "reject" and request.form.get("confirmed") != "yes":
+        # Rejecting many returns cannot be undone: a page that names them asks first (no script needed).
+        return back_to("returns_bulk_confirm", action=action, reference=references[:admin_returns.BULK_LIMIT],
+                       message=message)
     outcome = admin_returns.bulk_decide(services(), shop().id, references, action, actor(), message)
     if outcome.done:
-        flash(_("%(count)s returns updated: %(refs)s", count=len(outcome.done), refs=", ".join(outcome.done)))
+        flash(ngettext("%(num)s return updated: %(refs)s", "%(num)s returns updated: %(refs)s",
+                       len(outcome.done), refs=", ".join(outcome.done)))
     for reference, why in outcome.refused.items():
         fail(_("%(ref)s not changed: %(why)s", ref=reference, why=why))
     return back_to("returns_list")
+
+
+@bp.get("/returns/bulk/confirm")
+def returns_bulk_confirm() -> str | WerkzeugResponse:
+    references = [r for r in request.args.getlist("reference") if r.strip()][:admin_returns.BULK_LIMIT]
+    message = request.args.get("message", "")
+    if request.args.get("action") != "reject" or not references or not message.strip():
+        return back_to("returns_list")
+    return render_template("admin/bulk_confirm.html", references=references, message=message)
+
+
+def situation(status: ReturnStatus) -> str:
+    """Where the return stands now and who acts next, in one sentence at the top of its page."""
+    sentences = {
+        ReturnStatus.REQUESTED: _("Requested: waiting for your decision."),
+        ReturnStatus.APPROVED: _("Approved: waiting for the shopper's parcel."),
+        ReturnStatus.REJECTED: _("Rejected: the shopper was told why. Nothing else to do."),
+        ReturnStatus.IN_TRANSIT: _("The parcel is on its way to you."),
+        ReturnStatus.RECEIVED: _("Parcel received: inspect the items."),
+        ReturnStatus.INSPECTED: _("Items inspected: resolve to give the shopper what is due."),
+        ReturnStatus.RESOLVED: _("Resolved: the shopper has been given what was due. Close it when you are done."),
+        ReturnStatus.CLOSED: _("Closed: nothing left to do."),
+        ReturnStatus.CANCELLED: _("Cancelled by the shopper: nothing left to do."),
+    }
+    return sentences[status]
 
 
 @bp.get("/returns/<reference>")
@@ -140,6 +171,7 @@ def return_page(reference: str) -> str:
     goodwill = flow.policy_for(shop()).goodwill_coupon_percent
     return render_template(
         "admin/return.html", page=page, ret=page.ret, conditions=[c.value for c in Condition],
+        situation=situation(page.ret.status),
         reason_label=_reason_label, decision_lang=locale() if locale() in ("fr", "en") else "en",
         goodwill_percent=format_percent(goodwill, locale()) if goodwill > 0 else "",
     )

@@ -374,7 +374,7 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         assert order is not None
         stored = []
         variants = {i.order_line_id: i.exchange_variant_id for i in ret.items}
-        restock = {i.order_line_id: bool(i.inspection and i.inspection.restock) for i in ret.items}
+        restock = {i.order_line_id: bool(i.inspection and i.inspection.restocked) for i in ret.items}
         for plan in plans:
             if plan.net.is_zero() and plan.kind is not ResolutionKind.EXCHANGE:
                 continue
