@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # One Babel per app: its translation cache belongs to the app, not to the process.
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    from connector.web.typography import colon
+
+    app.jinja_env.globals["colon"] = colon
 
     from connector.web.health import bp as health_bp
     from connector.web.home import bp as home_bp

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from connector.domain.policy import ReturnPolicy, ShippingPayer, WindowStart
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
-from connector.web.admin_core import _, back_to, bp, shop
+from connector.web.admin_core import _, back_to, bp, locale, shop
 from connector.web.context import services
 from connector.workflow import admin_policy
 from connector.workflow.returns import policy_for
@@ -104,9 +104,9 @@ def policy() -> Response | tuple[str, int]:
         return _render(settings_to_form(current), {}, current)
     data = form_to_settings(request.form)
     if request.form.get("action") == "preview":
-        checked, errors = admin_policy.check_policy(data)
+        checked, errors = admin_policy.check_policy(data, locale())
         return _render(_raw_form(request.form), errors, checked or current, 200 if checked else 422)
-    saved, errors = admin_policy.save_policy(services(), shop().id, data)
+    saved, errors = admin_policy.save_policy(services(), shop().id, data, locale())
     if saved is None:
         flash(_("The policy was not saved: correct the fields marked below."), "error")
         return _render(_raw_form(request.form), errors, current, 422)

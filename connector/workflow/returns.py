@@ -392,7 +392,10 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
             if automatic:
                 scope.outbox.add("push_resolution", resolution.id, now)
             stored.append(resolution)
-        summary = ", ".join(f"{resolution_name(r.kind, 'en')} {r.amount}" for r in stored) or "nothing to pay back"
+        # Written in the shop's language: the merchant reads it on the timeline.
+        lang = shop.locale
+        summary = ", ".join(Reason.of("note_resolution", resolution_kind=r.kind, resolution_amount=r.amount).text(lang)
+                            for r in stored) or Reason.of("note_nothing_to_pay").text(lang)
         before = ret.status
         ret.resolve(now, actor, summary)
         scope.returns.save(ret, now)
@@ -452,7 +455,9 @@ def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor:
         scope.resolutions.mark_done_by_merchant(resolution_id, note.strip()[:200], now)
         ret = scope.returns.get(resolution.return_id)
         if ret is not None:
-            ret.note(now, actor, f"{resolution.kind.value} {resolution.amount} carried out by hand: {note}", private=True)
+            done = Reason.of("note_done_by_hand", resolution_kind=resolution.kind, resolution_amount=resolution.amount,
+                             note=note.strip())
+            ret.note(now, actor, done.text(scope.shop.locale), private=True)
             scope.returns.save(ret, now)
         uow.commit()
 

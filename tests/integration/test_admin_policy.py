@@ -55,7 +55,7 @@ def test_every_bad_setting_is_named_next_to_its_field_and_nothing_is_saved(clien
     for name in ("window_days", "restocking_fee_percent", "return_shipping_fee", "allowed_resolutions",
                  "blocked_emails"):
         assert f'id="{name}-error"' in html, name
-    assert "must be between 1 and 3650" in html
+    assert "Saisissez un nombre de 1 à 3650." in html  # in the merchant's language, not the engine's
     with services.uow() as uow:
         assert uow.shops.get(shop.id).policy == {}  # type: ignore[union-attr]
 

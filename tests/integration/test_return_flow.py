@@ -180,5 +180,5 @@ def test_the_resolve_email_tells_what_happens_to_rejected_units(services: Servic
     flow.resolve(services, shop.id, opened.ret.reference, "merchant")
     with services.uow() as uow:
         resolved = next(e for e in uow.scope(shop).emails.recent() if "traité" in e.subject)
-    assert "1 × Robe lin : Tache d'encre" in resolved.body
+    assert "1 × Robe lin\u202f: Tache d'encre" in resolved.body
     assert "Nous vous les renvoyons" in resolved.body

@@ -162,3 +162,16 @@ def test_a_written_amount_reads_back_as_the_same_amount(minor: int, currency: st
     assert Decimal(digits_fr) == money.amount
     decimals = minor_units(currency)
     assert len(digits_en.partition(".")[2]) == decimals
+
+
+def test_counted_texts_take_the_singular_in_each_language() -> None:
+    one = Reason.of("auto_history_ok", previous_returns=1, max_previous_returns=3)
+    many = Reason.of("auto_history_ok", previous_returns=2, max_previous_returns=3)
+    none = Reason.of("auto_history_ok", previous_returns=0, max_previous_returns=3)
+
+    assert one.text("fr") == "Le client a 1 retour précédent, au plus 3."
+    assert many.text("fr") == "Le client a 2 retours précédents, au plus 3."
+    assert none.text("fr") == "Le client a 0 retour précédent, au plus 3."
+    assert one.text("en") == "The customer has 1 previous return, at most 3."
+    assert none.text("en") == "The customer has 0 previous returns, at most 3."
+    assert "(s)" not in Reason.of("quantity_too_high", max_quantity=1).text("fr")
