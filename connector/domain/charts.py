@@ -69,7 +69,7 @@ def bar_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
     bar_w = max(2.0, slot * 0.7)
     parts = _open(chart_id, title, desc, HEIGHT)
     parts.extend(_value_axis(top, inner_h, fmt))
-    every = max(1, len(points) // 12)  # at most about twelve labels under the bars
+    every = _label_every(len(points))
     for index, (label, value) in enumerate(points):
         height = inner_h * (value / top) if top else 0
         x = PAD_LEFT + index * slot + (slot - bar_w) / 2
@@ -83,6 +83,12 @@ def bar_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
                 f'text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _label_every(count: int) -> int:
+    """One period label in how many, so that labels (about 45 px wide) never touch."""
+    room = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(1, count)
+    return max(1, math.ceil(56 / room))
 
 
 def _count_max(value: float) -> float:
@@ -173,7 +179,7 @@ def line_chart(chart_id: str, title: str, desc: str, points: Sequence[tuple[str,
     for run in segments:
         if len(run) > 1:
             parts.append('<polyline class="chart-line" points="' + " ".join(run) + '"/>')
-    every = max(1, len(points) // 12)
+    every = _label_every(len(points))
     for index, ((label, value), x) in enumerate(zip(points, xs, strict=True)):
         if value is not None:
             y = PAD_TOP + inner_h - inner_h * (value / top)
