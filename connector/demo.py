@@ -8,12 +8,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from connector.bootstrap import Services
-from connector.demo_history import DEMO_PNG, SEED, history_csv, load_history
+from connector.demo_history import DEMO_PNG, SEED, catalogue_csv, history_csv, load_history
 from connector.domain.policy import ReturnPolicy
 from connector.domain.returns import Channel, Condition, Inspection, ResolutionKind
 from connector.web.portal_photos import Photo, store_photo
 from connector.workflow import returns as flow
-from platforms.manual import parse_orders_csv
+from platforms.manual import OPTION_KEY, catalogue_option, parse_catalogue_csv, parse_orders_csv
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.returns-connector.local"
@@ -93,6 +93,9 @@ def load_demo(svc: Services) -> str:
         history = parse_orders_csv(history_csv(now, random.Random(SEED), HEADER)) if fresh else []
         for order in [*history, *parse_orders_csv(demo_csv(now))]:
             scope.orders.save(order)
+        # Exchanges offer the catalogue's sizes with their stock, as a connected shop's would.
+        shop = uow.shops.update(shop.id, options={
+            **shop.options, OPTION_KEY: catalogue_option(parse_catalogue_csv(catalogue_csv()))})
         uow.commit()
     if fresh:
         photo = store_photo(svc.settings.instance_path, shop.id, Photo("png", DEMO_PNG))

@@ -85,6 +85,17 @@ class _MovingClock:
         return self.current
 
 
+def catalogue_csv() -> str:
+    """The demo's catalogue: every size of every product, with stock (one size sold out, one low)."""
+    rows = ["product_id,variant_id,title,variant_title,stock,image_url"]
+    for product in CATALOGUE:
+        for index, size in enumerate(product.sizes):
+            sku = f"{product.product_id.upper()}-{size}" if size else product.product_id.upper()
+            stock = 0 if (product.product_id, size) == ("robe-lin", "L") else 2 if index == 0 else 6 + index * 3
+            rows.append(f'{product.product_id},{sku},"{product.title}",{size or "Taille unique"},{stock},')
+    return "\n".join(rows) + "\n"
+
+
 def _pick(rng: random.Random, weighted: Sequence[tuple[object, int]]) -> object:
     return rng.choices([value for value, _ in weighted], weights=[weight for _, weight in weighted])[0]
 

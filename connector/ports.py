@@ -189,6 +189,7 @@ class ProductVariant:
     platform_variant_id: str
     title: str
     available: bool = True
+    stock: int | None = None  # units on hand when the platform says; None: not tracked
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,7 @@ class ReturnItem:
     photos: list[str] = field(default_factory=list)
     exchange_variant_id: str | None = None
     inspection: Inspection | None = None
+    exchange_variant_title: str = ""  # the wanted variant as the shopper saw it: "M", "Bleu / L"
 
     def __post_init__(self) -> None:
         if self.quantity < 1:

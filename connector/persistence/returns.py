@@ -51,6 +51,7 @@ def _item_from_row(row: ReturnItemRow) -> ReturnItem:
         order_line_id=row.order_line_id, quantity=row.quantity, reason=row.reason,
         resolution=ResolutionKind(row.resolution), comment=row.comment,
         photos=list(row.photos or ()), exchange_variant_id=row.exchange_variant_id,
+        exchange_variant_title=row.exchange_variant_title or "",
     )
     if row.condition is not None:
         item.inspection = Inspection(
@@ -202,7 +203,7 @@ class ReturnRepository:
             ReturnItemRow(
                 order_line_id=i.order_line_id, quantity=i.quantity, reason=i.reason,
                 resolution=i.resolution.value, comment=i.comment, photos=list(i.photos),
-                exchange_variant_id=i.exchange_variant_id,
+                exchange_variant_id=i.exchange_variant_id, exchange_variant_title=i.exchange_variant_title[:255],
             )
             for i in ret.items
         ]

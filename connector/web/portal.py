@@ -118,7 +118,7 @@ def review() -> Any:
     wanted = [flow.WantedItem(
         w.line_id, w.quantity, w.reason, w.resolution, w.comment,
         tuple(store_photo(svc.settings.instance_path, visit.shop.id, p) for p in parsed.photos[w.line_id]),
-        w.exchange_variant_id) for w in parsed.wanted]
+        w.exchange_variant_id, w.exchange_variant_title) for w in parsed.wanted]
     draft = tokens().dump("draft", pages.draft_payload(visit.shop, order, wanted))
     # Post/redirect/get: Back and Forward around the review never ask to resend the form.
     draft_id = save_draft(svc.settings.instance_path, visit.shop.id, draft, svc.clock.now().timestamp())

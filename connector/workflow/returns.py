@@ -77,6 +77,7 @@ class WantedItem:
     comment: str = ""
     photos: tuple[str, ...] = ()
     exchange_variant_id: str | None = None
+    exchange_variant_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def open_return_request(
             shop_id=shop.id, order_id=order.platform_order_id, customer_email=order.customer.email,
             items=[ReturnItem(order_line_id=w.line_id, quantity=w.quantity, reason=w.reason,
                               resolution=w.resolution, comment=w.comment.strip()[:2000], photos=list(w.photos),
-                              exchange_variant_id=w.exchange_variant_id) for w in wanted],
+                              exchange_variant_id=w.exchange_variant_id,
+                              exchange_variant_title=w.exchange_variant_title) for w in wanted],
             channel=channel, locale=locale or shop.locale,
         )
         ret.record_request(now, actor=actor)
@@ -403,7 +405,7 @@ def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Sto
         _status_changed(scope, ret, before, now)
         policy = policy_for(shop)
         queue_shopper_email(svc, scope, ret, "resolve", {
-            "resolutions": [{"label": resolution_name(r.kind, ret.locale), "amount": r.amount, "code": r.code}
+            "resolutions": [{"label": _resolution_label(r.kind, ret), "amount": r.amount, "code": r.code}
                             for r in stored],
             "delay": _refund_delay(ret.locale, stored, automatic),
             # Units refused at inspection: the shopper is told what happens to them and at what cost.
@@ -443,6 +445,14 @@ def _resolution_in(uow: Any, shop_id: int, resolution_id: int) -> tuple[ShopScop
     if resolution is None:
         raise NotFound(f"no resolution {resolution_id} in this shop")
     return scope, resolution
+
+
+def _resolution_label(kind: ResolutionKind, ret: ReturnRequest) -> str:
+    """"exchange (M)": the wanted variant named in the email, as the shopper chose it."""
+    name = resolution_name(kind, ret.locale)
+    titles = [i.exchange_variant_title for i in ret.items
+              if kind is ResolutionKind.EXCHANGE and i.resolution is kind and i.exchange_variant_title]
+    return f"{name} ({', '.join(titles)})" if titles else name
 
 
 def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor: str, note: str) -> None:

@@ -521,7 +521,7 @@ def test_exchange_offers_the_platforms_variants_and_keeps_the_one_chosen(
         builders.line("L1", title="Robe lin", price="40.00", product_id="P1", variant_id="V-M", variant_title="M"),))
     find_order(client, shop.slug)
     page = client.get(f"/portal/{shop.slug}/order").get_data(as_text=True)
-    assert '<option value="V-L">L</option>' in page
+    assert '<option value="V-L">L, en stock</option>' in page
     reviewed = review(client, shop.slug, **{"resolution-0": "exchange", "variant-0": "V-L"})
     assert reviewed.status_code == 200
     confirm(client, shop.slug, reviewed)
@@ -643,3 +643,37 @@ def test_wrong_method_and_unknown_shop_get_the_portals_own_error_page_in_french(
     assert "Not Found" not in _text(unknown)
     assert "Page introuvable" in _text(unknown)
     assert "Page not found" in _text(client.get("/portal/nope/order?lang=en"))
+
+
+def test_a_manual_shop_offers_its_catalogue_sizes_with_stock_and_the_choice_follows_the_return(
+    client: FlaskClient, services: Services
+) -> None:
+    from platforms.manual import OPTION_KEY, catalogue_option, parse_catalogue_csv
+
+    catalogue = parse_catalogue_csv("product_id,variant_id,title,variant_title,stock,image_url\n"
+                                    "robe,ROBE-S,Robe lin,S,5,\nrobe,ROBE-M,Robe lin,M,2,\nrobe,ROBE-L,Robe lin,L,0,\n")
+    found = builders.shop(services, policy=policy(allowed_resolutions=["refund", "exchange"]))
+    with services.uow() as uow:
+        found = uow.shops.update(found.id, options={OPTION_KEY: catalogue_option(catalogue)},
+                                 contact_email="marchand@example.com")
+        uow.commit()
+    builders.stored_order(services, found, lines=(
+        builders.line("L1", title="Robe lin", price="40.00", product_id="robe", variant_id="ROBE-S", variant_title="S"),))
+    find_order(client, found.slug)
+    items = _text(client.get(f"/portal/{found.slug}/order"))
+    assert "M, plus que 2" in items
+    assert "S, en stock" in items
+    assert "L, épuisé" in items
+    sold_out = review(client, found.slug, **{"resolution-0": "exchange", "variant-0": "ROBE-L"})
+    assert sold_out.status_code == 422
+    assert "L est épuisé" in _text(sold_out)
+    reviewed = review(client, found.slug, **{"resolution-0": "exchange", "variant-0": "ROBE-M"})
+    assert "Échange contre M" in _text(reviewed)
+    done = confirm(client, found.slug, reviewed)
+    assert "Échange contre M" in _text(client.get(done.location))
+    assert "Échange contre M" in _text(client.get(done.location.rsplit("/", 1)[0]))
+    with services.uow() as uow:
+        [ret] = uow.scope(found).returns.for_order("1001")
+        emails = uow.scope(found).emails.recent(limit=10, return_id=ret.id)
+    assert (ret.items[0].exchange_variant_id, ret.items[0].exchange_variant_title) == ("ROBE-M", "M")
+    assert any("Échange demandé\u202f: M" in e.body for e in emails if e.to == "claire@example.com")
