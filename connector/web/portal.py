@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import Flask, abort, redirect, render_template, request
+from flask import Flask, abort, redirect, render_template, request, send_file
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
@@ -227,6 +227,23 @@ def satisfaction(token: str) -> Any:
     return redirect(link("track", token=token, done="thanks"))
 
 
+def photo(token: str, name: str) -> Any:
+    """A photo the shopper sent with this return, shown back to her on its tracking page."""
+    page = _tracking(token)
+    if not any(name in item.photos for item in page.ret.items):
+        abort(404)
+    try:
+        path = photo_path(current_visit().shop.id, name)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, max_age=0)
+    # Shown, never run.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
+
+
 def by_reference(reference: str) -> Any:
     """A return named by its reference, for the shopper who found its order: to its tracking page."""
     visit = current_visit()
@@ -253,6 +270,7 @@ _ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/track/<token>", "track", track, ["GET"]),
     ("/track/<token>/confirmation", "confirmation", confirmation, ["GET"]),
     ("/track/<token>/slip", "slip", slip, ["GET"]),
+    ("/track/<token>/photos/<name>", "photo", photo, ["GET"]),
     ("/track/<token>/cancel", "cancel", cancel, ["GET", "POST"]),
     ("/track/<token>/satisfaction", "satisfaction", satisfaction, ["POST"]),
     ("/policy", "policy", policy, ["GET"]),

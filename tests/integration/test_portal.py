@@ -250,6 +250,14 @@ def test_a_photo_is_required_for_a_defect_and_checked(client: FlaskClient, shop:
             photo_path(shop.id, "../../secret.key")
     assert stored[0].read_bytes() == JPEG
     assert stored[0].parent == Path(services.settings.instance_path) / "uploads" / str(shop.id)
+    # The shopper sees her photos again on the tracking page, and only through her own return.
+    track = f"/portal/{shop.slug}/track/{ret.tracking_token}"
+    assert f'src="{track}/photos/{names[0]}"' in client.get(track).get_data(as_text=True)
+    assert client.get(f"{track}/photos/{names[0]}").get_data() == JPEG
+    builders.stored_order(services, shop, order_id="1002")
+    other = flow.open_return_request(services, shop.id, "1002", [
+        flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
+    assert client.get(f"/portal/{shop.slug}/track/{other.ret.tracking_token}/photos/{names[0]}").status_code == 404
 
 
 def test_png_photo_is_accepted(client: FlaskClient, shop: Shop) -> None:
