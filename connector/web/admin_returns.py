@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from flask import Response, abort, flash, render_template, request, send_file, url_for
-from flask_babel import ngettext
+from flask_babel import format_timedelta, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from connector.domain.messages import format_percent
+from connector.domain.messages import format_money, format_percent
+from connector.domain.money import Money
 from connector.domain.returns import Condition, ReturnStatus
 from connector.persistence.returns import RETURN_SORTS, ReturnListFilter, ReturnSummary
 from connector.web.admin_core import (
@@ -70,7 +72,7 @@ def returns_list() -> str:
         "admin/returns.html", rows=rows, total=total, page=page, pages=pages, raw=raw,
         statuses=[s.value for s in ReturnStatus], policy=flow.policy_for(shop()),
         sorts=list(RETURN_SORTS), reason_label=_reason_label,
-        page_link=lambda n: query_string(raw, page=n),
+        page_link=lambda n: query_string(raw, page=n), row_amount=_row_amount, age=_age,
         csv_link=url_for("admin.returns_csv") + query_string(raw),
     )
 
@@ -81,15 +83,28 @@ def returns_csv() -> Response:
     with services().uow() as uow:
         rows, _total = uow.scope(shop()).returns.admin_summaries(
             flt, sort=raw.get("sort", "-created"), limit=CSV_LIMIT)
+    now = services().clock.now()
     return csv_response("returns.csv", ["reference", "status", "order", "customer", "created_at", "updated_at",
-                                        "units", "reasons", "resolutions", "free_return", "channel"],
-                        [_csv_row(r) for r in rows])
+                                        "units", "reasons", "resolutions", "free_return", "channel",
+                                        "amount", "currency", "products", "age_days"],
+                        [_csv_row(r, now) for r in rows])
 
 
-def _csv_row(r: ReturnSummary) -> list[Any]:
+def _csv_row(r: ReturnSummary, now: datetime) -> list[Any]:
     return [r.reference, r.status, r.order_name, r.customer_email, r.created_at.isoformat(),
             r.updated_at.isoformat(), r.units, " ".join(r.reasons), " ".join(r.resolutions),
-            "yes" if r.free_return else "no", r.channel]
+            "yes" if r.free_return else "no", r.channel,
+            "" if r.amount is None else Money(r.amount, r.currency).amount, r.currency, " | ".join(r.products),
+            (now - r.created_at).days]
+
+
+def _row_amount(r: ReturnSummary) -> str:
+    return format_money(Money(r.amount, r.currency), locale()) if r.amount is not None and r.currency else "—"
+
+
+def _age(created_at: datetime) -> str:
+    """How long the request has waited, as the merchant says it: "3 days", "5 hours"."""
+    return str(format_timedelta(services().clock.now() - created_at, granularity="hour", threshold=1))
 
 
 def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:

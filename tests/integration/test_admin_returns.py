@@ -331,3 +331,20 @@ def test_the_return_page_states_the_current_situation_the_price_paid_and_one_cou
     assert "Clôturé : plus rien à faire." in closed
     assert "attend votre décision" not in closed
     assert "Remis en stock" in closed
+
+
+def test_the_list_and_its_csv_show_the_amount_the_products_and_the_age(
+    client: FlaskClient, services: Services, clock: FrozenClock
+) -> None:
+    shop, refs = _seed(services, clock)
+    signed_in(client, services, shop)
+    clock.advance(days=3)
+    slug = shop.slug  # type: ignore[attr-defined]
+    page = _visible(client.get(f"/admin/{slug}/?customer=paul@example.com").get_data(as_text=True))
+    assert "Pull marin" in page
+    assert "40,00 €" in page and "25,00 €" in page
+    assert "3 jours" in page
+    rows = list(csv.reader(io.StringIO(client.get(f"/admin/{slug}/returns.csv?customer=paul@example.com&sort=created")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][-4:] == ["amount", "currency", "products", "age_days"]
+    assert [r[-4:] for r in rows[1:]] == [["40.00", "EUR", "Pull marin", "3"], ["25.00", "EUR", "Article L2", "3"]]
