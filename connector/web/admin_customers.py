@@ -9,7 +9,7 @@ from flask import abort, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from connector.domain.policy import InvalidPolicy
-from connector.web.admin_core import _, back_to, bp, fail, shop
+from connector.web.admin_core import _, back_to, bp, fail, query_string, shop
 from connector.web.context import services
 from connector.workflow import abuse
 from connector.workflow.returns import policy_for
@@ -42,6 +42,18 @@ def block_customer() -> Response:
     return back_to("blocked_customers")
 
 
+PAGE_SIZE = 50
+
+
 @bp.get("/customers")
 def blocked_customers() -> str:
-    return render_template("admin/customers.html", blocked=policy_for(shop()).blocked_emails)
+    """Every customer, searchable by email or name, with their orders and returns; and the block list."""
+    search = request.args.get("q", "").strip()[:200]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    with services().uow() as uow:
+        customers, total = uow.scope(shop()).orders.customers(search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    policy = policy_for(shop())
+    return render_template("admin/customers.html", blocked=policy.blocked_emails, customers=customers,
+                           total=total, search=search, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           page_link=lambda n: query_string({"q": search}, page=n),
+                           is_blocked=policy.is_blocked)

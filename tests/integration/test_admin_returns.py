@@ -348,3 +348,20 @@ def test_the_list_and_its_csv_show_the_amount_the_products_and_the_age(
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][-4:] == ["amount", "currency", "products", "age_days"]
     assert [r[-4:] for r in rows[1:]] == [["40.00", "EUR", "Pull marin", "3"], ["25.00", "EUR", "Article L2", "3"]]
+
+
+def test_the_customers_list_finds_a_customer_by_email_or_name_with_their_orders_and_returns(
+    client: FlaskClient, services: Services, clock: FrozenClock
+) -> None:
+    shop, refs = _seed(services, clock)
+    signed_in(client, services, shop)
+    slug = shop.slug  # type: ignore[attr-defined]
+    everyone = _visible(client.get(f"/admin/{slug}/customers").get_data(as_text=True))
+    assert "claire@example.com" in everyone and "paul@example.com" in everyone
+    found = client.get(f"/admin/{slug}/customers?q=PAUL").get_data(as_text=True)
+    rows = __import__("re").findall(r"<tr>\s*<td><a [^>]*>([^<]+)</a>.*?</td>\s*<td[^>]*>[^<]*</td><td class=\"num\">(\d+)</td>"
+                                    r"<td class=\"num\">(\d+)</td>", found, flags=__import__("re").S)
+    assert rows == [("paul@example.com", "2", "2")]
+    by_name = _visible(client.get(f"/admin/{slug}/customers?q=martin").get_data(as_text=True))
+    assert "claire@example.com" in by_name  # the builders' customer is Claire Martin
+    assert "Aucun client ne correspond" in _visible(client.get(f"/admin/{slug}/customers?q=zzz").get_data(as_text=True))
