@@ -249,6 +249,9 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
             quantity = int(form.get(f"qty-{index}", "0") or "0")
         except ValueError:
             quantity = -1
+        if quantity == 0 and form.get(f"reason-{index}", ""):
+            # A reason given for an item says she is returning it: one unit unless she says more.
+            quantity = 1
         if quantity == 0:
             continue
         if quantity < 0:
