@@ -66,7 +66,8 @@ def format_number(value: Decimal, locale: str, places: int | None = None) -> str
     else:
         text = format(abs(value), f".{places}f")
     whole, _, fraction = text.partition(".")
-    group, point = (" ", ",") if lang == "fr" else (",", ".")
+    # As Babel (CLDR) writes them: French groups with a narrow no-break space.
+    group, point = ("\u202f", ",") if lang == "fr" else (",", ".")
     sign = "-" if value < 0 else ""
     return sign + _group(whole, group) + (point + fraction if fraction else "")
 
@@ -78,7 +79,7 @@ def format_money(money: Money, locale: str) -> str:
     symbol = _SYMBOLS[lang].get(money.currency, money.currency)
     sign = "-" if money.is_negative() else ""
     if lang == "fr":
-        return f"{sign}{digits} {symbol}"
+        return f"{sign}{digits}\u00a0{symbol}"  # never "12,50" at a line's end and "€" on the next
     # A letter code reads badly glued to the digits: "CHF 12.50", but "€12.50".
     if symbol[-1].isalpha():
         return f"{sign}{symbol} {digits}"
@@ -102,7 +103,7 @@ def format_date(day: date, locale: str, *, short: bool = False) -> str:
 def format_percent(rate: Decimal, locale: str) -> str:
     """10 -> "10 %" (fr, with the French space) or "10%" (en); 12.5 -> "12,5 %"."""
     number = format_number(rate, locale)
-    return f"{number} %" if language(locale) == "fr" else f"{number}%"
+    return f"{number}\u00a0%" if language(locale) == "fr" else f"{number}%"
 
 
 def format_days(days: int, locale: str) -> str:

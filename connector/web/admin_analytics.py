@@ -134,7 +134,7 @@ def _pct(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     text = format_number(Decimal(str(value)).quantize(Decimal("0.1")), locale())
-    return f"{text} %" if locale() == "fr" else f"{text}%"
+    return f"{text}\u00a0%" if locale() == "fr" else f"{text}%"
 
 
 def _svg(svg: str) -> Markup:

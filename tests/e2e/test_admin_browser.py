@@ -80,7 +80,7 @@ def test_a_merchant_inspects_and_resolves_a_return(browser: Any, services: Servi
         page.select_option("#condition-L1", "opened")
         page.screenshot(path=str(screenshots / "admin-inspection.png"), full_page=True)
         page.click("#inspect-form button[type=submit]")
-        assert "40,00 €" in page.locator("#resolve-form .plan-net").inner_text()  # shown before confirming
+        assert "40,00\u00a0€" in page.locator("#resolve-form .plan-net").inner_text()  # shown before confirming
         page.screenshot(path=str(screenshots / "admin-resolution-preview.png"), full_page=True)
         page.click("#resolve-form button[type=submit]")
         assert page.locator("#status").inner_text() in ("Traité", "Resolved")

@@ -91,7 +91,7 @@ def test_journey_with_a_photo_from_lookup_to_tracking(
 
     # The review shows the amounts before anything is sent.
     review = page.locator("main").inner_text()
-    assert ("40,00 €" if lang == "fr" else "€40.00") in review
+    assert ("40,00\u00a0€" if lang == "fr" else "€40.00") in review
     page.screenshot(path=str(screenshots / f"4-review-{size}-{lang}.png"), full_page=True)
     page.get_by_role("button", name=words["confirm"]).click()
 
@@ -152,6 +152,6 @@ def test_exchange_then_cancel(
 def test_policy_page_reads_well_on_a_phone(browser: Any, live_url: str, shop: Shop, screenshots: Path) -> None:
     page = _page(browser, "phone", "fr")
     page.goto(f"{live_url}/portal/{shop.slug}/policy")
-    assert "5,90 €" in page.locator("main").inner_text()
+    assert "5,90\u00a0€" in page.locator("main").inner_text()
     page.screenshot(path=str(screenshots / "9-policy-phone-fr.png"), full_page=True)
     page.context.close()

@@ -195,7 +195,7 @@ def test_inspection_and_resolution_through_the_page(client: FlaskClient, service
                                          "accepted-L1": "1", "rejected-L1": "0", "restock-L1": "1"})
     assert _status(services, shop.id, reference) is ReturnStatus.INSPECTED
     page = client.get(base).get_data(as_text=True)
-    assert "40,00 €" in page  # the amount shown before confirming
+    assert "40,00\u00a0€" in page  # the amount shown before confirming
     client.post(f"{base}/resolve", data={"csrf_token": token})
     ret = load_return(services, shop.id, reference)[1]
     assert ret.status is ReturnStatus.RESOLVED

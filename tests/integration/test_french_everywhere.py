@@ -198,7 +198,7 @@ def _line_of(client: FlaskClient, page: str) -> str:
 
 
 @pytest.mark.parametrize("text", [
-    "Quantité: 1", "Remboursement : 73,10 €", "1 article(s)", "refund 73.10 EUR", "shopper", "0.0 jours",
+    "Quantité: 1", "Remboursement : 73,10\u00a0€", "1 article(s)", "refund 73.10 EUR", "shopper", "0.0 jours",
     "Vous avez changé d'avis ?", "5.90 EUR",
 ])
 def test_the_check_catches_what_the_issue_saw(text: str) -> None:

@@ -98,9 +98,9 @@ def test_whole_flow_from_lookup_to_tracking(client: FlaskClient, shop: Shop, ser
     page = reviewed.get_data(as_text=True)
     assert reviewed.status_code == 200
     # 40.00 paid, 10 % restocking (4.00) and 5.90 return shipping: 30.10, before confirming.
-    assert "4,00 €" in page
-    assert "5,90 €" in page
-    assert "30,10 €" in page
+    assert "4,00\u00a0€" in page
+    assert "5,90\u00a0€" in page
+    assert "30,10\u00a0€" in page
     with services.uow() as uow:
         assert uow.scope(shop).returns.for_order("1001") == []  # nothing written yet
 
@@ -285,8 +285,8 @@ def test_store_credit_shows_the_bonus_as_an_amount(client: FlaskClient, shop: Sh
     find_order(client, shop.slug)
     page = review(client, shop.slug, **{"resolution-0": "store_credit"}).get_data(as_text=True)
     # 40.00 - 4.00 - 5.90 = 30.10; 10 % bonus on it: 3.01; 33.11 in all.
-    assert "3,01 €" in page
-    assert "33,11 €" in page
+    assert "3,01\u00a0€" in page
+    assert "33,11\u00a0€" in page
 
 
 def test_free_return_is_said_before_confirming(client: FlaskClient, services: Services) -> None:
@@ -386,7 +386,7 @@ def test_review_amounts_match_the_engine(client: FlaskClient, shop: Shop, servic
         _decision, plans = flow.decide(scope, order, [
             flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], services.clock.now())
     assert plans[0].net.amount == Decimal("30.10")
-    assert "30,10 €" in page
+    assert "30,10\u00a0€" in page
 
 
 # ---- through the Shopify app proxy: no cookies, signed queries, storefront paths ----
