@@ -85,6 +85,7 @@ class Variant:
     title: str
     available: bool = True
     stock: int | None = None
+    image_url: str = ""
 
     @property
     def stock_label(self) -> str:
@@ -111,6 +112,7 @@ class ItemRow:
     unit_price: str
     bonus_per_unit: str
     variants: tuple[Variant, ...] = ()
+    image_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,13 @@ def status_label(status: ReturnStatus) -> str:
     return labels[status]
 
 
-def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy) -> dict[str, tuple[Variant, ...]]:
-    """Other variants per product, when the platform's gateway can list them (else: a text field)."""
-    if ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
+def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy | None
+                      ) -> dict[str, tuple[Variant, ...]]:
+    """Other variants per product, when the platform's gateway can list them (else: a text field).
+
+    `policy` None: list them whatever the policy offers (for the products' pictures).
+    """
+    if policy is not None and ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
         return {}
     try:
         with svc.uow() as uow:
@@ -181,7 +187,8 @@ def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPol
         except PlatformError:
             log.warning("variants of %s could not be listed", product_id, exc_info=True)
             continue
-        found[product_id] = tuple(Variant(v.platform_variant_id, v.title, v.available, v.stock) for v in listed)
+        found[product_id] = tuple(Variant(v.platform_variant_id, v.title, v.available, v.stock,
+                                          v.image_url) for v in listed)
     return found
 
 
@@ -191,7 +198,8 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         scope = uow.scope(shop)
         verdicts = flow.eligibility(scope, order, svc.clock.now())
         existing = scope.returns.for_order(order.platform_order_id)
-    variants = exchange_variants(svc, shop, order, policy)
+    listed = exchange_variants(svc, shop, order, None)
+    exchanges = ResolutionKind.EXCHANGE in policy.allowed_resolutions
     rows = []
     for index, (line, verdict) in enumerate(zip(order.lines, verdicts, strict=True)):
         bonus = ""
@@ -201,7 +209,8 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         rows.append(ItemRow(
             index=index, line=line, verdict=verdict, why_not=tuple(r.text(lang) for r in verdict.reasons),
             unit_price=format_money(_unit_paid(line), lang),
-            bonus_per_unit=bonus, variants=variants.get(line.product_id or "", ()),
+            bonus_per_unit=bonus, variants=listed.get(line.product_id or "", ()) if exchanges else (),
+            image_url=_picture(line, listed.get(line.product_id or "", ())),
         ))
     last_day = verdicts[0].last_day if verdicts else None
     return ItemsPage(
@@ -213,6 +222,13 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
                       for r in existing),
         window_ends=format_date(last_day, lang) if last_day else "",
     )
+
+
+def _picture(line: OrderLine, variants: Sequence[Variant]) -> str:
+    """The bought variant's picture, else the product's first; only https addresses are shown."""
+    own = [v.image_url for v in variants if v.id == line.variant_id and v.image_url]
+    found = own[0] if own else next((v.image_url for v in variants if v.image_url), "")
+    return found if found.startswith("https://") else ""
 
 
 def _unit_paid(line: OrderLine) -> Money:

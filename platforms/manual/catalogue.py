@@ -76,5 +76,6 @@ def catalogue_from_option(value: str) -> list[CatalogueVariant]:
 
 def variants_of(catalogue: list[CatalogueVariant], product_id: str) -> list[ProductVariant]:
     """The product's variants, in the file's order; a variant with no stock left is not available."""
-    return [ProductVariant(v.variant_id, v.variant_title, available=v.stock is None or v.stock > 0, stock=v.stock)
+    return [ProductVariant(v.variant_id, v.variant_title, available=v.stock is None or v.stock > 0, stock=v.stock,
+                           image_url=v.image_url)
             for v in catalogue if v.product_id == product_id]

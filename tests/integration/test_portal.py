@@ -659,7 +659,8 @@ def test_a_manual_shop_offers_its_catalogue_sizes_with_stock_and_the_choice_foll
     from platforms.manual import OPTION_KEY, catalogue_option, parse_catalogue_csv
 
     catalogue = parse_catalogue_csv("product_id,variant_id,title,variant_title,stock,image_url\n"
-                                    "robe,ROBE-S,Robe lin,S,5,\nrobe,ROBE-M,Robe lin,M,2,\nrobe,ROBE-L,Robe lin,L,0,\n")
+                                    "robe,ROBE-S,Robe lin,S,5,https://images.example/robe-s.jpg\n"
+                                    "robe,ROBE-M,Robe lin,M,2,\nrobe,ROBE-L,Robe lin,L,0,\n")
     found = builders.shop(services, policy=policy(allowed_resolutions=["refund", "exchange"]))
     with services.uow() as uow:
         found = uow.shops.update(found.id, options={OPTION_KEY: catalogue_option(catalogue)},
@@ -668,6 +669,8 @@ def test_a_manual_shop_offers_its_catalogue_sizes_with_stock_and_the_choice_foll
     builders.stored_order(services, found, lines=(
         builders.line("L1", title="Robe lin", price="40.00", product_id="robe", variant_id="ROBE-S", variant_title="S"),))
     find_order(client, found.slug)
+    page = client.get(f"/portal/{found.slug}/order").get_data(as_text=True)
+    assert '<img class="product" src="https://images.example/robe-s.jpg"' in page  # the bought variant's picture
     items = _text(client.get(f"/portal/{found.slug}/order"))
     assert "M, plus que 2" in items
     assert "S, en stock" in items
