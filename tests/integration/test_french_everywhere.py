@@ -173,6 +173,7 @@ def test_every_page_and_email_of_a_returns_life_is_in_french(walk: Walk, service
         walk.get(f"admin email template {kind}", f"{admin}/emails/templates/fr/{kind}")
     walk.get("admin jobs", f"{admin}/jobs")
     walk.get("admin settings", f"{admin}/settings")
+    walk.get("admin return labels", f"{admin}/carrier")
 
     with services.uow() as uow:
         emails = uow.scope(_demo_shop(services)).emails.recent(limit=200)
