@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # One Babel per app: its translation cache belongs to the app, not to the process.
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    from connector.web.typography import colon
+
+    app.jinja_env.globals["colon"] = colon
 
     from connector.web.health import bp as health_bp
     from connector.web.home import bp as home_bp
@@ -138,6 +141,12 @@ def _error_pages(app: Flask) -> None:
         if _wants_json():
             body = jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description})
             return body, code, headers
+        # Routing errors (an unknown shop, a method a page does not take) reach the app, not the
+        # blueprint: an edge that has its own error pages registers them for its path.
+        for prefix, handler in app.extensions.get("error_pages", {}).items():
+            if request.path.startswith(prefix):
+                page, status = handler(exc)
+                return page, status, headers
         return render_template("errors/error.html", code=code, error=exc.name), code, headers
 
     @app.errorhandler(StorageConflict)

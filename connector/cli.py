@@ -229,6 +229,31 @@ def orders_import(shop_key: str, file: Path) -> None:
     click.echo(f"imported {len(parsed)} orders into {found.slug}")
 
 
+@orders.command("import-catalogue")
+@click.option("--shop", "shop_key", required=True, help="shop id, slug or domain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def catalogue_import(shop_key: str, file: Path) -> None:
+    """Import a manual shop's catalogue (variants and stock) for exchanges; replaces the previous one."""
+    from platforms.manual import OPTION_KEY, CsvCatalogueError, catalogue_option, parse_catalogue_csv
+
+    svc = _services()
+    found = _shop(svc, shop_key)
+    if found.platform != "manual":
+        raise click.ClickException(f"{found.slug} is a {found.platform} shop: its variants come from the platform")
+    try:
+        variants = parse_catalogue_csv(file.read_text(encoding="utf-8"))
+    except CsvCatalogueError as exc:
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(f"nothing imported from {file}") from exc
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 text; export it as CSV UTF-8") from exc
+    with svc.uow() as uow:
+        uow.shops.update(found.id, options={**found.options, OPTION_KEY: catalogue_option(variants)})
+        uow.commit()
+    click.echo(f"imported {len(variants)} variants into {found.slug}")
+
+
 @main.command("sync-orders")
 @click.option("--shop", "shop_key", required=True)
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import importlib
+import random
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from connector.bootstrap import Services
+from connector.demo_history import DEMO_PNG, SEED, catalogue_csv, history_csv, load_history
 from connector.domain.policy import ReturnPolicy
 from connector.domain.returns import Channel, Condition, Inspection, ResolutionKind
 from connector.domain.shipping import LabelMode, ParcelSize, PostalAddress
+from connector.web.portal_photos import Photo, store_photo
 from connector.workflow import returns as flow
-from platforms.manual import parse_orders_csv
+from platforms.manual import OPTION_KEY, catalogue_option, parse_catalogue_csv, parse_orders_csv
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.returns-connector.local"
 HEADER = ("order_number,email,first_name,last_name,postal_code,placed_at,fulfilled_at,delivered_at,currency,"
           "line_id,sku,title,variant_title,product_type,tags,quantity,unit_price,discount,tax,final_sale,"
-          "shipping,taxes_included")
+          "shipping,taxes_included,product_id,variant_id")
+
+
+# The featured orders' products, as the history's catalogue names them.
+PRODUCT_IDS = {"Robe lin bleue": "robe-lin", "Foulard soie": "foulard-soie", "Jean brut": "jean-brut",
+               "T-shirt coton blanc": "tshirt-blanc", "Veste cuir": "veste-cuir", "Chemise rayée": "chemise-rayee"}
 
 
 def demo_policy() -> ReturnPolicy:
@@ -40,7 +48,7 @@ def demo_csv(now: datetime) -> str:
     rows = [
         # order, email, first, last, postcode, placed, fulfilled, delivered, lines...
         ("1001", "claire@example.com", "Claire", "Martin", "75011", 12, 10, 8, [
-            ("1001-1", "ROBE-BLEUE-M", "Robe lin bleue", "M", "Robe", "", 1, "79.00", "0", "0", ""),
+            ("1001-1", "ROBE-LIN-M", "Robe lin bleue", "M", "Robe", "", 1, "79.00", "0", "0", ""),
             ("1001-2", "FOULARD-SOIE", "Foulard soie", "", "Accessoire", "", 2, "25.00", "5.00", "0", ""),
         ]),
         ("1002", "hugo@example.com", "Hugo", "Bernard", "69003", 50, 48, 45, [
@@ -64,7 +72,7 @@ def demo_csv(now: datetime) -> str:
             lines.append(",".join([
                 number, email, first, last, f'"{postcode}"', day(placed), day(fulfilled), day(delivered), "EUR",
                 line_id, sku, f'"{title}"', variant, f'"{ptype}"', tags, str(qty), price, discount, tax, final,
-                "4.90", "yes",
+                "4.90", "yes", PRODUCT_IDS.get(title, ""), sku if title in PRODUCT_IDS else "",
             ]))
     return "\n".join(lines) + "\n"
 
@@ -91,10 +99,16 @@ def load_demo(svc: Services) -> str:
                 return_address=PostalAddress(name="Service retours", company="Boutique Démo", line1="12 rue des Lilas",
                                              postal_code="75011", city="Paris", country_code="FR"))
         fresh = scope.orders.count() == 0
-        for order in parse_orders_csv(demo_csv(now)):
+        history = parse_orders_csv(history_csv(now, random.Random(SEED), HEADER)) if fresh else []
+        for order in [*history, *parse_orders_csv(demo_csv(now))]:
             scope.orders.save(order)
+        # Exchanges offer the catalogue's sizes with their stock, as a connected shop's would.
+        shop = uow.shops.update(shop.id, options={
+            **shop.options, OPTION_KEY: catalogue_option(parse_catalogue_csv(catalogue_csv()))})
         uow.commit()
     if fresh:
+        photo = store_photo(svc.settings.instance_path, shop.id, Photo("png", DEMO_PNG))
+        load_history(svc, shop.id, history, photo)
         _sample_returns(svc, shop.id)
     password = _merchant_sign_in(svc, shop.id)
     lines = [
@@ -110,14 +124,13 @@ def load_demo(svc: Services) -> str:
 
 
 def _sample_returns(svc: Services, shop_id: int) -> None:
-    """Two returns in different states, so the admin and the dashboard have something to show."""
+    """Two recent returns: one waiting for the merchant's decision, one resolved."""
     waiting = flow.open_return_request(
         svc, shop_id, "1004",
         [flow.WantedItem("1004-1", 1, "not_as_described", ResolutionKind.STORE_CREDIT,
                          comment="La couleur ne correspond pas aux photos")],
         channel=Channel.PORTAL)
-    if waiting.ret.can("approve"):
-        flow.approve(svc, shop_id, waiting.ret.reference, "demo")
+    del waiting  # left waiting for the merchant's decision: the first thing to try in the admin
     done = flow.open_return_request(
         svc, shop_id, "1001",
         [flow.WantedItem("1001-2", 1, "changed_mind", ResolutionKind.REFUND, comment="Finalement non")],

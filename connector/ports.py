@@ -257,6 +257,8 @@ class ProductVariant:
     platform_variant_id: str
     title: str
     available: bool = True
+    stock: int | None = None  # units on hand when the platform says; None: not tracked
+    image_url: str = ""  # https, when the platform or the catalogue has a picture
 
 
 @dataclass(frozen=True)

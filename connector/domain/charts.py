@@ -53,36 +53,61 @@ def _empty(chart_id: str, title: str, desc: str, message: str) -> str:
     return "".join(parts)
 
 
-def _short(label: str, limit: int) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
-
-
 def bar_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
-              fmt: Formatter = _plain, empty: str = "No data") -> str:
-    """Vertical bars, one per label (periods, left to right), with a value axis from zero."""
+              fmt: Formatter = _plain, empty: str = "No data", sep: str = ": ", counts: bool = False) -> str:
+    """Vertical bars, one per label (periods, left to right), with a value axis from zero.
+
+    `counts`: the values are counts, so the axis ticks are whole numbers. `sep` joins a label
+    and its value in the tooltip (French puts a narrow space before the colon).
+    """
     if not points:
         return _empty(chart_id, title, desc, empty)
-    top = _nice_max(max(v for _, v in points))
+    top = _count_max(max(v for _, v in points)) if counts else _nice_max(max(v for _, v in points))
     inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = inner_w / len(points)
     bar_w = max(2.0, slot * 0.7)
     parts = _open(chart_id, title, desc, HEIGHT)
     parts.extend(_value_axis(top, inner_h, fmt))
-    every = max(1, len(points) // 12)  # at most about twelve labels under the bars
+    every = _label_every(len(points))
     for index, (label, value) in enumerate(points):
         height = inner_h * (value / top) if top else 0
         x = PAD_LEFT + index * slot + (slot - bar_w) / 2
         y = PAD_TOP + inner_h - height
         parts.append(
             f'<rect class="chart-bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{height:.1f}">'
-            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>")
+            f"<title>{escape(label)}{escape(sep)}{escape(fmt(value))}</title></rect>")
         if index % every == 0:
             parts.append(
                 f'<text class="chart-label" x="{x + bar_w / 2:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" '
-                f'text-anchor="middle">{escape(_short(label, 10))}</text>')
+                f'text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _label_every(count: int) -> int:
+    """One period label in how many, so that labels (about 45 px wide) never touch."""
+    room = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(1, count)
+    return max(1, math.ceil(56 / room))
+
+
+def _count_max(value: float) -> float:
+    """A top for a count axis that four whole steps divide: 4, 8, 12, 20, 40..."""
+    step = max(1, math.ceil(value / 4))
+    if step > 2:
+        step = math.ceil(_nice_max(step))
+    return float(step * 4)
+
+
+def _lines(label: str, width: int) -> list[str]:
+    """A label on at most two lines of about `width` characters, cut between words, never dropped."""
+    if len(label) <= width:
+        return [label]
+    cut = label.rfind(" ", 0, width + 1)
+    if cut <= 0:
+        cut = width
+    first, rest = label[:cut].rstrip(), label[cut:].lstrip()
+    return [first, rest if len(rest) <= width + 6 else rest[: width + 5] + "…"]
 
 
 def _value_axis(top: float, inner_h: float, fmt: Formatter) -> list[str]:
@@ -97,49 +122,71 @@ def _value_axis(top: float, inner_h: float, fmt: Formatter) -> list[str]:
 
 
 def hbar_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
-               fmt: Formatter = _plain, empty: str = "No data") -> str:
-    """Horizontal bars, largest first as given: reasons, products, resolutions."""
+               fmt: Formatter = _plain, empty: str = "No data", sep: str = ": ") -> str:
+    """Horizontal bars, largest first as given: reasons, products, resolutions. Long labels wrap."""
     if not points:
         return _empty(chart_id, title, desc, empty)
-    row = 26
-    label_w = 180
+    label_w = 220
+    wrapped = [_lines(label, 30) for label, _ in points]
+    row = 36 if any(len(lines) > 1 for lines in wrapped) else 26
     height = PAD_TOP + row * len(points) + 8
     top = max(v for _, v in points) or 1.0
     inner_w = WIDTH - label_w - 90
     parts = _open(chart_id, title, desc, height)
-    for index, (label, value) in enumerate(points):
+    for index, ((label, value), lines) in enumerate(zip(points, wrapped, strict=True)):
         y = PAD_TOP + index * row
         width = inner_w * (value / top) if top else 0
-        parts.append(f'<text class="chart-label" x="{label_w - 8}" y="{y + 15}" text-anchor="end">'
-                     f"{escape(_short(label, 26))}</text>")
+        middle = y + row / 2 + 1
+        first = middle + 4 - 7 * (len(lines) - 1)
+        spans = "".join(f'<tspan x="{label_w - 8}" y="{first + 14 * n:.1f}">{escape(text)}</tspan>'
+                        for n, text in enumerate(lines))
+        parts.append(f'<text class="chart-label" text-anchor="end">{spans}<title>{escape(label)}</title></text>')
         parts.append(
-            f'<rect class="chart-bar" x="{label_w}" y="{y + 3}" width="{max(width, 1):.1f}" height="{row - 8}">'
-            f"<title>{escape(label)}: {escape(fmt(value))}</title></rect>")
-        parts.append(f'<text class="chart-value" x="{label_w + width + 6:.1f}" y="{y + 15}">{escape(fmt(value))}</text>')
+            f'<rect class="chart-bar" x="{label_w}" y="{middle - 9:.1f}" width="{max(width, 1):.1f}" height="18">'
+            f"<title>{escape(label)}{escape(sep)}{escape(fmt(value))}</title></rect>")
+        parts.append(f'<text class="chart-value" x="{label_w + width + 6:.1f}" y="{middle + 4:.1f}">'
+                     f"{escape(fmt(value))}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
 
-def line_chart(chart_id: str, title: str, desc: str, points: Sequence[Point], *,
-               fmt: Formatter = _plain, empty: str = "No data") -> str:
-    """One line over periods (a rate over time), with a dot and a tooltip per point."""
-    if not points:
+def line_chart(chart_id: str, title: str, desc: str, points: Sequence[tuple[str, float | None]], *,
+               fmt: Formatter = _plain, empty: str = "No data", sep: str = ": ", ceiling: float | None = None) -> str:
+    """One line over periods (a rate over time), with a dot and a tooltip per point.
+
+    Every period keeps its place on the axis; a period without a value (None: no sales) is a
+    gap in the line, not a point at zero. `ceiling` caps the axis (100 for a percentage).
+    """
+    if not any(v is not None for _, v in points):
         return _empty(chart_id, title, desc, empty)
-    top = _nice_max(max(v for _, v in points))
+    top = _nice_max(max(v for _, v in points if v is not None))
+    if ceiling is not None:
+        top = min(top, ceiling)
     inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     step = inner_w / max(1, len(points) - 1)
     parts = _open(chart_id, title, desc, HEIGHT)
     parts.extend(_value_axis(top, inner_h, fmt))
-    coords = [(PAD_LEFT + i * step if len(points) > 1 else PAD_LEFT + inner_w / 2,
-               PAD_TOP + inner_h - inner_h * (v / top)) for i, (_, v) in enumerate(points)]
-    parts.append('<polyline class="chart-line" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
-    every = max(1, len(points) // 12)
-    for index, ((label, value), (x, y)) in enumerate(zip(points, coords, strict=True)):
-        parts.append(f'<circle class="chart-bar" cx="{x:.1f}" cy="{y:.1f}" r="4">'
-                     f"<title>{escape(label)}: {escape(fmt(value))}</title></circle>")
+    xs = [PAD_LEFT + i * step if len(points) > 1 else PAD_LEFT + inner_w / 2 for i in range(len(points))]
+    segment: list[str] = []
+    segments: list[list[str]] = [segment]
+    for x, (_, value) in zip(xs, points, strict=True):
+        if value is None:
+            segment = []
+            segments.append(segment)
+            continue
+        segment.append(f"{x:.1f},{PAD_TOP + inner_h - inner_h * (value / top):.1f}")
+    for run in segments:
+        if len(run) > 1:
+            parts.append('<polyline class="chart-line" points="' + " ".join(run) + '"/>')
+    every = _label_every(len(points))
+    for index, ((label, value), x) in enumerate(zip(points, xs, strict=True)):
+        if value is not None:
+            y = PAD_TOP + inner_h - inner_h * (value / top)
+            parts.append(f'<circle class="chart-bar" cx="{x:.1f}" cy="{y:.1f}" r="4">'
+                         f"<title>{escape(label)}{escape(sep)}{escape(fmt(value))}</title></circle>")
         if index % every == 0:
             parts.append(f'<text class="chart-label" x="{x:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" '
-                         f'text-anchor="middle">{escape(_short(label, 10))}</text>')
+                         f'text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -66,7 +66,8 @@ def format_number(value: Decimal, locale: str, places: int | None = None) -> str
     else:
         text = format(abs(value), f".{places}f")
     whole, _, fraction = text.partition(".")
-    group, point = (" ", ",") if lang == "fr" else (",", ".")
+    # As Babel (CLDR) writes them: French groups with a narrow no-break space.
+    group, point = ("\u202f", ",") if lang == "fr" else (",", ".")
     sign = "-" if value < 0 else ""
     return sign + _group(whole, group) + (point + fraction if fraction else "")
 
@@ -78,7 +79,7 @@ def format_money(money: Money, locale: str) -> str:
     symbol = _SYMBOLS[lang].get(money.currency, money.currency)
     sign = "-" if money.is_negative() else ""
     if lang == "fr":
-        return f"{sign}{digits} {symbol}"
+        return f"{sign}{digits}\u00a0{symbol}"  # never "12,50" at a line's end and "€" on the next
     # A letter code reads badly glued to the digits: "CHF 12.50", but "€12.50".
     if symbol[-1].isalpha():
         return f"{sign}{symbol} {digits}"
@@ -102,7 +103,7 @@ def format_date(day: date, locale: str, *, short: bool = False) -> str:
 def format_percent(rate: Decimal, locale: str) -> str:
     """10 -> "10 %" (fr, with the French space) or "10%" (en); 12.5 -> "12,5 %"."""
     number = format_number(rate, locale)
-    return f"{number} %" if language(locale) == "fr" else f"{number}%"
+    return f"{number}\u00a0%" if language(locale) == "fr" else f"{number}%"
 
 
 def format_days(days: int, locale: str) -> str:
@@ -149,13 +150,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Choose at least one unit to return.",
         "fr": "Choisissez au moins un exemplaire à retourner.",
     },
+    # Policy settings the merchant typed that the engine cannot apply.
+    "policy_whole_number": {"en": "Enter a whole number.", "fr": "Saisissez un nombre entier."},
+    "policy_between": {"en": "Enter a number from {low} to {high}.", "fr": "Saisissez un nombre de {low} à {high}."},
+    "policy_percent": {"en": "Enter a percentage from 0 to 100.", "fr": "Saisissez un pourcentage de 0 à 100."},
+    "policy_amount": {"en": "Enter an amount, such as 5.90.", "fr": "Saisissez un montant, par exemple 5,90."},
+    "policy_negative": {"en": "An amount cannot be negative.", "fr": "Un montant ne peut pas être négatif."},
+    "policy_choice": {"en": "Choose one of the options offered.", "fr": "Choisissez une des options proposées."},
+    "policy_currency": {"en": "Enter a currency code such as EUR.", "fr": "Saisissez un code de devise, par exemple EUR."},
+    "policy_no_reason": {"en": "Keep at least one reason for the customer to choose.",
+                         "fr": "Gardez au moins un motif que le client peut choisir."},
+    "policy_no_resolution": {"en": "Offer at least one resolution.", "fr": "Proposez au moins une solution."},
+    # Timeline notes the app writes, in the shop's language.
+    "note_resolution": {"en": "{resolution_kind} {resolution_amount}", "fr": "{resolution_kind} {resolution_amount}"},
+    "note_nothing_to_pay": {"en": "nothing to pay back", "fr": "rien à rendre"},
+    "note_done_by_hand": {
+        "en": "{resolution_kind} {resolution_amount} carried out by hand: {note}",
+        "fr": "{resolution_kind} de {resolution_amount} effectué à la main\u202f: {note}",
+    },
     "order_cancelled": {
         "en": "This order was cancelled: there is nothing to return.",
-        "fr": "Cette commande a été annulée : il n'y a rien à retourner.",
+        "fr": "Cette commande a été annulée : il n'y a rien à retourner.",
     },
     "not_shipped": {
         "en": "This item has not been shipped yet, so it cannot be returned. Contact us to cancel it.",
-        "fr": "Cet article n'a pas encore été expédié : il ne peut pas être retourné. "
+        "fr": "Cet article n'a pas encore été expédié : il ne peut pas être retourné. "
               "Contactez-nous pour l'annuler.",
     },
     "already_returned": {
@@ -164,19 +183,20 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "quantity_too_high": {
         "en": "You can return at most {max_quantity} of this item.",
-        "fr": "Vous pouvez retourner au plus {max_quantity} exemplaire(s) de cet article.",
+        "fr": "Vous pouvez retourner au plus {max_quantity} exemplaires de cet article.",
+        "fr_one": "Vous pouvez retourner au plus {max_quantity} exemplaire de cet article.",
     },
     "final_sale": {
         "en": "This item was sold as final sale: it cannot be returned.",
-        "fr": "Cet article a été vendu en vente finale : il ne peut pas être retourné.",
+        "fr": "Cet article a été vendu en vente finale : il ne peut pas être retourné.",
     },
     "non_returnable_tag": {
         "en": "Products marked “{tag}” cannot be returned.",
-        "fr": "Les produits marqués « {tag} » ne peuvent pas être retournés.",
+        "fr": "Les produits marqués « {tag} » ne peuvent pas être retournés.",
     },
     "non_returnable_type": {
         "en": "Products of type “{product_type}” cannot be returned.",
-        "fr": "Les produits de type « {product_type} » ne peuvent pas être retournés.",
+        "fr": "Les produits de type « {product_type} » ne peuvent pas être retournés.",
     },
     "non_returnable_sku": {
         "en": "This product (ref. {sku}) cannot be returned.",
@@ -196,7 +216,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "resolution_not_allowed": {
         "en": "This shop does not offer this option: {resolution_kind}.",
-        "fr": "Cette boutique ne propose pas cette solution : {resolution_kind}.",
+        "fr": "Cette boutique ne propose pas cette solution : {resolution_kind}.",
     },
     "no_items": {
         "en": "Choose at least one item to return.",
@@ -219,7 +239,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "store_credit_bonus": {
         "en": "Store credit: you receive {bonus_percent} more.",
-        "fr": "Avoir : vous recevez {bonus_percent} de plus.",
+        "fr": "Avoir : vous recevez {bonus_percent} de plus.",
     },
     "return_shipping_fee": {
         "en": "Return shipping costs {fee_amount}, deducted from the amount returned to you.",
@@ -231,7 +251,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "return_shipping_paid_by_shop": {
         "en": "Return shipping is free: we pay for it.",
-        "fr": "Le retour est gratuit : nous prenons en charge les frais de retour.",
+        "fr": "Le retour est gratuit : nous prenons en charge les frais de retour.",
     },
     "merchant_pays_shipping_for_reason": {
         "en": "We pay the return shipping for this reason.",
@@ -239,22 +259,22 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "free_return": {
         "en": "This return is free: we pay the return shipping.",
-        "fr": "Ce retour est gratuit : nous prenons en charge les frais de retour.",
+        "fr": "Ce retour est gratuit : nous prenons en charge les frais de retour.",
     },
     "free_returns_used_up": {
         "en": "You have already used your free returns ({free_returns_limit} every {period_days}): "
               "return shipping costs {fee_amount}, deducted from the amount returned to you.",
         "fr": "Vous avez déjà utilisé vos retours gratuits ({free_returns_limit} par période de "
-              "{period_days}) : les frais de retour de {fee_amount} sont déduits du montant qui vous est rendu.",
+              "{period_days}) : les frais de retour de {fee_amount} sont déduits du montant qui vous est rendu.",
     },
     # Why a request was or was not approved automatically (merchant-facing).
     "auto_approved": {
         "en": "Approved automatically: every auto-approval rule holds.",
-        "fr": "Approuvée automatiquement : toutes les règles d'approbation automatique sont remplies.",
+        "fr": "Approuvée automatiquement : toutes les règles d'approbation automatique sont remplies.",
     },
     "auto_not_configured": {
         "en": "No auto-approval rule is set: the request waits for review.",
-        "fr": "Aucune règle d'approbation automatique : la demande attend votre examen.",
+        "fr": "Aucune règle d'approbation automatique : la demande attend votre examen.",
     },
     "auto_order_value_ok": {
         "en": "The order value, {order_amount}, is at most {max_amount}.",
@@ -266,7 +286,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "auto_currency_differs": {
         "en": "The order is in {order_currency} and the policy's amounts in {policy_currency}: check it by hand.",
-        "fr": "La commande est en {order_currency} et les montants de la politique en {policy_currency} : "
+        "fr": "La commande est en {order_currency} et les montants de la politique en {policy_currency} : "
               "vérifiez-la vous-même.",
     },
     "auto_reason_ok": {
@@ -275,19 +295,23 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "auto_reason_not_listed": {
         "en": "The reason “{reason}” is not approved automatically.",
-        "fr": "Le motif « {reason} » n'est pas approuvé automatiquement.",
+        "fr": "Le motif « {reason} » n'est pas approuvé automatiquement.",
     },
     "auto_history_ok": {
-        "en": "The customer has {previous_returns} previous return(s), at most {max_previous_returns}.",
-        "fr": "Le client a {previous_returns} retour(s) précédent(s), au plus {max_previous_returns}.",
+        "en": "The customer has {previous_returns} previous returns, at most {max_previous_returns}.",
+        "en_one": "The customer has {previous_returns} previous return, at most {max_previous_returns}.",
+        "fr": "Le client a {previous_returns} retours précédents, au plus {max_previous_returns}.",
+        "fr_one": "Le client a {previous_returns} retour précédent, au plus {max_previous_returns}.",
     },
     "auto_too_many_returns": {
-        "en": "The customer has {previous_returns} previous return(s), more than {max_previous_returns}.",
-        "fr": "Le client a {previous_returns} retour(s) précédent(s), plus que {max_previous_returns}.",
+        "en": "The customer has {previous_returns} previous returns, more than {max_previous_returns}.",
+        "en_one": "The customer has {previous_returns} previous return, more than {max_previous_returns}.",
+        "fr": "Le client a {previous_returns} retours précédents, plus que {max_previous_returns}.",
+        "fr_one": "Le client a {previous_returns} retour précédent, plus que {max_previous_returns}.",
     },
     "auto_items_not_eligible": {
         "en": "Some items cannot be returned under the policy: the request needs review.",
-        "fr": "Certains articles ne peuvent pas être retournés selon la politique : la demande doit être examinée.",
+        "fr": "Certains articles ne peuvent pas être retournés selon la politique : la demande doit être examinée.",
     },
     "auto_customer_blocked": {
         "en": "The customer is on the shop's blocked list.",
@@ -331,11 +355,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "policy_not_returnable_types": {
         "en": "Products of these types cannot be returned: {product_types}.",
-        "fr": "Les produits de ces types ne peuvent pas être retournés : {product_types}.",
+        "fr": "Les produits de ces types ne peuvent pas être retournés : {product_types}.",
     },
     "policy_not_returnable_skus": {
         "en": "These product references cannot be returned: {skus}.",
-        "fr": "Ces références de produits ne peuvent pas être retournées : {skus}.",
+        "fr": "Ces références de produits ne peuvent pas être retournées : {skus}.",
     },
     "policy_all_returnable": {
         "en": "Every product can be returned.",
@@ -343,7 +367,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "policy_resolutions": {
         "en": "You can choose: {resolutions}.",
-        "fr": "Vous pouvez choisir : {resolutions}.",
+        "fr": "Vous pouvez choisir : {resolutions}.",
     },
     "policy_store_credit_bonus": {
         "en": "Choose store credit and receive {bonus_percent} more.",
@@ -355,7 +379,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "policy_restocking_fee_waived": {
         "en": "No restocking fee when the reason is: {reasons}.",
-        "fr": "Aucuns frais de remise en stock lorsque le motif est : {reasons}.",
+        "fr": "Aucuns frais de remise en stock lorsque le motif est : {reasons}.",
     },
     "policy_no_restocking_fee": {
         "en": "No restocking fee is deducted.",
@@ -363,7 +387,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "policy_shipping_paid_by_shop": {
         "en": "Return shipping is free: we pay for it.",
-        "fr": "Le retour est gratuit : nous prenons en charge les frais de retour.",
+        "fr": "Le retour est gratuit : nous prenons en charge les frais de retour.",
     },
     "policy_shipping_own_cost": {
         "en": "You send the parcel back at your own cost.",
@@ -375,16 +399,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "policy_shipping_reasons": {
         "en": "We pay the return shipping when the reason is: {reasons}.",
-        "fr": "Nous prenons en charge les frais de retour lorsque le motif est : {reasons}.",
+        "fr": "Nous prenons en charge les frais de retour lorsque le motif est : {reasons}.",
     },
     "policy_free_return_one": {
         "en": "Your first return every {period_days} is free: we pay the return shipping.",
-        "fr": "Votre premier retour sur chaque période de {period_days} est gratuit : "
+        "fr": "Votre premier retour sur chaque période de {period_days} est gratuit : "
               "nous prenons en charge les frais de retour.",
     },
     "policy_free_returns_many": {
         "en": "Your first {free_returns_limit} returns every {period_days} are free: we pay the return shipping.",
-        "fr": "Vos {free_returns_limit} premiers retours sur chaque période de {period_days} sont gratuits : "
+        "fr": "Vos {free_returns_limit} premiers retours sur chaque période de {period_days} sont gratuits : "
               "nous prenons en charge les frais de retour.",
     },
     "policy_free_returns_tags": {
@@ -393,7 +417,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "policy_photos": {
         "en": "Please add a photo of the item when the reason is: {reasons}.",
-        "fr": "Merci d'ajouter une photo de l'article lorsque le motif est : {reasons}.",
+        "fr": "Merci d'ajouter une photo de l'article lorsque le motif est : {reasons}.",
     },
     "policy_rejected_send_back": {
         "en": "Items refused at inspection are sent back to you for {fee_amount}.",
@@ -450,6 +474,16 @@ def _render(name: str, value: str, lang: str) -> str:
     return value
 
 
+# Texts with a singular form ("<lang>_one"), and the param that counts.
+PLURAL_BY = {"quantity_too_high": "max_quantity", "auto_history_ok": "previous_returns",
+             "auto_too_many_returns": "previous_returns"}
+
+
+def _is_one(count: int, lang: str) -> bool:
+    # French counts 0 and 1 as singular ("0 retour précédent"), English only 1.
+    return count <= 1 if lang == "fr" else count == 1
+
+
 class _KeepMissing(dict[str, str]):
     # A missing param shows its placeholder rather than breaking the shopper's page.
     def __missing__(self, key: str) -> str:
@@ -490,6 +524,9 @@ class Reason:
             # An unknown code is a bug (tests check every code has texts); show it, do not crash.
             return self.code
         template = texts.get(lang, texts["en"])
+        count = self.params.get(PLURAL_BY.get(self.code, ""), "")
+        if count.isdigit() and _is_one(int(count), lang):
+            template = texts.get(f"{lang}_one", template)
         values = _KeepMissing({name: _render(name, value, lang) for name, value in self.params.items()})
         return template.format_map(values)
 

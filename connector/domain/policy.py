@@ -16,7 +16,7 @@ from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
 from connector.domain.errors import DomainError
-from connector.domain.messages import language
+from connector.domain.messages import Reason, language
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
@@ -29,9 +29,14 @@ class InvalidPolicy(DomainError):
 
     code = "invalid_policy"
 
-    def __init__(self, field_name: str, message: str) -> None:
+    def __init__(self, field_name: str, message: str, reason: Reason | None = None) -> None:
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
+        self.reason = reason  # the same problem in the merchant's language, when it has a text
+
+    def text(self, locale: str) -> str:
+        """What the merchant reads next to the setting: translated, without the setting's code name."""
+        return self.reason.text(locale) if self.reason else str(self).removeprefix(f"{self.field}: ")
 
 
 class WindowStart(StrEnum):
@@ -95,13 +100,15 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 def _whole(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidPolicy(name, f"must be a whole number, got {value!r}")
+        raise InvalidPolicy(name, f"must be a whole number, got {value!r}", Reason.of("policy_whole_number"))
     try:
         number = int(value)
     except ValueError:
-        raise InvalidPolicy(name, f"must be a whole number, got {value!r}") from None
+        raise InvalidPolicy(name, f"must be a whole number, got {value!r}",
+                            Reason.of("policy_whole_number")) from None
     if not low <= number <= high:
-        raise InvalidPolicy(name, f"must be between {low} and {high}, got {number}")
+        raise InvalidPolicy(name, f"must be between {low} and {high}, got {number}",
+                            Reason.of("policy_between", low=low, high=high))
     return number
 
 
@@ -112,9 +119,10 @@ def _percent(name: str, value: object) -> Decimal:
     try:
         rate = Decimal(value)
     except InvalidOperation:
-        raise InvalidPolicy(name, f"must be a percentage, got {value!r}") from None
+        raise InvalidPolicy(name, f"must be a percentage, got {value!r}", Reason.of("policy_percent")) from None
     if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
-        raise InvalidPolicy(name, f"must be a percentage between 0 and 100, got {value!r}")
+        raise InvalidPolicy(name, f"must be a percentage between 0 and 100, got {value!r}",
+                            Reason.of("policy_percent"))
     return rate
 
 
@@ -129,11 +137,12 @@ def _money(name: str, value: object, currency: str) -> Money:
         try:
             money = Money(Decimal(value), currency)
         except (InvalidOperation, DomainError):
-            raise InvalidPolicy(name, f"must be an amount such as \"5.90\", got {value!r}") from None
+            raise InvalidPolicy(name, f"must be an amount such as \"5.90\", got {value!r}",
+                                Reason.of("policy_amount")) from None
     else:
         raise InvalidPolicy(name, f"must be an amount given as a string or Decimal, got {value!r}")
     if money.is_negative():
-        raise InvalidPolicy(name, f"cannot be negative, got {money}")
+        raise InvalidPolicy(name, f"cannot be negative, got {money}", Reason.of("policy_negative"))
     return money
 
 
@@ -158,7 +167,7 @@ def _choice(name: str, kind: type[_Choice], value: object) -> _Choice:
         return kind(value)
     except ValueError:
         allowed = ", ".join(str(member.value) for member in kind)
-        raise InvalidPolicy(name, f"must be one of {allowed}, got {value!r}") from None
+        raise InvalidPolicy(name, f"must be one of {allowed}, got {value!r}", Reason.of("policy_choice")) from None
 
 
 def _reason(value: object) -> ReturnReason:
@@ -234,7 +243,8 @@ class ReturnPolicy:
         try:
             currency = Money.zero(str(self.currency)).currency
         except DomainError:
-            raise InvalidPolicy("currency", f"not an ISO 4217 currency code: {self.currency!r}") from None
+            raise InvalidPolicy("currency", f"not an ISO 4217 currency code: {self.currency!r}",
+                                Reason.of("policy_currency")) from None
         put("currency", currency)
         put("window_days", _whole("window_days", self.window_days, 1, 3650))
         put("window_starts_from", _choice("window_starts_from", WindowStart, self.window_starts_from))
@@ -249,7 +259,8 @@ class ReturnPolicy:
             raise InvalidPolicy("allowed_resolutions", f"must be a list of resolutions, got {offered!r}")
         kinds = tuple(dict.fromkeys(_choice("allowed_resolutions", ResolutionKind, kind) for kind in offered))
         if not kinds:
-            raise InvalidPolicy("allowed_resolutions", "at least one resolution must be offered")
+            raise InvalidPolicy("allowed_resolutions", "at least one resolution must be offered",
+                                Reason.of("policy_no_resolution"))
         put("allowed_resolutions", kinds)
         for name in ("restocking_fee_percent", "store_credit_bonus_percent", "goodwill_coupon_percent"):
             put(name, _percent(name, getattr(self, name)))
@@ -290,7 +301,8 @@ class ReturnPolicy:
             raise InvalidPolicy("reasons", "must be a list of reasons")
         reasons = tuple(_reason(value) for value in self.reasons)
         if not reasons:
-            raise InvalidPolicy("reasons", "the shopper needs at least one reason to choose from")
+            raise InvalidPolicy("reasons", "the shopper needs at least one reason to choose from",
+                                Reason.of("policy_no_reason"))
         codes = [reason.code for reason in reasons]
         if len(set(codes)) != len(codes):
             raise InvalidPolicy("reasons", "two reasons have the same code")

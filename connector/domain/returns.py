@@ -47,6 +47,10 @@ class Condition(StrEnum):
     MISSING = "missing"
 
 
+# Conditions in which an accepted unit can be sold again; a damaged or missing one never is.
+SELLABLE_CONDITIONS = frozenset({Condition.AS_NEW, Condition.OPENED})
+
+
 class RejectedItemHandling(StrEnum):
     """What happens to an item refused at inspection (the policy chooses)."""
 
@@ -108,6 +112,11 @@ class Inspection:
     restock: bool
     rejection_reason: str = ""
 
+    @property
+    def restocked(self) -> bool:
+        """Units go back on the shelf only when some are accepted in a condition that can be sold."""
+        return self.restock and self.accepted_quantity > 0 and self.condition in SELLABLE_CONDITIONS
+
 
 @dataclass
 class ReturnItem:
@@ -119,6 +128,7 @@ class ReturnItem:
     photos: list[str] = field(default_factory=list)
     exchange_variant_id: str | None = None
     inspection: Inspection | None = None
+    exchange_variant_title: str = ""  # the wanted variant as the shopper saw it: "M", "Bleu / L"
 
     def __post_init__(self) -> None:
         if self.quantity < 1:

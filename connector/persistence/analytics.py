@@ -315,6 +315,26 @@ class ShopAnalytics:
             units_returned=returned.get(p, (0, ZERO))[0], value_returned=returned.get(p, (0, ZERO))[1],
         ) for p in periods]
 
+    def came_back_by_period(self, period: Range, grain: str) -> dict[str, tuple[int, Decimal]]:
+        """Per period of the order's date: units (and value) of the orders placed then that came back,
+        whenever their return was opened. Over the units sold in that period it is a rate that can
+        never pass 100 %, unlike returns opened in a week over sales of that week."""
+        s = self._session
+        bucket = _bucket(s, OrderRow.placed_at, grain)
+        rows = s.execute(
+            select(bucket, func.sum(ReturnItemRow.quantity),
+                   func.sum(_in_currency(self._currency, _returned_value(), OrderRow.currency)))
+            .select_from(ReturnRow)
+            .join(ReturnItemRow, ReturnItemRow.return_id == ReturnRow.id)
+            .join(OrderRow, OrderRow.id == ReturnRow.order_id)
+            .join(OrderLineRow, and_(OrderLineRow.order_id == ReturnRow.order_id,
+                                     OrderLineRow.platform_line_id == ReturnItemRow.order_line_id))
+            .where(ReturnRow.shop_id == self._shop_id, ReturnRow.status.notin_(LIVE_EXCLUDED),
+                   OrderRow.placed_at >= period.start, OrderRow.placed_at < period.end,
+                   OrderRow.cancelled_at.is_(None))
+            .group_by(bucket))
+        return {_day(r[0]): (int(r[1] or 0), _dec(r[2])) for r in rows}
+
     def _rate_by_period_rollup(self, days: tuple[date, date], grain: str) -> list[PeriodRate]:
         t = DailyTotalsRow
         bucket = _day_bucket(self._session, t.day, grain)

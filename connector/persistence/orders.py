@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from connector.domain.money import Money
@@ -62,6 +64,18 @@ def order_from_row(row: OrderRow, platform: str) -> Order:
 def normalise_order_name(name: str) -> str:
     """'1001', '#1001' and ' #1001 ' all name order #1001."""
     return name.strip().lstrip("#").strip().upper()
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """One customer of the shop as the customers list shows them."""
+
+    email: str
+    first_name: str
+    last_name: str
+    orders: int
+    last_order_at: datetime
+    returns: int
 
 
 class OrderRepository:
@@ -212,6 +226,33 @@ class OrderRepository:
         return len(rows)
 
     # -- added for the merchant admin --
+
+    def customers(self, search: str = "", limit: int = 50, offset: int = 0) -> tuple[list[CustomerSummary], int]:
+        """The shop's customers (one per email), most recent order first, with their orders and returns.
+
+        `search` matches the email, first or last name (case-insensitive, anywhere in them).
+        """
+        where = [OrderRow.shop_id == self._shop.id]
+        term = search.strip().lower()
+        if term:
+            pattern = f"%{term.replace('%', '').replace('_', '')}%"
+            where.append(or_(OrderRow.customer_email.like(pattern),
+                             func.lower(OrderRow.customer_first_name).like(pattern),
+                             func.lower(OrderRow.customer_last_name).like(pattern)))
+        total = self._session.scalar(
+            select(func.count(func.distinct(OrderRow.customer_email))).where(*where)) or 0
+        returns = (select(ReturnRow.customer_email, func.count().label("returns"))
+                   .where(ReturnRow.shop_id == self._shop.id, ReturnRow.status.notin_(("cancelled",)))
+                   .group_by(ReturnRow.customer_email).subquery())
+        rows = self._session.execute(
+            select(OrderRow.customer_email, func.max(OrderRow.customer_first_name),
+                   func.max(OrderRow.customer_last_name), func.count(), func.max(OrderRow.placed_at),
+                   func.coalesce(func.max(returns.c.returns), 0))
+            .outerjoin(returns, returns.c.customer_email == OrderRow.customer_email)
+            .where(*where).group_by(OrderRow.customer_email)
+            .order_by(func.max(OrderRow.placed_at).desc(), OrderRow.customer_email).limit(limit).offset(offset))
+        return [CustomerSummary(email, first or "", last or "", int(orders), last_order, int(returned))
+                for email, first, last, orders, last_order, returned in rows], int(total)
 
     def count_for_customer(self, email: str) -> int:
         return self._session.scalar(

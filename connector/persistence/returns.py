@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from connector.domain.money import Money
@@ -51,6 +51,7 @@ def _item_from_row(row: ReturnItemRow) -> ReturnItem:
         order_line_id=row.order_line_id, quantity=row.quantity, reason=row.reason,
         resolution=ResolutionKind(row.resolution), comment=row.comment,
         photos=list(row.photos or ()), exchange_variant_id=row.exchange_variant_id,
+        exchange_variant_title=row.exchange_variant_title or "",
     )
     if row.condition is not None:
         item.inspection = Inspection(
@@ -100,6 +101,9 @@ class ReturnSummary:
     reasons: tuple[str, ...]
     resolutions: tuple[str, ...]
     free_return: bool
+    products: tuple[str, ...] = ()  # titles of the returned lines
+    amount: Decimal | None = None  # what the customer paid for the returned units (before tax and fees)
+    currency: str = ""
 
 
 # The sorts the admin offers: a fixed list, so no column name ever comes from a request.
@@ -117,12 +121,24 @@ RETURN_SORTS: dict[str, Any] = {
 def _summaries(session: Session, rows: Sequence[Any]) -> list[ReturnSummary]:
     ids = [r.id for r in rows]
     items: dict[int, list[tuple[int, str, str]]] = {}
+    titles: dict[int, list[str]] = {}
+    paid: dict[int, Decimal] = {}
     if ids:
-        for return_id, quantity, reason, resolution in session.execute(
+        # The same value as the dashboard's "value returned" (analytics._returned_value), in SQL.
+        value = ReturnItemRow.quantity * (
+            OrderLineRow.unit_price - OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0))
+        for return_id, quantity, reason, resolution, title, item_value in session.execute(
             select(ReturnItemRow.return_id, ReturnItemRow.quantity, ReturnItemRow.reason,
-                   ReturnItemRow.resolution).where(ReturnItemRow.return_id.in_(ids))
+                   ReturnItemRow.resolution, ReturnItemRow.line_title, value)
+            .join(ReturnRow, ReturnRow.id == ReturnItemRow.return_id)
+            .outerjoin(OrderLineRow, and_(OrderLineRow.order_id == ReturnRow.order_id,
+                                          OrderLineRow.platform_line_id == ReturnItemRow.order_line_id))
+            .where(ReturnItemRow.return_id.in_(ids))
         ):
             items.setdefault(return_id, []).append((quantity, reason, resolution))
+            titles.setdefault(return_id, []).append(title or "")
+            if item_value is not None:
+                paid[return_id] = paid.get(return_id, Decimal(0)) + Decimal(str(item_value))
     return [
         ReturnSummary(
             id=r.id, reference=r.reference, status=r.status, channel=r.channel,
@@ -131,6 +147,8 @@ def _summaries(session: Session, rows: Sequence[Any]) -> list[ReturnSummary]:
             reasons=tuple(dict.fromkeys(reason for _, reason, _ in items.get(r.id, []))),
             resolutions=tuple(dict.fromkeys(res for _, _, res in items.get(r.id, []))),
             free_return=r.free_return,
+            products=tuple(dict.fromkeys(t for t in titles.get(r.id, []) if t)),
+            amount=paid.get(r.id), currency=r.currency,
         )
         for r in rows
     ]
@@ -140,7 +158,7 @@ def _summaries_select(shop_id: int) -> Any:  # a Select of the summary columns
     return (
         select(ReturnRow.id, ReturnRow.reference, ReturnRow.status, ReturnRow.channel,
                ReturnRow.customer_email, ReturnRow.created_at, ReturnRow.updated_at,
-               ReturnRow.free_return, OrderRow.name.label("order_name"))
+               ReturnRow.free_return, ReturnRow.currency, OrderRow.name.label("order_name"))
         .join(OrderRow, OrderRow.id == ReturnRow.order_id)
         .where(ReturnRow.shop_id == shop_id)
     )
@@ -221,7 +239,7 @@ class ReturnRepository:
             ReturnItemRow(
                 order_line_id=i.order_line_id, quantity=i.quantity, reason=i.reason,
                 resolution=i.resolution.value, comment=i.comment, photos=list(i.photos),
-                exchange_variant_id=i.exchange_variant_id,
+                exchange_variant_id=i.exchange_variant_id, exchange_variant_title=i.exchange_variant_title[:255],
             )
             for i in ret.items
         ]
@@ -363,13 +381,16 @@ class ReturnRepository:
             ))
         return query
 
-    def count_for_customer(self, email: str, since: datetime | None = None) -> int:
+    def count_for_customer(self, email: str, since: datetime | None = None, before: datetime | None = None) -> int:
+        """The customer's returns the policy counts (cancelled ones are not), optionally in [since, before)."""
         query = select(func.count()).select_from(ReturnRow).where(
             ReturnRow.shop_id == self._shop.id, ReturnRow.customer_email == email.strip().lower(),
             ReturnRow.status.notin_([ReturnStatus.CANCELLED.value]),
         )
         if since is not None:
             query = query.where(ReturnRow.created_at >= since)
+        if before is not None:
+            query = query.where(ReturnRow.created_at < before)
         return self._session.scalar(query) or 0
 
     def free_returns_since(self, email: str, since: datetime) -> int:

@@ -198,6 +198,8 @@ class ReturnItemRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[list[str]] = mapped_column(JSON, default=list)
     exchange_variant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # What the shopper saw when choosing ("M", "Bleu / L"): shown on every page and email afterwards.
+    exchange_variant_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     condition: Mapped[str | None] = mapped_column(String(16), nullable=True)
     accepted_quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rejected_quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)

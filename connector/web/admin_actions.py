@@ -13,7 +13,7 @@ from flask import abort, flash, request, send_file
 from werkzeug.wrappers import Response
 
 from connector.domain.errors import DomainError
-from connector.domain.returns import Condition, Inspection
+from connector.domain.returns import SELLABLE_CONDITIONS, Condition, Inspection
 from connector.web.admin_core import _, actor, back_to, bp, explain, fail, shop
 from connector.web.context import services
 from connector.workflow import returns as flow
@@ -69,9 +69,13 @@ def _inspections() -> dict[str, Inspection]:
             condition = Condition(request.form.get(f"condition-{line_id}", ""))
         except ValueError:
             raise ValueError(_("give the condition and the accepted and rejected quantities of every item")) from None
+        restock = request.form.get(f"restock-{line_id}") == "1"
+        if restock and condition not in SELLABLE_CONDITIONS:
+            # Said, not silently dropped: the merchant ticked it, so they learn why it cannot be.
+            raise ValueError(_("a damaged or missing item cannot be put back in stock; untick \"Put back in stock\""))
         outcomes[line_id] = Inspection(
             condition=condition, accepted_quantity=accepted, rejected_quantity=rejected,
-            restock=request.form.get(f"restock-{line_id}") == "1",
+            restock=restock,
             rejection_reason=request.form.get(f"rejection-{line_id}", "").strip()[:1000],
         )
     return outcomes

@@ -7,22 +7,25 @@ Thin: read the range, ask connector.persistence.analytics, render. Imports Flask
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import format_date
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from connector.domain import charts
-from connector.domain.messages import format_number
+from connector.domain.messages import format_money, format_number
+from connector.domain.money import Money
 from connector.persistence import analytics
 from connector.persistence.analytics import Range
 from connector.web.admin_core import _, bp, day_after, day_start, locale, parse_day, query_string, shop
 from connector.web.admin_returns import csv_response
 from connector.web.context import services
+from connector.web.typography import colon
 from connector.workflow.returns import policy_for
 
 DEFAULT_DAYS = 90
@@ -41,7 +44,73 @@ def _range() -> tuple[Range, date, date, str]:
     return Range(day_start(start), day_after(end)), start, end, grain
 
 
-def _figures(period: Range, grain: str) -> dict[str, Any]:
+def period_starts(start: date, end: date, grain: str) -> list[date]:
+    """Every period of the range, empty ones included: the time axis has no holes."""
+    if grain == "week":
+        first = start - timedelta(days=start.weekday())
+    elif grain == "month":
+        first = start.replace(day=1)
+    else:
+        first = start
+    found, day = [], first
+    while day <= end:
+        found.append(day)
+        if grain == "day":
+            day += timedelta(days=1)
+        elif grain == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return found
+
+
+@dataclass(frozen=True)
+class Period:
+    """One period of the dashboard: its sales, the requests opened in it, and how many of the
+    units sold in it came back (whenever they were returned): that share is the return rate."""
+
+    start: date
+    label: str
+    orders: int
+    units_sold: int
+    value_sold: Decimal
+    returns: int
+    units_returned: int
+    units_came_back: int
+    value_came_back: Decimal
+
+    @property
+    def unit_rate(self) -> Decimal | None:
+        return analytics._ratio(self.units_came_back, self.units_sold)
+
+    @property
+    def value_rate(self) -> Decimal | None:
+        return analytics._ratio(self.value_came_back, self.value_sold)
+
+
+def _period_label(day: date, grain: str) -> str:
+    if grain == "month":
+        return str(format_date(day, "MMM y"))
+    return str(format_date(day, "d MMM"))
+
+
+def _periods(rows: list[analytics.PeriodRate], came_back: dict[str, tuple[int, Decimal]],
+             start: date, end: date, grain: str) -> list[Period]:
+    by_start = {row.period: row for row in rows}
+    periods = []
+    for day in period_starts(start, end, grain):
+        key = day.isoformat()
+        row = by_start.get(key)
+        units, value = came_back.get(key, (0, Decimal(0)))
+        periods.append(Period(
+            start=day, label=_period_label(day, grain), orders=row.orders if row else 0,
+            units_sold=row.units_sold if row else 0, value_sold=row.value_sold if row else Decimal(0),
+            returns=row.returns if row else 0, units_returned=row.units_returned if row else 0,
+            units_came_back=units, value_came_back=value))
+    return periods
+
+
+def _figures(period: Range, grain: str, start: date, end: date) -> dict[str, Any]:
     current = shop()
     label_price = policy_for(current).return_shipping_fee.amount
     with services().uow() as uow:
@@ -50,7 +119,8 @@ def _figures(period: Range, grain: str) -> dict[str, Any]:
         labelled, label_total = uow.scope(current).shipments.free_return_labels(period.start, period.end,
                                                                                current.currency)
         return {
-            "periods": figures.rate_by_period(period, grain),
+            "periods": _periods(figures.rate_by_period(period, grain), figures.came_back_by_period(period, grain),
+                                start, end, grain),
             "products": figures.rate_by_product(period, limit=20),
             "variants": figures.rate_by_product(period, by_variant=True, limit=20),
             "rising": figures.rising_products(period),
@@ -68,7 +138,7 @@ def _pct(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     text = format_number(Decimal(str(value)).quantize(Decimal("0.1")), locale())
-    return f"{text} %" if locale() == "fr" else f"{text}%"
+    return f"{text}\u00a0%" if locale() == "fr" else f"{text}%"
 
 
 def _svg(svg: str) -> Markup:
@@ -79,6 +149,7 @@ def _svg(svg: str) -> Markup:
 def _charts(data: dict[str, Any]) -> dict[str, Markup]:
     policy = policy_for(shop())
     lang = locale()
+    sep = colon("") + " "
 
     def reason_label(code: str) -> str:
         found = policy.reason(code)
@@ -89,40 +160,42 @@ def _charts(data: dict[str, Any]) -> dict[str, Markup]:
 
     from connector.domain.messages import resolution_name
 
-    # A period with returns but no sales has no rate: leave it out rather than draw a false 0 %.
-    rate_points = [(p.period, float(p.unit_rate)) for p in data["periods"] if p.unit_rate is not None]
+    # A period without sales has no rate: a gap in the line, never a false 0 %; its place stays on the axis.
+    rate_points = [(p.label, float(p.unit_rate) if p.unit_rate is not None else None) for p in data["periods"]]
     return {
         "rate": _svg(charts.line_chart(
             "chart-rate", _("Return rate by period"),
-            _("Units returned over units sold, per period, in percent."), rate_points,
-            fmt=lambda v: _pct(v), empty=_("No orders in this range"))),
+            _("Share of the units sold in each period that came back, in percent."), rate_points,
+            fmt=lambda v: _pct(v), empty=_("No orders in this range"), sep=sep, ceiling=100.0)),
         "volume": _svg(charts.bar_chart(
             "chart-returns", _("Returns by period"), _("Return requests opened per period."),
-            [(p.period, float(p.returns)) for p in data["periods"]], fmt=num, empty=_("No returns in this range"))),
+            [(p.label, float(p.returns)) for p in data["periods"]], fmt=num, empty=_("No returns in this range"),
+            sep=sep, counts=True)),
         "reasons": _svg(charts.hbar_chart(
             "chart-reasons", _("Why customers return"), _("Units returned per reason."),
             [(reason_label(r.reason), float(r.units)) for r in data["reasons"]], fmt=num,
-            empty=_("No returns in this range"))),
+            empty=_("No returns in this range"), sep=sep)),
         "resolutions": _svg(charts.hbar_chart(
             "chart-resolutions", _("What returns became"), _("Amount given back per resolution kind."),
-            [(resolution_name(r.kind, lang), float(r.amount)) for r in data["resolutions"]], fmt=num,
-            empty=_("No resolution in this range"))),
+            [(resolution_name(r.kind, lang), float(r.amount)) for r in data["resolutions"]],
+            fmt=lambda v: format_money(Money(Decimal(str(v)).quantize(Decimal("0.01")), shop().currency), lang),
+            empty=_("No resolution in this range"), sep=sep)),
         "products": _svg(charts.hbar_chart(
             "chart-products", _("Most returned products"), _("Return rate of the most returned products, in percent."),
             [(p.title, float(p.unit_rate or 0)) for p in data["products"][:10]], fmt=lambda v: _pct(v),
-            empty=_("No returns in this range"))),
+            empty=_("No returns in this range"), sep=sep)),
     }
 
 
 @bp.get("/dashboard")
 def dashboard() -> str:
     period, start, end, grain = _range()
-    data = _figures(period, grain)
+    data = _figures(period, grain, start, end)
     totals = {
         "units_sold": sum(p.units_sold for p in data["periods"]),
-        "units_returned": sum(p.units_returned for p in data["periods"]),
+        "units_returned": sum(p.units_came_back for p in data["periods"]),
         "value_sold": sum((p.value_sold for p in data["periods"]), Decimal(0)),
-        "value_returned": sum((p.value_returned for p in data["periods"]), Decimal(0)),
+        "value_returned": sum((p.value_came_back for p in data["periods"]), Decimal(0)),
         "returns": sum(p.returns for p in data["periods"]),
     }
     refunded = sum((r.amount for r in data["resolutions"] if r.kind == "refund"), Decimal(0))
@@ -140,10 +213,11 @@ def dashboard() -> str:
 
 def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], Callable[[], list[list[Any]]]]]:
     return {
-        "periods": (["period", "orders", "units_sold", "value_sold", "returns", "units_returned", "value_returned",
-                     "unit_rate_percent", "value_rate_percent"],
-                    lambda: [[p.period, p.orders, p.units_sold, p.value_sold, p.returns, p.units_returned,
-                              p.value_returned, p.unit_rate, p.value_rate] for p in data["periods"]]),
+        "periods": (["period", "orders", "units_sold", "value_sold", "returns", "units_returned",
+                     "units_sold_then_returned", "value_sold_then_returned", "unit_rate_percent", "value_rate_percent"],
+                    lambda: [[p.start.isoformat(), p.orders, p.units_sold, p.value_sold, p.returns, p.units_returned,
+                              p.units_came_back, p.value_came_back, p.unit_rate, p.value_rate]
+                             for p in data["periods"]]),
         "products": (["product_id", "title", "units_sold", "units_returned", "unit_rate_percent", "value_sold",
                       "value_returned", "value_rate_percent"],
                      lambda: [[p.product_id, p.title, p.units_sold, p.units_returned, p.unit_rate, p.value_sold,
@@ -177,7 +251,7 @@ def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], Callable[[],
 @bp.get("/dashboard/<table>.csv")
 def dashboard_csv(table: str) -> Response:
     period, start, end, grain = _range()
-    tables = _csv_tables(_figures(period, grain))
+    tables = _csv_tables(_figures(period, grain, start, end))
     if table not in tables:
         abort(404)
     header, rows = tables[table]

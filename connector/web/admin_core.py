@@ -19,7 +19,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from connector.domain.errors import DomainError
-from connector.domain.messages import format_date, format_money, resolution_name
+from connector.domain.messages import format_date, format_money, format_number, resolution_name
 from connector.domain.money import Money
 from connector.domain.shops import Shop
 from connector.web.auth import AdminIdentity, identify, signed_in_elsewhere
@@ -190,6 +190,34 @@ def event_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
+def actor_label(actor: str) -> str:
+    """Who acted, in the merchant's words; a merchant's own email is shown as it is."""
+    labels = {"shopper": _("the customer"), "merchant": _("you"), "platform": _("the shop's platform"),
+              "system": _("automatic"), "demo": _("demo"), "api": _("the API")}
+    return labels.get(actor, actor)
+
+
+def channel_label(channel: str) -> str:
+    labels = {"portal": _("the return portal"), "webhook": _("the shop's platform"), "admin": _("the admin"),
+              "api": _("the API")}
+    return labels.get(channel, channel)
+
+
+def email_status_label(status: str) -> str:
+    labels = {"pending": _("waiting to be sent"), "sent": _("sent"), "written": _("saved (no mail server)"),
+              "failed": _("not sent")}
+    return labels.get(status, status)
+
+
+def language_name(code: str) -> str:
+    return {"fr": _("French"), "en": _("English")}.get(code, code)
+
+
+def platform_name(platform: str) -> str:
+    return {"manual": _("no integration (CSV import)"), "shopify": "Shopify", "woocommerce": "WooCommerce"}.get(
+        platform, platform)
+
+
 def _template_helpers() -> dict[str, Any]:
     lang = locale()
 
@@ -200,6 +228,25 @@ def _template_helpers() -> dict[str, Any]:
         if value is None:
             return ""
         return format_date(value.date() if isinstance(value, datetime) else value, lang, short=short)
+
+    def num(value: Any, places: int | None = None) -> str:
+        """A number as the merchant's language writes it ("1,5" in French); "—" for none."""
+        if value is None:
+            return "—"
+        from decimal import Decimal
+
+        number = Decimal(str(value))
+        if places is not None:
+            number = number.quantize(Decimal(1).scaleb(-places))
+        return format_number(number.normalize() if places is None else number, lang, places)
+
+    def amount(value: Any) -> str:
+        """A Decimal in the shop's currency, as money ("86,90 €")."""
+        current = g.get("admin_shop")
+        currency = current.currency if current is not None else "EUR"
+        from decimal import Decimal
+
+        return format_money(Money(Decimal(str(value)), currency), lang) if value is not None else "—"
 
     def stamp(value: datetime | None) -> str:
         return f"{day(value)} {value:%H:%M}" if value else ""
@@ -216,7 +263,9 @@ def _template_helpers() -> dict[str, Any]:
     return {
         "status_label": status_label, "condition_label": condition_label, "push_label": push_label,
         "event_label": event_label, "resolution_label": lambda kind: resolution_name(kind, lang),
-        "admin_url": admin_url, "money": money, "day": day, "stamp": stamp, "token_field": token_field,
+        "actor_label": actor_label, "channel_label": channel_label, "email_status_label": email_status_label,
+        "language_name": language_name, "platform_name": platform_name,
+        "admin_url": admin_url, "money": money, "num": num, "amount": amount, "day": day, "stamp": stamp, "token_field": token_field,
         "admin_identity": who, "embedded": bool(who and who.embedded), "admin_shop": g.get("admin_shop"),
         "app_bridge_url": APP_BRIDGE_URL, "shopify_api_key": services().settings.shopify_api_key,
         "lang": lang,

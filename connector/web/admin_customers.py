@@ -9,7 +9,7 @@ from flask import abort, flash, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from connector.domain.policy import InvalidPolicy
-from connector.web.admin_core import _, back_to, bp, fail, shop
+from connector.web.admin_core import _, back_to, bp, fail, query_string, shop
 from connector.web.context import services
 from connector.workflow import abuse
 from connector.workflow.returns import policy_for
@@ -42,11 +42,23 @@ def block_customer() -> Response:
     return back_to("blocked_customers")
 
 
+PAGE_SIZE = 50
+
+
 @bp.get("/customers")
 def blocked_customers() -> str:
+    """Every customer, searchable by email or name, with their orders and returns; the block list; data requests."""
+    search = request.args.get("q", "").strip()[:200]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
     with services().uow() as uow:
-        exports = uow.scope(shop()).data_requests.exports()
-    return render_template("admin/customers.html", blocked=policy_for(shop()).blocked_emails, exports=exports)
+        scope = uow.scope(shop())
+        customers, total = scope.orders.customers(search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        exports = scope.data_requests.exports()
+    policy = policy_for(shop())
+    return render_template("admin/customers.html", blocked=policy.blocked_emails, customers=customers,
+                           total=total, search=search, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           page_link=lambda n: query_string({"q": search}, page=n),
+                           is_blocked=policy.is_blocked, exports=exports)
 
 
 @bp.get("/data-requests/<name>")

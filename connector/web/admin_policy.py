@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from connector.domain.policy import CouponType, OriginalShipping, ReturnPolicy, ShippingPayer, WindowStart
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
-from connector.web.admin_core import _, back_to, bp, shop
+from connector.web.admin_core import _, back_to, bp, locale, shop
 from connector.web.context import services
 from connector.workflow import admin_policy
 from connector.workflow.returns import policy_for
@@ -51,16 +51,56 @@ def _reasons(text: str) -> list[dict[str, Any]]:
     return reasons
 
 
+DECIMAL_FIELDS = ("restocking_fee_percent", "return_shipping_fee", "store_credit_bonus_percent",
+                  "rejected_item_return_fee", "goodwill_coupon_percent", "auto_approve_max_order_value")
+BLANK_REASON_ROWS = 2  # room to add reasons without a script
+
+
+def _decimal_typed(text: str) -> str:
+    """"5,90" or "1 234,50" as a French merchant types them -> "5.90", "1234.50"."""
+    cleaned = "".join(text.split()).replace("\u202f", "").replace("\u00a0", "")
+    return cleaned.replace(",", ".") if cleaned.count(",") == 1 and "." not in cleaned else cleaned
+
+
+def _decimal_shown(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace(".", ",") if locale() == "fr" else text
+
+
+def _slug(label: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")[:64]
+
+
+def _reason_rows(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+    """Reasons as labelled rows (reason-fr-N, reason-en-N, reason-photo-N, reason-remove-N)."""
+    rows = []
+    for index in range(int(form.get("reason-count", "0") or 0) + BLANK_REASON_ROWS):
+        french, english = form.get(f"reason-fr-{index}", "").strip(), form.get(f"reason-en-{index}", "").strip()
+        code = form.get(f"reason-code-{index}", "").strip() or _slug(english or french)
+        if form.get(f"reason-remove-{index}") or not (french or english or form.get(f"reason-code-{index}")):
+            continue
+        rows.append({"code": code, "label_fr": french or english, "label_en": english or french,
+                     "needs_photo": form.get(f"reason-photo-{index}") == "1"})
+    return rows
+
+
 def form_to_settings(form: MultiDict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {name: form.get(name, "").strip() for name in TEXT_FIELDS}
+    for name in DECIMAL_FIELDS:
+        if name in data:
+            data[name] = _decimal_typed(data[name])
     for name in LIST_FIELDS:
         data[name] = _words(form.get(name, ""))
     for name in CHECKBOX_FIELDS:
         data[name] = form.getlist(name)
     for name in OPTIONAL_FIELDS:
         value = form.get(name, "").strip()
-        data[name] = value or None
-    data["reasons"] = _reasons(form.get("reasons", ""))
+        data[name] = (_decimal_typed(value) if name in DECIMAL_FIELDS else value) or None
+    # The rows of the editor; the one-line-per-reason text of earlier versions is still read.
+    data["reasons"] = _reasons(form["reasons"]) if "reasons" in form else _reason_rows(form)
     for name in ("original_shipping_refund", "goodwill_coupon_type"):
         if not data[name]:
             del data[name]  # a form from before the setting existed: the default
@@ -76,8 +116,10 @@ def settings_to_form(policy: ReturnPolicy) -> dict[str, Any]:
         values[name] = list(plain[name])
     for name in OPTIONAL_FIELDS:
         values[name] = "" if plain[name] is None else plain[name]
-    values["reasons"] = "\n".join(
-        " | ".join([r.code, r.label_fr, r.label_en] + (["photo"] if r.needs_photo else [])) for r in policy.reasons)
+    for name in DECIMAL_FIELDS:
+        values[name] = _decimal_shown(values.get(name))
+    values["reason_rows"] = [{"code": r.code, "label_fr": r.label_fr, "label_en": r.label_en,
+                              "needs_photo": r.needs_photo} for r in policy.reasons]
     return values
 
 
@@ -86,7 +128,7 @@ def _raw_form(form: MultiDict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {name: form.get(name, "") for name in (*TEXT_FIELDS, *LIST_FIELDS, *OPTIONAL_FIELDS)}
     for name in CHECKBOX_FIELDS:
         values[name] = form.getlist(name)
-    values["reasons"] = form.get("reasons", "")
+    values["reason_rows"] = _reasons(form["reasons"]) if "reasons" in form else _reason_rows(form)
     return values
 
 
@@ -94,7 +136,9 @@ def _render(values: dict[str, Any], errors: dict[str, str], policy: ReturnPolicy
             ) -> tuple[str, int]:
     return render_template(
         "admin/policy.html", values=values, errors=errors, preview=admin_policy.preview(policy),
-        reason_codes=[r.code for r in policy.reasons], window_starts=[w.value for w in WindowStart],
+        reason_codes=[r.code for r in policy.reasons],
+        reason_labels={r.code: r.label(locale()) for r in policy.reasons}, blank_rows=BLANK_REASON_ROWS,
+        window_starts=[w.value for w in WindowStart],
         payers=[p.value for p in ShippingPayer], original_shippings=[o.value for o in OriginalShipping],
         coupon_types=[c.value for c in CouponType], rejected_handlings=[h.value for h in RejectedItemHandling],
         resolution_kinds=[k.value for k in ResolutionKind],
@@ -108,9 +152,9 @@ def policy() -> Response | tuple[str, int]:
         return _render(settings_to_form(current), {}, current)
     data = form_to_settings(request.form)
     if request.form.get("action") == "preview":
-        checked, errors = admin_policy.check_policy(data)
+        checked, errors = admin_policy.check_policy(data, locale())
         return _render(_raw_form(request.form), errors, checked or current, 200 if checked else 422)
-    saved, errors = admin_policy.save_policy(services(), shop().id, data)
+    saved, errors = admin_policy.save_policy(services(), shop().id, data, locale())
     if saved is None:
         flash(_("The policy was not saved: correct the fields marked below."), "error")
         return _render(_raw_form(request.form), errors, current, 422)

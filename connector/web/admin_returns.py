@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from flask import Response, abort, flash, render_template, request, send_file, url_for
+from flask_babel import format_timedelta, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from connector.domain.messages import format_percent
+from connector.domain.messages import format_money, format_percent
+from connector.domain.money import Money
 from connector.domain.returns import Condition, ReturnStatus
 from connector.persistence.returns import RETURN_SORTS, ReturnListFilter, ReturnSummary
 from connector.web.admin_core import (
@@ -69,7 +72,7 @@ def returns_list() -> str:
         "admin/returns.html", rows=rows, total=total, page=page, pages=pages, raw=raw,
         statuses=[s.value for s in ReturnStatus], policy=flow.policy_for(shop()),
         sorts=list(RETURN_SORTS), reason_label=_reason_label,
-        page_link=lambda n: query_string(raw, page=n),
+        page_link=lambda n: query_string(raw, page=n), row_amount=_row_amount, age=_age,
         csv_link=url_for("admin.returns_csv") + query_string(raw),
     )
 
@@ -80,15 +83,28 @@ def returns_csv() -> Response:
     with services().uow() as uow:
         rows, _total = uow.scope(shop()).returns.admin_summaries(
             flt, sort=raw.get("sort", "-created"), limit=CSV_LIMIT)
+    now = services().clock.now()
     return csv_response("returns.csv", ["reference", "status", "order", "customer", "created_at", "updated_at",
-                                        "units", "reasons", "resolutions", "free_return", "channel"],
-                        [_csv_row(r) for r in rows])
+                                        "units", "reasons", "resolutions", "free_return", "channel",
+                                        "amount", "currency", "products", "age_days"],
+                        [_csv_row(r, now) for r in rows])
 
 
-def _csv_row(r: ReturnSummary) -> list[Any]:
+def _csv_row(r: ReturnSummary, now: datetime) -> list[Any]:
     return [r.reference, r.status, r.order_name, r.customer_email, r.created_at.isoformat(),
             r.updated_at.isoformat(), r.units, " ".join(r.reasons), " ".join(r.resolutions),
-            "yes" if r.free_return else "no", r.channel]
+            "yes" if r.free_return else "no", r.channel,
+            "" if r.amount is None else Money(r.amount, r.currency).amount, r.currency, " | ".join(r.products),
+            (now - r.created_at).days]
+
+
+def _row_amount(r: ReturnSummary) -> str:
+    return format_money(Money(r.amount, r.currency), locale()) if r.amount is not None and r.currency else "—"
+
+
+def _age(created_at: datetime) -> str:
+    """How long the request has waited, as the merchant says it: "3 days", "5 hours"."""
+    return str(format_timedelta(services().clock.now() - created_at, granularity="hour", threshold=1))
 
 
 def csv_response(filename: str, header: list[str], rows: list[list[Any]]) -> Response:
@@ -123,12 +139,42 @@ def returns_bulk() -> WerkzeugResponse:
     if action == "reject" and not message.strip():
         fail(_("A rejection needs a message for the shopper."))
         return back_to("returns_list")
+    if action == "reject" and request.form.get("confirmed") != "yes":
+        # Rejecting many returns cannot be undone: a page that names them asks first (no script needed).
+        return back_to("returns_bulk_confirm", action=action, reference=references[:admin_returns.BULK_LIMIT],
+                       message=message)
     outcome = admin_returns.bulk_decide(services(), shop().id, references, action, actor(), message)
     if outcome.done:
-        flash(_("%(count)s returns updated: %(refs)s", count=len(outcome.done), refs=", ".join(outcome.done)))
+        flash(ngettext("%(num)s return updated: %(refs)s", "%(num)s returns updated: %(refs)s",
+                       len(outcome.done), refs=", ".join(outcome.done)))
     for reference, why in outcome.refused.items():
         fail(_("%(ref)s not changed: %(why)s", ref=reference, why=why))
     return back_to("returns_list")
+
+
+@bp.get("/returns/bulk/confirm")
+def returns_bulk_confirm() -> str | WerkzeugResponse:
+    references = [r for r in request.args.getlist("reference") if r.strip()][:admin_returns.BULK_LIMIT]
+    message = request.args.get("message", "")
+    if request.args.get("action") != "reject" or not references or not message.strip():
+        return back_to("returns_list")
+    return render_template("admin/bulk_confirm.html", references=references, message=message)
+
+
+def situation(status: ReturnStatus) -> str:
+    """Where the return stands now and who acts next, in one sentence at the top of its page."""
+    sentences = {
+        ReturnStatus.REQUESTED: _("Requested: waiting for your decision."),
+        ReturnStatus.APPROVED: _("Approved: waiting for the shopper's parcel."),
+        ReturnStatus.REJECTED: _("Rejected: the shopper was told why. Nothing else to do."),
+        ReturnStatus.IN_TRANSIT: _("The parcel is on its way to you."),
+        ReturnStatus.RECEIVED: _("Parcel received: inspect the items."),
+        ReturnStatus.INSPECTED: _("Items inspected: resolve to give the shopper what is due."),
+        ReturnStatus.RESOLVED: _("Resolved: the shopper has been given what was due. Close it when you are done."),
+        ReturnStatus.CLOSED: _("Closed: nothing left to do."),
+        ReturnStatus.CANCELLED: _("Cancelled by the shopper: nothing left to do."),
+    }
+    return sentences[status]
 
 
 @bp.get("/returns/<reference>")
@@ -140,6 +186,7 @@ def return_page(reference: str) -> str:
     goodwill = flow.policy_for(shop()).goodwill_coupon_percent
     return render_template(
         "admin/return.html", page=page, ret=page.ret, conditions=[c.value for c in Condition],
+        situation=situation(page.ret.status),
         reason_label=_reason_label, decision_lang=locale() if locale() in ("fr", "en") else "en",
         goodwill_percent=format_percent(goodwill, locale()) if goodwill > 0 else "",
     )

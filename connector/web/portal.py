@@ -14,11 +14,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import Flask, abort, redirect, render_template, request
+from flask import Flask, abort, redirect, render_template, request, send_file
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup
 
+from connector.domain.eligibility import PolicyDecision
 from connector.domain.errors import IllegalTransition, InvalidReturn
 from connector.domain.orders import Order
 from connector.domain.policy_page import policy_summary
@@ -28,6 +30,7 @@ from connector.web import portal_labels as portal_labels  # noqa: F401  (attache
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import limiter_for
+from connector.web.portal_drafts import discard_draft, load_draft, save_draft
 from connector.web.portal_photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_ITEM, photo_path_in, store_photo
 from connector.web.portal_tracking import TrackingPage, tracking_page
 from connector.web.portal_visit import (
@@ -36,6 +39,7 @@ from connector.web.portal_visit import (
     error_page,
     limiter,
     link,
+    on_http_error,
     portal_bp,
     proxy_bp,
     remember,
@@ -76,7 +80,8 @@ def _items(order: Order, errors: dict[int, list[str]] | None = None, general: li
     page = pages.items_page(services(), current_visit().shop, order, shopper_lang())
     photo_reasons = ", ".join(r.label for r in page.reasons if r.needs_photo)
     return render_template("portal/items.html", page=page, errors=errors or {}, general_errors=general or [],
-                           values=values or {}, photo_reasons=photo_reasons), status
+                           values=values or {}, photo_reasons=photo_reasons,
+                           comment_limit=format_number(pages.MAX_COMMENT_CHARS)), status
 
 
 def items() -> Any:
@@ -86,8 +91,24 @@ def items() -> Any:
     return _items(order)
 
 
+def _refusal_summary(problems: dict[int, list[str]], order: Order) -> list[str]:
+    """Each refused item named with why: "Robe lin: add a photo", never a bare "nothing can be returned"."""
+    return [_("%(item)s: %(problem)s", item=order.lines[index].title, problem=" ".join(texts))
+            for index, texts in sorted(problems.items()) if 0 <= index < len(order.lines)]
+
+
+def _refused(order: Order, decision: PolicyDecision, values: dict[str, str] | None = None) -> tuple[str, int]:
+    lang = shopper_lang()
+    problems = pages.item_problems(decision, order, lang)
+    general = [r.text(lang) for r in decision.reasons if r.code != "no_eligible_item" or not problems]
+    general += _refusal_summary(problems, order)
+    return _items(order, problems, general or [_("Please check your request.")], values, 422)
+
+
 def review() -> Any:
-    svc, visit, lang = services(), current_visit(), shopper_lang()
+    if request.method == "GET":
+        return _show_review()
+    svc, visit = services(), current_visit()
     order = visit_order()
     if order is None:
         return redirect(link("lookup"))
@@ -95,39 +116,72 @@ def review() -> Any:
     offered = pages.exchange_variants(svc, visit.shop, order, policy)
     parsed = pages.parse_request(request.form, request.files, order, policy, offered)
     if parsed.errors or not parsed.wanted:
-        general = [] if parsed.errors else [_("Choose at least one item to return.")]
+        general = (_refusal_summary(parsed.errors, order) if parsed.errors
+                   else [_("Choose at least one item to return.")])
         return _items(order, parsed.errors, general, parsed.values, 422)
     with svc.uow() as uow:
-        decision, plans = flow.decide(uow.scope(visit.shop), order, parsed.wanted, svc.clock.now())
+        decision, _plans = flow.decide(uow.scope(visit.shop), order, parsed.wanted, svc.clock.now())
     if not decision.eligible or not all(item.eligible for item in decision.items):
-        return _items(order, pages.item_problems(decision, order, lang), [r.text(lang) for r in decision.reasons],
-                      parsed.values, 422)
+        return _refused(order, decision, parsed.values)
     # Only an accepted request writes its photos; the names replace the placeholders.
     wanted = [flow.WantedItem(
         w.line_id, w.quantity, w.reason, w.resolution, w.comment,
         tuple(store_photo(svc.settings.instance_path, visit.shop.id, p) for p in parsed.photos[w.line_id]),
-        w.exchange_variant_id) for w in parsed.wanted]
+        w.exchange_variant_id, w.exchange_variant_title) for w in parsed.wanted]
     draft = tokens().dump("draft", pages.draft_payload(visit.shop, order, wanted))
+    # Post/redirect/get: Back and Forward around the review never ask to resend the form.
+    draft_id = save_draft(svc.settings.instance_path, visit.shop.id, draft, svc.clock.now().timestamp())
+    return redirect(link("review", d=draft_id))
+
+
+def _draft(draft_id: str, order: Order | None) -> dict[str, Any] | None:
+    """The request under review, if it is this shop's and this order's and still fresh."""
+    visit = current_visit()
+    token = load_draft(services().settings.instance_path, visit.shop.id, draft_id)
+    data = tokens().load("draft", token or "")
+    if order is None or data is None or data.get("s") != visit.shop.id or data.get("o") != order.platform_order_id:
+        return None
+    return data
+
+
+def _show_review() -> Any:
+    svc, visit, lang = services(), current_visit(), shopper_lang()
+    order = visit_order()
+    if order is None:
+        return redirect(link("lookup"))
+    draft_id = request.args.get("d", "")
+    data = _draft(draft_id, order)
+    if data is None:
+        # Already confirmed (Back after the confirmation) or expired: the items page lists the return.
+        return redirect(link("items"))
+    policy = flow.policy_for(visit.shop)
+    wanted = pages.wanted_from_draft(data)
+    with svc.uow() as uow:
+        decision, plans = flow.decide(uow.scope(visit.shop), order, wanted, svc.clock.now())
+    if not decision.eligible or not all(item.eligible for item in decision.items):
+        return _refused(order, decision)
     return render_template("portal/review.html", review=pages.review_page(order, policy, wanted, decision, plans, lang),
-                           draft=draft)
+                           draft=draft_id)
 
 
 def confirm() -> Any:
     svc, visit = services(), current_visit()
     order = visit_order()
-    data = tokens().load("draft", request.form.get("draft", ""))
-    if order is None or data is None or data.get("s") != visit.shop.id or data.get("o") != order.platform_order_id:
+    draft_id = request.form.get("draft", "")
+    data = _draft(draft_id, order)
+    if order is None:
         return error_page(400)
+    if data is None:
+        # Sent twice (a double tap, or Back then Confirm again): the first one is the return.
+        return redirect(link("items"))
     try:
         opened = flow.open_return_request(svc, visit.shop.id, order.platform_order_id, pages.wanted_from_draft(data),
                                           channel=Channel.PORTAL, locale=shopper_lang())
     except flow.ReturnRefused as refused:
-        lang = shopper_lang()
-        return _items(order, pages.item_problems(refused.decision, order, lang),
-                      [r.text(lang) for r in refused.decision.reasons] or [_("Please check your request.")],
-                      status=422)
+        return _refused(order, refused.decision)
     except (InvalidReturn, flow.NotFound):
         return _items(order, general=[_("Please check your request.")], status=422)
+    discard_draft(svc.settings.instance_path, visit.shop.id, draft_id)
     return redirect(link("confirmation", token=opened.ret.tracking_token))
 
 
@@ -161,6 +215,11 @@ def track(token: str) -> Any:
 
 def cancel(token: str) -> Any:
     page = _tracking(token)
+    if request.method == "GET":
+        # A page of its own, not a script: a mis-tap on a phone cannot cancel a return.
+        if not page.can_cancel:
+            return redirect(link("track", token=token, problem="late"))
+        return render_template("portal/cancel.html", t=page)
     try:
         flow.cancel(services(), current_visit().shop.id, page.ret.reference, "shopper")
     except IllegalTransition:
@@ -176,6 +235,23 @@ def satisfaction(token: str) -> Any:
     except (ValueError, InvalidReturn):
         return redirect(link("track", token=token, problem="score"))
     return redirect(link("track", token=token, done="thanks"))
+
+
+def photo(token: str, name: str) -> Any:
+    """A photo the shopper sent with this return, shown back to her on its tracking page."""
+    page = _tracking(token)
+    if not any(name in item.photos for item in page.ret.items):
+        abort(404)
+    try:
+        path = photo_path(current_visit().shop.id, name)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, max_age=0)
+    # Shown, never run.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    return response
 
 
 def by_reference(reference: str) -> Any:
@@ -198,13 +274,14 @@ def policy() -> Any:
 _ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/", "lookup", lookup, ["GET", "POST"]),
     ("/order", "items", items, ["GET"]),
-    ("/review", "review", review, ["POST"]),
+    ("/review", "review", review, ["GET", "POST"]),
     ("/confirm", "confirm", confirm, ["POST"]),
     ("/returns/<reference>", "by_reference", by_reference, ["GET"]),
     ("/track/<token>", "track", track, ["GET"]),
     ("/track/<token>/confirmation", "confirmation", confirmation, ["GET"]),
     ("/track/<token>/slip", "slip", slip, ["GET"]),
-    ("/track/<token>/cancel", "cancel", cancel, ["POST"]),
+    ("/track/<token>/photos/<name>", "photo", photo, ["GET"]),
+    ("/track/<token>/cancel", "cancel", cancel, ["GET", "POST"]),
     ("/track/<token>/satisfaction", "satisfaction", satisfaction, ["POST"]),
     ("/policy", "policy", policy, ["GET"]),
 ]
@@ -243,6 +320,8 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(proxy_bp)  # checked in _open_proxy with a signed token: no cookies through Shopify
     app.register_blueprint(portal_bp)
     app.register_blueprint(proxy_bp)
+    pages_for = app.extensions.setdefault("error_pages", {})
+    pages_for["/portal/"] = pages_for["/proxy/"] = on_http_error
     app.extensions["portal_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 
 from connector.bootstrap import Services
@@ -34,6 +35,8 @@ from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejecte
 from connector.workflow import returns as flow
 
 log = logging.getLogger(__name__)
+
+MAX_COMMENT_CHARS = 2000
 
 
 # ---- lookup ----
@@ -74,6 +77,22 @@ def find_order(svc: Services, shop: Shop, number: str, secret: str) -> Order | N
 class Variant:
     id: str
     title: str
+    available: bool = True
+    stock: int | None = None
+    image_url: str = ""
+
+    @property
+    def stock_label(self) -> str:
+        """What the shopper gets, said before she chooses: "in stock", "2 left", "sold out"."""
+        if not self.available or self.stock == 0:
+            return str(_("sold out"))
+        if self.stock is not None and self.stock <= 3:
+            return str(ngettext("only %(num)d left", "only %(num)d left", self.stock))
+        return str(_("in stock"))
+
+    @property
+    def label(self) -> str:
+        return str(_("%(variant)s, %(stock)s", variant=self.title, stock=self.stock_label))
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,7 @@ class ItemRow:
     unit_price: str
     bonus_per_unit: str
     variants: tuple[Variant, ...] = ()
+    image_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,9 +158,13 @@ def status_label(status: ReturnStatus) -> str:
     return labels[status]
 
 
-def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy) -> dict[str, tuple[Variant, ...]]:
-    """Other variants per product, when the platform's gateway can list them (else: a text field)."""
-    if ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
+def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPolicy | None
+                      ) -> dict[str, tuple[Variant, ...]]:
+    """Other variants per product, when the platform's gateway can list them (else: a text field).
+
+    `policy` None: list them whatever the policy offers (for the products' pictures).
+    """
+    if policy is not None and ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
         return {}
     try:
         with svc.uow() as uow:
@@ -157,7 +181,8 @@ def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPol
         except PlatformError:
             log.warning("variants of %s could not be listed", product_id, exc_info=True)
             continue
-        found[product_id] = tuple(Variant(v.platform_variant_id, v.title) for v in listed)
+        found[product_id] = tuple(Variant(v.platform_variant_id, v.title, v.available, v.stock,
+                                          v.image_url) for v in listed)
     return found
 
 
@@ -169,7 +194,8 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         history = flow.customer_history(scope, policy, order, now)
         verdicts = line_eligibility(policy, order, history, now.date())
         existing = scope.returns.for_order(order.platform_order_id)
-    variants = exchange_variants(svc, shop, order, policy)
+    listed = exchange_variants(svc, shop, order, None)
+    exchanges = ResolutionKind.EXCHANGE in policy.allowed_resolutions
     rows = []
     for index, (line, verdict) in enumerate(zip(order.lines, verdicts, strict=True)):
         # Decided as the review and the resolution decide it (evaluate, resolution_plans), not a copy.
@@ -179,7 +205,8 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         rows.append(ItemRow(
             index=index, line=line, verdict=verdict, why_not=tuple(r.text(lang) for r in verdict.reasons),
             unit_price=format_money(_unit_paid(line), lang),
-            bonus_per_unit=bonus, variants=variants.get(line.product_id or "", ()),
+            bonus_per_unit=bonus, variants=listed.get(line.product_id or "", ()) if exchanges else (),
+            image_url=_picture(line, listed.get(line.product_id or "", ())),
         ))
     last_day = verdicts[0].last_day if verdicts else None
     return ItemsPage(
@@ -191,6 +218,13 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
                       for r in existing),
         window_ends=format_date(last_day, lang) if last_day else "",
     )
+
+
+def _picture(line: OrderLine, variants: Sequence[Variant]) -> str:
+    """The bought variant's picture, else the product's first; only https addresses are shown."""
+    own = [v.image_url for v in variants if v.id == line.variant_id and v.image_url]
+    found = own[0] if own else next((v.image_url for v in variants if v.image_url), "")
+    return found if found.startswith("https://") else ""
 
 
 def _unit_paid(line: OrderLine) -> Money:
@@ -227,6 +261,9 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
             quantity = int(form.get(f"qty-{index}", "0") or "0")
         except ValueError:
             quantity = -1
+        if quantity == 0 and form.get(f"reason-{index}", ""):
+            # A reason given for an item says she is returning it: one unit unless she says more.
+            quantity = 1
         if quantity == 0:
             continue
         if quantity < 0:
@@ -241,17 +278,28 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
             parsed.problem(index, _("Choose what you would like instead."))
             continue
         variant: str | None = None
+        variant_title = ""
         comment = form.get(f"comment-{index}", "").strip()
+        if len(comment) > MAX_COMMENT_CHARS:
+            # Refused with its length, never cut: the shopper decides what to keep.
+            parsed.problem(index, _("Your comment has %(count)s characters; shorten it to %(limit)s at most.",
+                                    count=format_number(len(comment)), limit=format_number(MAX_COMMENT_CHARS)))
         if resolution is ResolutionKind.EXCHANGE:
             variant = form.get(f"variant-{index}", "").strip() or None
-            choices = (offered or {}).get(line.product_id or "", ())
-            if variant is not None and variant not in {v.id for v in choices}:
+            choices = {v.id: v for v in (offered or {}).get(line.product_id or "", ())}
+            if variant is not None and variant not in choices:
                 variant = None  # not a variant we offered (a forged form): ask again
+            elif variant is not None and not choices[variant].available:
+                parsed.problem(index, _("%(variant)s is sold out: choose another one.", variant=choices[variant].title))
+                continue
+            elif variant is not None:
+                variant_title = choices[variant].title
             wish = form.get(f"exchange-{index}", "").strip()[:200]
             if variant is None and wish:
                 # No variant list from the platform: the shopper says what they want, the merchant
                 # picks the variant; until then the exchange names the variant they have.
                 variant = line.variant_id or line.product_id or line.platform_line_id
+                variant_title = wish
                 label = _("Exchange wanted:")
                 comment = f"{label} {wish}\n{comment}".strip()
             if variant is None:
@@ -275,8 +323,9 @@ def parse_request(form: Mapping[str, str], files: Any, order: Order, policy: Ret
         parsed.photos[line.platform_line_id] = photos
         # Placeholder names tell the policy a photo is there; the real names come once stored.
         parsed.wanted.append(flow.WantedItem(
-            line.platform_line_id, quantity, reason, resolution, comment=comment[:2000],
+            line.platform_line_id, quantity, reason, resolution, comment=comment,
             photos=tuple("pending" for _photo in photos), exchange_variant_id=variant,
+            exchange_variant_title=variant_title,
         ))
     return parsed
 
@@ -339,7 +388,7 @@ def review_page(order: Order, policy: ReturnPolicy, wanted: Sequence[flow.Wanted
             reason=reason.label(lang) if reason else want.reason,
             resolution=resolution_label(want.resolution, lang), amount=format_money(item.amount, lang),
             restocking_fee=format_money(item.restocking_fee, lang) if not item.restocking_fee.is_zero() else "",
-            photos=len(want.photos), exchange=want.exchange_variant_id or "",
+            photos=len(want.photos), exchange=want.exchange_variant_title or want.exchange_variant_id or "",
         ))
     net = sum((p.net.amount for p in plans), Money.zero(order.currency).amount)
     return ReviewPage(
@@ -365,11 +414,12 @@ def item_problems(decision: PolicyDecision, order: Order, lang: str) -> dict[int
 
 def draft_payload(shop: Shop, order: Order, wanted: Sequence[flow.WantedItem]) -> dict[str, Any]:
     return {"s": shop.id, "o": order.platform_order_id, "i": [
-        [w.line_id, w.quantity, w.reason, w.resolution.value, w.comment, list(w.photos), w.exchange_variant_id]
-        for w in wanted]}
+        [w.line_id, w.quantity, w.reason, w.resolution.value, w.comment, list(w.photos), w.exchange_variant_id,
+         w.exchange_variant_title] for w in wanted]}
 
 
 def wanted_from_draft(data: Mapping[str, Any]) -> list[flow.WantedItem]:
-    return [flow.WantedItem(str(line), int(qty), str(reason), ResolutionKind(kind), comment=str(comment),
-                            photos=tuple(str(p) for p in photos), exchange_variant_id=variant)
-            for line, qty, reason, kind, comment, photos, variant in data["i"]]
+    return [flow.WantedItem(str(item[0]), int(item[1]), str(item[2]), ResolutionKind(item[3]), comment=str(item[4]),
+                            photos=tuple(str(p) for p in item[5]), exchange_variant_id=item[6],
+                            exchange_variant_title=str(item[7]) if len(item) > 7 else "")
+            for item in data["i"]]

@@ -112,7 +112,9 @@ def tracking_page(svc: Services, shop: Shop, token: str, lang: str) -> TrackingP
     fee = details.get("return_shipping_fee")
     lines = tuple(
         (order.line(i.order_line_id).title if order and i.order_line_id in order.lines_by_id else i.order_line_id,
-         i.quantity, resolution_label(i.resolution, lang)) for i in ret.items)
+         i.quantity, _("Exchange for %(variant)s", variant=i.exchange_variant_title)
+         if i.resolution is ResolutionKind.EXCHANGE and i.exchange_variant_title
+         else resolution_label(i.resolution, lang)) for i in ret.items)
     return TrackingPage(
         shop=shop, ret=ret, order_name=str(details.get("order_name", "")), status=status_label(ret.status),
         steps=tuple(steps), credits=tuple(_credit(r, automatic, lang) for r in stored), expected=expected,

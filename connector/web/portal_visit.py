@@ -237,12 +237,15 @@ def error_page(code: int) -> tuple[str, int]:
         400: (_("This form has expired"), _("Go back, reload the page and send the form again.")),
         401: (_("This link is not valid"), _("Open the return form again from the shop.")),
         404: (_("Page not found"), _("Check the address, or start again from the return form.")),
+        405: (_("This page cannot be opened directly"), _("Start again from the return form.")),
         413: (_("These files are too large"), _("Each photo may be up to 8 MB.")),
         429: (_("Too many attempts"), _("For your security, order searches are limited. "
                                         "Please wait 15 minutes and try again.")),
     }
     title, message = titles.get(code, (_("Something went wrong"), _("Please try again in a moment.")))
-    return render_template("portal/error.html", title=title, message=message), code
+    # Routing errors skip the blueprint's context processor: give the layout its context here.
+    shown: dict[str, Any] = {**template_context(), "shop": current_visit().shop if "portal" in g else None}
+    return render_template("portal/error.html", **shown, title=title, message=message), code
 
 
 def _ensure_visit() -> bool:
@@ -250,6 +253,9 @@ def _ensure_visit() -> bool:
     if "portal" in g:
         return True
     slug = g.get("portal_slug")
+    if not slug and request.path.startswith("/portal/"):
+        # A routing error (405, 404) comes before the slug is taken from the URL.
+        slug = request.path.split("/")[2]
     if not slug:
         return False
     with services().uow() as uow:
@@ -261,21 +267,19 @@ def _ensure_visit() -> bool:
     return True
 
 
-def _on_http_error(exc: HTTPException) -> Any:
-    code = exc.code or 500
-    if not _ensure_visit():
-        return render_template("portal/error.html", title=exc.name, message=exc.description, shop=None), code
-    return error_page(code)
+def on_http_error(exc: HTTPException) -> Any:
+    """In the shop's layout when the shop is known, in the shopper's language either way."""
+    _ensure_visit()
+    return error_page(exc.code or 500)
 
 
 def _on_csrf_error(exc: CSRFError) -> Any:
-    if not _ensure_visit():
-        return render_template("portal/error.html", title=exc.name, message=exc.description, shop=None), 400
+    _ensure_visit()
     return error_page(400)
 
 
 for _bp in (portal_bp, proxy_bp):
     _bp.register_error_handler(CSRFError, _on_csrf_error)
-    _bp.register_error_handler(HTTPException, _on_http_error)
+    _bp.register_error_handler(HTTPException, on_http_error)
 
 

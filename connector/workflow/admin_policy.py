@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 POLICY_FIELDS = tuple(f.name for f in fields(ReturnPolicy))
 
 
-def check_policy(data: Mapping[str, Any]) -> tuple[ReturnPolicy | None, dict[str, str]]:
+def check_policy(data: Mapping[str, Any], locale: str = "en") -> tuple[ReturnPolicy | None, dict[str, str]]:
     """The policy these settings make, or every setting's problem.
 
     ReturnPolicy stops at the first bad setting; to name them all, a setting found bad is
@@ -31,7 +31,7 @@ def check_policy(data: Mapping[str, Any]) -> tuple[ReturnPolicy | None, dict[str
         try:
             policy = ReturnPolicy(**values)
         except InvalidPolicy as exc:
-            errors.setdefault(exc.field, str(exc).removeprefix(f"{exc.field}: "))
+            errors.setdefault(exc.field, exc.text(locale))
             if exc.field not in values:
                 break
             values.pop(exc.field)
@@ -40,9 +40,10 @@ def check_policy(data: Mapping[str, Any]) -> tuple[ReturnPolicy | None, dict[str
     return None, errors
 
 
-def save_policy(svc: Services, shop_id: int, data: Mapping[str, Any]) -> tuple[ReturnPolicy | None, dict[str, str]]:
-    """Store the policy when every setting holds; otherwise store nothing and say what is wrong."""
-    policy, errors = check_policy(data)
+def save_policy(svc: Services, shop_id: int, data: Mapping[str, Any], locale: str = "en"
+                ) -> tuple[ReturnPolicy | None, dict[str, str]]:
+    """Store the policy when every setting holds; otherwise store nothing and say what is wrong (in `locale`)."""
+    policy, errors = check_policy(data, locale)
     if policy is None:
         return None, errors
     with svc.uow() as uow:

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.errors import DomainError
-from connector.domain.orders import Order
+from connector.domain.money import Money
+from connector.domain.orders import Order, OrderLine
 from connector.domain.policy import ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan
+from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.workflow import returns as flow
@@ -49,6 +50,7 @@ class ReturnPage:
     resolutions: list[StoredResolution]
     earlier_returns: list[ReturnSummary]
     customer_orders: int
+    previous_returns: int  # counted as the policy counts them: before this one, cancelled ones left out
     emails: list[StoredEmail]
     plans: list[ResolutionPlan]
     policy: ReturnPolicy
@@ -65,6 +67,10 @@ class ReturnPage:
             return None
         return next((ln for ln in self.order.lines if ln.platform_line_id == line_id), None)
 
+    def paid_each(self, line: OrderLine) -> Money:
+        """What the customer paid for one unit (discounts taken off, tax in), not the list price."""
+        return returned_line_amount(line, 1).total if line.quantity else line.unit_price
+
 
 def return_page(svc: Services, shop_id: int, reference: str) -> ReturnPage:
     with svc.uow() as uow:
@@ -77,12 +83,14 @@ def return_page(svc: Services, shop_id: int, reference: str) -> ReturnPage:
             raise flow.NotFound(f"no return {reference} in this shop")
         order = scope.orders.get(ret.order_id)
         policy = flow.policy_for(shop)
+        created = (scope.returns.row_details(ret.id) or {}).get("created_at")
         page = ReturnPage(
             shop=shop, ret=ret, order=order, details=scope.returns.row_details(ret.id) or {},
             resolutions=scope.resolutions.for_return(ret.id),
             earlier_returns=[r for r in scope.returns.customer_summaries(ret.customer_email, limit=20)
                              if r.id != ret.id],
             customer_orders=scope.orders.count_for_customer(ret.customer_email),
+            previous_returns=scope.returns.count_for_customer(ret.customer_email, before=created),
             emails=scope.emails.recent(limit=50, return_id=ret.id),
             plans=[], policy=policy, blocked=policy.is_blocked(ret.customer_email),
         )

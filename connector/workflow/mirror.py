@@ -74,7 +74,7 @@ def mirror_for(ret: ReturnRequest, platform_order_id: str, platform_return_id: s
         lines.append(MirroredLine(
             platform_line_id=item.order_line_id, quantity=item.quantity,
             reason=MISSING_REASON if missing else item.reason, note=item.comment[:200],
-            restock=bool(inspection and inspection.restock),
+            restock=bool(inspection and inspection.restocked),
             accepted_quantity=inspection.accepted_quantity if inspection else None,
             exchange_variant_id=item.exchange_variant_id,
         ))

@@ -71,7 +71,8 @@ def queue_shopper_email(svc: Services, scope: ShopScope, ret: ReturnRequest, kin
     email = scope.emails.add(to=ret.customer_email, subject=subject, body=body, return_id=ret.id, now=now)
     scope.outbox.add("send_email", email.id, now)
     if kind == "requested" and scope.shop.contact_email:
-        subject, body = render_email("merchant_new_request", scope.shop.locale, context)
+        admin_url = f"{svc.settings.app_url}/admin/{scope.shop.slug}/returns/{ret.reference}"
+        subject, body = render_email("merchant_new_request", scope.shop.locale, {**context, "admin_url": admin_url})
         email = scope.emails.add(to=scope.shop.contact_email, subject=subject, body=body, return_id=ret.id, now=now)
         scope.outbox.add("send_email", email.id, now)
 

@@ -77,6 +77,7 @@ class WantedItem:
     comment: str = ""
     photos: tuple[str, ...] = ()
     exchange_variant_id: str | None = None
+    exchange_variant_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def open_return_request(
             shop_id=shop.id, order_id=order.platform_order_id, customer_email=order.customer.email,
             items=[ReturnItem(order_line_id=w.line_id, quantity=w.quantity, reason=w.reason,
                               resolution=w.resolution, comment=w.comment.strip()[:2000], photos=list(w.photos),
-                              exchange_variant_id=w.exchange_variant_id) for w in wanted],
+                              exchange_variant_id=w.exchange_variant_id,
+                              exchange_variant_title=w.exchange_variant_title) for w in wanted],
             # The shopper's own language: the portal's, else the order's, else the shop's.
             channel=channel, locale=locale or order.customer.locale or shop.locale,
         )
@@ -431,7 +433,7 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
         assert order is not None
         stored = []
         variants = {i.order_line_id: i.exchange_variant_id for i in ret.items}
-        restock = {i.order_line_id: bool(i.inspection and i.inspection.restock) for i in ret.items}
+        restock = {i.order_line_id: bool(i.inspection and i.inspection.restocked) for i in ret.items}
         for plan in plans:
             if plan.net.is_zero() and plan.kind is not ResolutionKind.EXCHANGE:
                 continue
@@ -454,7 +456,10 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
             if automatic:
                 scope.outbox.add("push_resolution", resolution.id, now)
             stored.append(resolution)
-        summary = ", ".join(f"{resolution_name(r.kind, 'en')} {r.amount}" for r in stored) or "nothing to pay back"
+        # Written in the shop's language: the merchant reads it on the timeline.
+        lang = shop.locale
+        summary = ", ".join(Reason.of("note_resolution", resolution_kind=r.kind, resolution_amount=r.amount).text(lang)
+                            for r in stored) or Reason.of("note_nothing_to_pay").text(lang)
         before = ret.status
         ret.resolve(now, actor, summary)
         scope.returns.save(ret, now)
@@ -462,7 +467,7 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
         _status_changed(scope, ret, before, now)
         policy = policy_for(shop)
         queue_shopper_email(svc, scope, ret, "resolve", {
-            "resolutions": [{"label": resolution_name(r.kind, ret.locale), "amount": r.amount, "code": r.code}
+            "resolutions": [{"label": _resolution_label(r.kind, ret), "amount": r.amount, "code": r.code}
                             for r in stored],
             "delay": _refund_delay(ret.locale, stored, automatic),
             # Units refused at inspection: the shopper is told what happens to them and at what cost.
@@ -495,6 +500,14 @@ def _resolution_in(uow: Any, shop_id: int, resolution_id: int) -> tuple[ShopScop
     return scope, resolution
 
 
+def _resolution_label(kind: ResolutionKind, ret: ReturnRequest) -> str:
+    """"exchange (M)": the wanted variant named in the email, as the shopper chose it."""
+    name = resolution_name(kind, ret.locale)
+    titles = [i.exchange_variant_title for i in ret.items
+              if kind is ResolutionKind.EXCHANGE and i.resolution is kind and i.exchange_variant_title]
+    return f"{name} ({', '.join(titles)})" if titles else name
+
+
 def mark_resolution_done(svc: Services, shop_id: int, resolution_id: int, actor: str, note: str) -> None:
     """The merchant carried the resolution out by hand (bank transfer, cheque, in the shop admin)."""
     retrying(lambda: _mark_resolution_done_once(svc, shop_id, resolution_id, actor, note))
@@ -511,7 +524,9 @@ def _mark_resolution_done_once(svc: Services, shop_id: int, resolution_id: int, 
         scope.resolutions.mark_done_by_merchant(resolution_id, note.strip()[:200], now)
         ret = scope.returns.get(resolution.return_id)
         if ret is not None:
-            ret.note(now, actor, f"{resolution.kind.value} {resolution.amount} carried out by hand: {note}", private=True)
+            done = Reason.of("note_done_by_hand", resolution_kind=resolution.kind, resolution_amount=resolution.amount,
+                             note=note.strip())
+            ret.note(now, actor, done.text(scope.shop.locale), private=True)
             scope.returns.save(ret, now)
         uow.commit()
 

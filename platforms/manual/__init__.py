@@ -13,21 +13,39 @@ from connector.domain.orders import Order
 from connector.ports import (
     BadWebhook,
     PlatformEvent,
+    ProductVariant,
     Progress,
     PushResult,
     ResolutionPush,
     ShopConnection,
     WebhookEnvelope,
 )
+from platforms.manual.catalogue import (
+    OPTION_KEY,
+    CatalogueVariant,
+    CsvCatalogueError,
+    catalogue_from_option,
+    catalogue_option,
+    parse_catalogue_csv,
+    variants_of,
+)
 from platforms.manual.csv_orders import COLUMNS, CsvOrderError, parse_orders_csv
 
 COLUMNS_HELP = "Columns: " + ", ".join(COLUMNS) + " (the first seven are required)."
 
-__all__ = ["COLUMNS_HELP", "CsvOrderError", "ManualAdapter", "ManualGateway", "create_adapter", "parse_orders_csv"]
+__all__ = ["COLUMNS_HELP", "OPTION_KEY", "CsvCatalogueError", "CsvOrderError", "ManualAdapter", "ManualGateway",
+           "catalogue_option", "create_adapter", "parse_catalogue_csv", "parse_orders_csv"]
 
 
 class ManualGateway:
-    """Nothing to call: the orders the app knows are the ones imported."""
+    """Nothing to call: the orders and the catalogue the app knows are the ones imported."""
+
+    def __init__(self, catalogue: list[CatalogueVariant] | None = None) -> None:
+        self._catalogue = catalogue or []
+
+    def variants_of(self, product_id: str) -> list[ProductVariant]:
+        """The exchange choices of a product, with their stock, from the imported catalogue."""
+        return variants_of(self._catalogue, product_id)
 
     def fetch_order(self, platform_order_id: str) -> Order | None:
         return None
@@ -58,7 +76,7 @@ class ManualAdapter:
         raise BadWebhook("manual shops receive no webhooks")
 
     def gateway(self, shop: ShopConnection) -> ManualGateway:
-        return ManualGateway()
+        return ManualGateway(catalogue_from_option(shop.options.get(OPTION_KEY, "")))
 
 
 def create_adapter(settings: Mapping[str, str]) -> ManualAdapter:

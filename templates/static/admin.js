@@ -10,6 +10,14 @@
       document.querySelectorAll('#bulk input[name="reference"]').forEach(function (box) { box.checked = all.checked; });
     });
   }
+  // Inspection: a damaged or missing unit is not put back in stock; the box follows the condition.
+  document.querySelectorAll("input[data-restock-for]").forEach(function (box) {
+    var condition = document.getElementById(box.getAttribute("data-restock-for"));
+    if (!condition) { return; }
+    var follow = function () { box.checked = condition.value === "as_new" || condition.value === "opened"; };
+    condition.addEventListener("change", follow);
+    follow();
+  });
   var bridge = window.shopify;
   if (!bridge || typeof bridge.idToken !== "function") { return; }
 

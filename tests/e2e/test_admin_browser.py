@@ -80,7 +80,7 @@ def test_a_merchant_inspects_and_resolves_a_return(browser: Any, services: Servi
         page.select_option("#condition-L1", "opened")
         page.screenshot(path=str(screenshots / "admin-inspection.png"), full_page=True)
         page.click("#inspect-form button[type=submit]")
-        assert "40,00 €" in page.locator("#resolve-form .plan-net").inner_text()  # shown before confirming
+        assert "40,00\u00a0€" in page.locator("#resolve-form .plan-net").inner_text()  # shown before confirming
         page.screenshot(path=str(screenshots / "admin-resolution-preview.png"), full_page=True)
         page.click("#resolve-form button[type=submit]")
         assert page.locator("#status").inner_text() in ("Traité", "Resolved")
@@ -125,3 +125,37 @@ def test_the_dashboard_draws_charts_from_seeded_data(browser: Any, services: Ser
         page.screenshot(path=str(screenshots / "admin-dashboard.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_merchant_in_english_resolves_and_the_restock_box_follows_the_condition(
+        browser: Any, services: Services, admin_url: str, screenshots: Path) -> None:
+    from connector.web.auth import create_merchant_user
+
+    shop = builders.shop(services)
+    builders.stored_order(services, shop)
+    reference = request_return(services, shop)
+    create_merchant_user(services, shop.id, OWNER, PASSWORD)
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{admin_url}/admin/{shop.slug}/?lang=en")
+        page.fill("#email", OWNER)
+        page.fill("#password", PASSWORD)
+        page.click("button[value=password]")
+        page.click(f"text={reference}")
+        assert "Requested: waiting for your decision." in page.locator("#situation").inner_text()
+        page.click("#actions form[action*='/approve'] button")
+        page.click("#actions form[action*='/receive'] button")
+        restock = page.locator("input[name=restock-L1]")
+        page.select_option("#condition-L1", "damaged")
+        assert not restock.is_checked()  # admin.js: a damaged unit is not put back in stock
+        page.select_option("#condition-L1", "as_new")
+        assert restock.is_checked()
+        page.click("#inspect-form button[type=submit]")
+        page.click("#resolve-form button[type=submit]")
+        assert page.locator("#status").inner_text() == "Resolved"
+        assert "Back in stock" in page.locator("#items-title").locator("xpath=..").inner_text()
+        page.screenshot(path=str(screenshots / "admin-resolved-en.png"), full_page=True)
+    finally:
+        context.close()
+    assert load_return(services, shop.id, reference)[1].status is ReturnStatus.RESOLVED

@@ -20,11 +20,11 @@ WORDS = {
     "fr": {"find": "Trouver ma commande", "review": "Vérifier mon retour", "confirm": "Confirmer mon retour",
            "final_sale": "vente finale", "photo": "ajouter une photo", "requested": "Votre demande de retour est enregistrée",
            "follow": "Suivre mon retour", "tracked": "Retour demandé", "cancel": "Annuler mon retour",
-           "cancelled": "Votre retour est annulé.", "free": "Frais de retour", "exchange": "Échange"},
+           "cancel_yes": "Oui, annuler mon retour", "cancelled": "Votre retour est annulé.", "free": "Frais de retour", "exchange": "Échange"},
     "en": {"find": "Find my order", "review": "Review my return", "confirm": "Confirm my return",
            "final_sale": "final sale", "photo": "add a photo", "requested": "Your return is requested",
            "follow": "Follow my return", "tracked": "Return requested", "cancel": "Cancel my return",
-           "cancelled": "Your return is cancelled.", "free": "Return shipping", "exchange": "Exchange"},
+           "cancel_yes": "Yes, cancel my return", "cancelled": "Your return is cancelled.", "free": "Return shipping", "exchange": "Exchange"},
 }
 
 
@@ -91,7 +91,7 @@ def test_journey_with_a_photo_from_lookup_to_tracking(
 
     # The review shows the amounts before anything is sent.
     review = page.locator("main").inner_text()
-    assert ("40,00 €" if lang == "fr" else "€40.00") in review
+    assert ("40,00\u00a0€" if lang == "fr" else "€40.00") in review
     page.screenshot(path=str(screenshots / f"4-review-{size}-{lang}.png"), full_page=True)
     page.get_by_role("button", name=words["confirm"]).click()
 
@@ -132,7 +132,13 @@ def test_exchange_then_cancel(
     page.wait_for_url("**/confirmation*")
     page.get_by_role("link", name=words["follow"]).first.click()
     page.wait_for_url("**/track/*")
-    page.get_by_role("button", name=words["cancel"]).click()
+    page.get_by_role("link", name=words["cancel"]).click()
+    page.wait_for_url("**/cancel*")  # a question first: nothing is cancelled by one tap
+    with services.uow() as uow:
+        [asked] = uow.scope(shop).returns.for_order("1001")
+    assert asked.status.value == "requested"
+    page.screenshot(path=str(screenshots / f"8-cancel-question-{size}-{lang}.png"), full_page=True)
+    page.get_by_role("button", name=words["cancel_yes"]).click()
     page.wait_for_url("**done=cancelled*")
     assert words["cancelled"] in page.locator("main").inner_text()
     page.screenshot(path=str(screenshots / f"8-cancelled-{size}-{lang}.png"), full_page=True)
@@ -146,6 +152,6 @@ def test_exchange_then_cancel(
 def test_policy_page_reads_well_on_a_phone(browser: Any, live_url: str, shop: Shop, screenshots: Path) -> None:
     page = _page(browser, "phone", "fr")
     page.goto(f"{live_url}/portal/{shop.slug}/policy")
-    assert "5,90 €" in page.locator("main").inner_text()
+    assert "5,90\u00a0€" in page.locator("main").inner_text()
     page.screenshot(path=str(screenshots / "9-policy-phone-fr.png"), full_page=True)
     page.context.close()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
+from connector.domain.policy import ReturnPolicy
 from connector.workflow.returns import ReturnRefused, policy_for
 from tests import builders
 from tests.integration.test_admin_support import request_return, signed_in
@@ -55,7 +58,7 @@ def test_every_bad_setting_is_named_next_to_its_field_and_nothing_is_saved(clien
     for name in ("window_days", "restocking_fee_percent", "return_shipping_fee", "allowed_resolutions",
                  "blocked_emails"):
         assert f'id="{name}-error"' in html, name
-    assert "must be between 1 and 3650" in html
+    assert "Saisissez un nombre de 1 à 3650." in html  # in the merchant's language, not the engine's
     with services.uow() as uow:
         assert uow.shops.get(shop.id).policy == {}  # type: ignore[union-attr]
 
@@ -97,3 +100,37 @@ def test_customer_view_counts_returns_orders_and_free_returns(client: FlaskClien
 
     signals = customer_signals(services, shop.id, "claire@example.com")
     assert (signals.orders, signals.returns, signals.returns_per_order) == (2, 1, 0.5)
+
+
+def test_reasons_are_edited_as_labelled_rows_and_amounts_take_the_french_comma(
+    client: FlaskClient, services: Services
+) -> None:
+    shop = builders.shop(services)
+    token = signed_in(client, services, shop)
+    page = client.get(f"/admin/{shop.slug}/policy").get_data(as_text=True)
+    assert 'name="reason-fr-0" value="Taille trop petite"' in page
+    assert "size_too_small |" not in page  # no raw codes, no pipes
+    assert '> Taille trop petite</label>' in page  # checkboxes name reasons in the merchant's words
+    form = dict(re.findall(r'<input (?:type="hidden" )?name="(reason-[a-z]+-\d+|reason-count)" value="([^"]*)"', page))
+    count = int(form["reason-count"])
+    form.update({"csrf_token": token, "action": "save", "window_days": "30", "window_starts_from": "delivery",
+                 "currency": "EUR", "return_shipping_fee": "5,90", "rejected_item_return_fee": "1 234,50",
+                 "restocking_fee_percent": "7,5", "store_credit_bonus_percent": "0", "goodwill_coupon_percent": "0",
+                 "free_returns_limit": "0", "free_returns_period_days": "365", "return_shipping_paid_by": "shopper",
+                 "rejected_items": "send_back", "allowed_resolutions": "refund",
+                 "reason-remove-1": "1",  # "Taille trop grande" taken away
+                 f"reason-fr-{count}": "Couleur différente", f"reason-en-{count}": "Different colour",
+                 f"reason-photo-{count}": "1"})
+    saved = client.post(f"/admin/{shop.slug}/policy", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with services.uow() as uow:
+        stored = ReturnPolicy.from_dict(uow.shops.get(shop.id).policy)  # type: ignore[union-attr]
+    assert str(stored.return_shipping_fee.amount) == "5.90"
+    assert str(stored.rejected_item_return_fee.amount) == "1234.50"
+    assert str(stored.restocking_fee_percent) == "7.5"
+    codes = [r.code for r in stored.reasons]
+    assert "size_too_large" not in codes
+    added = stored.reason("different_colour")
+    assert added is not None
+    assert (added.label_fr, added.needs_photo) == ("Couleur différente", True)
+    assert 'value="5,90"' in client.get(f"/admin/{shop.slug}/policy").get_data(as_text=True)

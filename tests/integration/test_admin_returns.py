@@ -123,9 +123,20 @@ def test_bulk_approve_and_bulk_reject_with_a_message(client: FlaskClient, servic
     # A rejection needs a message: nothing changes without one.
     client.post(f"/admin/{slug}/returns/bulk", data={"csrf_token": token, "action": "reject", "reference": [refs["c"]]})
     assert _status(services, sid, refs["c"]) is ReturnStatus.REQUESTED
-    # An approved return cannot be rejected; the others in the batch still are.
-    client.post(f"/admin/{slug}/returns/bulk", data={
+    # Rejecting asks first, on a page naming the returns: nothing changes until it is confirmed.
+    asked = client.post(f"/admin/{slug}/returns/bulk", data={
         "csrf_token": token, "action": "reject", "message": "Hors délai", "reference": [refs["a"], refs["c"], refs["d"]]})
+    assert "/returns/bulk/confirm?" in asked.location
+    question = client.get(asked.location).get_data(as_text=True)
+    assert "Rejeter 3 retours" in question
+    assert all(refs[k] in question for k in "acd")
+    assert _status(services, sid, refs["c"]) is ReturnStatus.REQUESTED
+    # An approved return cannot be rejected; the others in the batch still are.
+    done = client.post(f"/admin/{slug}/returns/bulk", data={
+        "csrf_token": token, "action": "reject", "message": "Hors délai", "confirmed": "yes",
+        "reference": [refs["a"], refs["c"], refs["d"]]})
+    assert done.location.endswith(f"/admin/{slug}/")
+    assert "2 retours mis à jour" in client.get(done.location).get_data(as_text=True)
     assert _status(services, sid, refs["a"]) is ReturnStatus.APPROVED
     assert _status(services, sid, refs["c"]) is ReturnStatus.REJECTED
     assert load_return(services, sid, refs["d"])[1].merchant_message == "Hors délai"
@@ -184,7 +195,7 @@ def test_inspection_and_resolution_through_the_page(client: FlaskClient, service
                                          "accepted-L1": "1", "rejected-L1": "0", "restock-L1": "1"})
     assert _status(services, shop.id, reference) is ReturnStatus.INSPECTED
     page = client.get(base).get_data(as_text=True)
-    assert "40,00 €" in page  # the amount shown before confirming
+    assert "40,00\u00a0€" in page  # the amount shown before confirming
     client.post(f"{base}/resolve", data={"csrf_token": token})
     ret = load_return(services, shop.id, reference)[1]
     assert ret.status is ReturnStatus.RESOLVED
@@ -253,3 +264,106 @@ def test_the_admin_speaks_french_and_english(client: FlaskClient, services: Serv
     english = client.get(f"/admin/{shop.slug}/?lang=en").get_data(as_text=True)
     assert "Exporter en CSV" in french
     assert "Export CSV" in english
+
+
+def _visible(html: str) -> str:
+    import html as html_module
+    import re
+
+    body = html.split("<body", 1)[-1]
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", body))).replace("\u202f", " ")
+
+
+def test_a_damaged_unit_ticked_for_restock_is_refused_with_why_and_never_shown_restocked(
+    client: FlaskClient, services: Services
+) -> None:
+    shop = builders.shop(services)
+    builders.stored_order(services, shop)
+    reference = request_return(services, shop)
+    token = signed_in(client, services, shop)
+    base = f"/admin/{shop.slug}/returns/{reference}"
+    client.post(f"{base}/approve", data={"csrf_token": token})
+    client.post(f"{base}/receive", data={"csrf_token": token})
+    form = client.get(base).get_data(as_text=True)
+    assert 'data-restock-for="condition-L1"' in form  # the box follows the condition (static admin.js)
+    refused = client.post(f"{base}/inspect", follow_redirects=True, data={
+        "csrf_token": token, "line": "L1", "condition-L1": "damaged", "accepted-L1": "0", "rejected-L1": "1",
+        "restock-L1": "1"})
+    assert "ne peut pas être remis en stock" in _visible(refused.get_data(as_text=True))
+    assert _status(services, shop.id, reference) is ReturnStatus.RECEIVED
+    client.post(f"{base}/inspect", data={"csrf_token": token, "line": "L1", "condition-L1": "as_new",
+                                         "accepted-L1": "0", "rejected-L1": "1", "restock-L1": "1"})
+    page = _visible(client.get(base).get_data(as_text=True))
+    assert "Non remis en stock" in page  # every unit refused: nothing went back on the shelf
+    assert "Remis en stock" not in page.replace("Non remis en stock", "")
+
+
+def test_the_return_page_states_the_current_situation_the_price_paid_and_one_count_of_returns(
+    client: FlaskClient, services: Services, clock: FrozenClock
+) -> None:
+    shop = builders.shop(services)
+    builders.stored_order(services, shop, lines=(line("L1", price="50.00", discount="10.00"),))
+    builders.stored_order(services, shop, order_id="1002")
+    first = request_return(services, shop, "1002")
+    cancelled = request_return(services, shop, "1002", line_id="L2")
+    from connector.workflow import returns as flow
+
+    flow.cancel(services, shop.id, cancelled, "shopper")
+    clock.advance(days=1)
+    reference = request_return(services, shop)
+    clock.advance(days=1)
+    request_return(services, shop, "1002", line_id="L2")  # a later one is not "earlier"
+    token = signed_in(client, services, shop)
+    base = f"/admin/{shop.slug}/returns/{reference}"
+    page = _visible(client.get(base).get_data(as_text=True))
+    assert "Demandé : en attente de votre décision." in page
+    assert "40,00 € payé l'unité" in page  # 50.00 listed, 10.00 discount: what was paid
+    assert "50,00 €" not in page
+    assert "2 commandes · 1 retour précédent" in page  # the cancelled one is not counted, as the policy counts
+    assert first in page
+    for action in ("approve", "receive"):
+        client.post(f"{base}/{action}", data={"csrf_token": token})
+    client.post(f"{base}/inspect", data={"csrf_token": token, "line": "L1", "condition-L1": "as_new",
+                                         "accepted-L1": "1", "rejected-L1": "0", "restock-L1": "1"})
+    client.post(f"{base}/resolve", data={"csrf_token": token})
+    client.post(f"{base}/close", data={"csrf_token": token})
+    closed = _visible(client.get(base).get_data(as_text=True))
+    assert "Clôturé : plus rien à faire." in closed
+    assert "attend votre décision" not in closed
+    assert "Remis en stock" in closed
+
+
+def test_the_list_and_its_csv_show_the_amount_the_products_and_the_age(
+    client: FlaskClient, services: Services, clock: FrozenClock
+) -> None:
+    shop, refs = _seed(services, clock)
+    signed_in(client, services, shop)
+    clock.advance(days=3)
+    slug = shop.slug  # type: ignore[attr-defined]
+    page = _visible(client.get(f"/admin/{slug}/?customer=paul@example.com").get_data(as_text=True))
+    assert "Pull marin" in page
+    assert "40,00 €" in page
+    assert "25,00 €" in page
+    assert "3 jours" in page
+    rows = list(csv.reader(io.StringIO(client.get(f"/admin/{slug}/returns.csv?customer=paul@example.com&sort=created")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][-4:] == ["amount", "currency", "products", "age_days"]
+    assert [r[-4:] for r in rows[1:]] == [["40.00", "EUR", "Pull marin", "3"], ["25.00", "EUR", "Article L2", "3"]]
+
+
+def test_the_customers_list_finds_a_customer_by_email_or_name_with_their_orders_and_returns(
+    client: FlaskClient, services: Services, clock: FrozenClock
+) -> None:
+    shop, refs = _seed(services, clock)
+    signed_in(client, services, shop)
+    slug = shop.slug  # type: ignore[attr-defined]
+    everyone = _visible(client.get(f"/admin/{slug}/customers").get_data(as_text=True))
+    assert "claire@example.com" in everyone
+    assert "paul@example.com" in everyone
+    found = client.get(f"/admin/{slug}/customers?q=PAUL").get_data(as_text=True)
+    rows = __import__("re").findall(r"<tr>\s*<td><a [^>]*>([^<]+)</a>.*?</td>\s*<td[^>]*>[^<]*</td><td class=\"num\">(\d+)</td>"
+                                    r"<td class=\"num\">(\d+)</td>", found, flags=__import__("re").S)
+    assert rows == [("paul@example.com", "2", "2")]
+    by_name = _visible(client.get(f"/admin/{slug}/customers?q=martin").get_data(as_text=True))
+    assert "claire@example.com" in by_name  # the builders' customer is Claire Martin
+    assert "Aucun client ne correspond" in _visible(client.get(f"/admin/{slug}/customers?q=zzz").get_data(as_text=True))

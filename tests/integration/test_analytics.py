@@ -129,7 +129,28 @@ def test_the_dashboard_renders_accessible_charts_and_exports_csv(
     assert "cdn." not in html  # standalone: nothing from a CDN
     response = client.get(f"/admin/{shop.slug}/dashboard/periods.csv?from=2026-06-01&to=2026-06-30&grain=month")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[1] == ["2026-06-01", "3", "7", "225.00", "3", "3", "100.00", "42.9", "44.4"]
+    assert rows[1] == ["2026-06-01", "3", "7", "225.00", "3", "3", "3", "100.00", "42.9", "44.4"]
     reasons = client.get(f"/admin/{shop.slug}/dashboard/reasons.csv?from=2026-06-01&to=2026-06-30")
     assert "size_too_small,2,2" in reasons.get_data(as_text=True)
     assert client.get(f"/admin/{shop.slug}/dashboard/nothing.csv").status_code == 404
+
+
+def test_the_return_rate_counts_units_sold_in_a_period_that_came_back_and_every_week_is_on_the_axis(
+        client: FlaskClient, services: Services, clock: FrozenClock) -> None:
+    shop = builders.shop(services)
+    clock.current = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)  # a Tuesday
+    for order_id, quantity in (("2001", 2), ("2002", 3)):
+        builders.stored_order(services, shop, order_id=order_id, placed_at=clock.now(), delivered_days_ago=0,
+                              lines=(line("L1", price="30.00", quantity=quantity),))
+    clock.current = datetime(2026, 6, 23, 10, 0, tzinfo=UTC)  # three weeks later, no sale that week
+    for order_id in ("2001", "2002"):
+        request_return(services, shop, order_id, quantity=2 if order_id == "2001" else 3)
+    signed_in(client, services, shop)
+    response = client.get(f"/admin/{shop.slug}/dashboard/periods.csv?from=2026-06-01&to=2026-06-28&grain=week")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
+    # Four weeks, the empty ones included; the returns belong to the week their units were sold.
+    assert [r[0] for r in rows] == ["2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22"]
+    assert [(r[2], r[4], r[6], r[8]) for r in rows] == [
+        ("5", "0", "5", "100.0"), ("0", "0", "0", ""), ("0", "0", "0", ""), ("0", "2", "0", "")]
+    html = client.get(f"/admin/{shop.slug}/dashboard?from=2026-06-01&to=2026-06-28&grain=week").get_data(as_text=True)
+    assert "500" not in html.split('id="chart-rate"', 1)[1].split("</svg>", 1)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import UTC, datetime
@@ -71,7 +72,10 @@ def review(client: FlaskClient, slug: str, **fields: object) -> TestResponse:
     data: dict[str, object] = {"csrf_token": csrf(page), "line-0": "L1", "qty-0": "1",
                                "reason-0": "size_too_small", "resolution-0": "refund"}
     data.update(fields)
-    return client.post(f"/portal/{slug}/review", data=data, content_type="multipart/form-data")
+    posted = client.post(f"/portal/{slug}/review", data=data, content_type="multipart/form-data")
+    if posted.status_code == 302:  # post/redirect/get: the review is a page of its own
+        return client.get(posted.location)
+    return posted
 
 
 def confirm(client: FlaskClient, slug: str, reviewed: TestResponse) -> TestResponse:
@@ -96,9 +100,9 @@ def test_whole_flow_from_lookup_to_tracking(client: FlaskClient, shop: Shop, ser
     page = reviewed.get_data(as_text=True)
     assert reviewed.status_code == 200
     # 40.00 paid, 10 % restocking (4.00) and 5.90 return shipping: 30.10, before confirming.
-    assert "4,00 €" in page
-    assert "5,90 €" in page
-    assert "30,10 €" in page
+    assert "4,00\u00a0€" in page
+    assert "5,90\u00a0€" in page
+    assert "30,10\u00a0€" in page
     with services.uow() as uow:
         assert uow.scope(shop).returns.for_order("1001") == []  # nothing written yet
 
@@ -250,6 +254,14 @@ def test_a_photo_is_required_for_a_defect_and_checked(client: FlaskClient, shop:
             photo_path(shop.id, "../../secret.key")
     assert stored[0].read_bytes() == JPEG
     assert stored[0].parent == Path(services.settings.instance_path) / "uploads" / str(shop.id)
+    # The shopper sees her photos again on the tracking page, and only through her own return.
+    track = f"/portal/{shop.slug}/track/{ret.tracking_token}"
+    assert f'src="{track}/photos/{names[0]}"' in client.get(track).get_data(as_text=True)
+    assert client.get(f"{track}/photos/{names[0]}").get_data() == JPEG
+    builders.stored_order(services, shop, order_id="1002")
+    other = flow.open_return_request(services, shop.id, "1002", [
+        flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
+    assert client.get(f"/portal/{shop.slug}/track/{other.ret.tracking_token}/photos/{names[0]}").status_code == 404
 
 
 def test_png_photo_is_accepted(client: FlaskClient, shop: Shop) -> None:
@@ -277,8 +289,8 @@ def test_store_credit_shows_the_bonus_as_an_amount(client: FlaskClient, shop: Sh
     find_order(client, shop.slug)
     page = review(client, shop.slug, **{"resolution-0": "store_credit"}).get_data(as_text=True)
     # 40.00 - 4.00 - 5.90 = 30.10; 10 % bonus on it: 3.01; 33.11 in all.
-    assert "3,01 €" in page
-    assert "33,11 €" in page
+    assert "3,01\u00a0€" in page
+    assert "33,11\u00a0€" in page
 
 
 def test_free_return_is_said_before_confirming(client: FlaskClient, services: Services) -> None:
@@ -312,7 +324,7 @@ def test_cancel_before_sending_and_satisfaction_once_resolved(
     opened = flow.open_return_request(services, shop.id, "1001", [
         flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
     url = f"/portal/{shop.slug}/track/{opened.ret.tracking_token}"
-    page = client.get(url)
+    page = client.get(f"{url}/cancel")
     cancelled = client.post(f"{url}/cancel", data={"csrf_token": csrf(page)})
     assert cancelled.status_code == 302
     with services.uow() as uow:
@@ -378,7 +390,7 @@ def test_review_amounts_match_the_engine(client: FlaskClient, shop: Shop, servic
         _decision, plans = flow.decide(scope, order, [
             flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], services.clock.now())
     assert plans[0].net.amount == Decimal("30.10")
-    assert "30,10 €" in page
+    assert "30,10\u00a0€" in page
 
 
 # ---- through the Shopify app proxy: no cookies, signed queries, storefront paths ----
@@ -451,6 +463,9 @@ def test_whole_flow_through_the_proxy_without_cookies(
     reviewed = client.post(signed(action.group(1).replace("&amp;", "&"), clock), data={
         "csrf_token": csrf(items), "line-0": "L1", "qty-0": "1", "reason-0": "size_too_small",
         "resolution-0": "store_credit"}, content_type="multipart/form-data")
+    assert reviewed.status_code == 302
+    assert reviewed.location.startswith("/apps/returns/review?")
+    reviewed = client.get(signed(reviewed.location, clock))
     assert reviewed.status_code == 200
     confirm_action = re.search(r'action="([^"]+/confirm[^"]*)"', reviewed.get_data(as_text=True))
     assert confirm_action
@@ -518,7 +533,7 @@ def test_exchange_offers_the_platforms_variants_and_keeps_the_one_chosen(
         builders.line("L1", title="Robe lin", price="40.00", product_id="P1", variant_id="V-M", variant_title="M"),))
     find_order(client, shop.slug)
     page = client.get(f"/portal/{shop.slug}/order").get_data(as_text=True)
-    assert '<option value="V-L">L</option>' in page
+    assert '<option value="V-L">L, en stock</option>' in page
     reviewed = review(client, shop.slug, **{"resolution-0": "exchange", "variant-0": "V-L"})
     assert reviewed.status_code == 200
     confirm(client, shop.slug, reviewed)
@@ -544,3 +559,136 @@ def test_a_variant_that_was_not_offered_is_refused(client: FlaskClient, services
     assert forged.status_code == 422
     with services.uow() as uow:
         assert uow.scope(shop).returns.for_order("1001") == []
+
+
+def _text(answer: TestResponse) -> str:
+    body = answer.get_data(as_text=True).split("<body", 1)[-1]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_a_missing_photo_names_the_item_and_never_says_nothing_can_be_returned(
+    client: FlaskClient, shop: Shop
+) -> None:
+    find_order(client, shop.slug)
+    without = review(client, shop.slug, **{"reason-0": "defective"})
+    text = _text(without)
+    assert without.status_code == 422
+    assert "Aucun des articles choisis" not in text
+    assert "Robe lin : Pour ce motif, veuillez ajouter une photo de l'article." in text.replace("\u202f", " ")
+
+
+def test_the_review_is_a_page_of_its_own_and_back_after_confirming_sends_nothing_twice(
+    client: FlaskClient, shop: Shop, services: Services
+) -> None:
+    find_order(client, shop.slug)
+    page = client.get(f"/portal/{shop.slug}/order")
+    posted = client.post(f"/portal/{shop.slug}/review", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "line-0": "L1", "qty-0": "1", "reason-0": "size_too_small",
+        "resolution-0": "refund"})
+    assert posted.status_code == 302
+    assert "/review?d=" in posted.location
+    reviewed = client.get(posted.location)
+    assert client.get(posted.location).status_code == 200  # Back/Forward: a plain GET, the same page
+    done = confirm(client, shop.slug, reviewed)
+    assert done.status_code == 302
+    assert "/confirmation" in done.location
+    # Back to the review after confirming, then Confirm again: the items page, no second return.
+    assert client.get(posted.location).location.endswith(f"/portal/{shop.slug}/order")
+    again = confirm(client, shop.slug, reviewed)
+    assert again.location.endswith(f"/portal/{shop.slug}/order")
+    with services.uow() as uow:
+        assert len(uow.scope(shop).returns.for_order("1001")) == 1
+    assert client.get(f"/portal/{shop.slug}/review?d=not-a-draft").location.endswith("/order")
+
+
+def test_a_comment_over_the_limit_is_refused_with_its_length_not_cut(
+    client: FlaskClient, shop: Shop, services: Services
+) -> None:
+    find_order(client, shop.slug)
+    refused = review(client, shop.slug, **{"comment-0": "x" * 2001})
+    assert refused.status_code == 422
+    assert "2\u202f001" in refused.get_data(as_text=True) or "2 001" in _text(refused)
+    with services.uow() as uow:
+        assert uow.scope(shop).returns.for_order("1001") == []
+    kept = review(client, shop.slug, **{"comment-0": "y" * 2000})
+    confirm(client, shop.slug, kept)
+    with services.uow() as uow:
+        [ret] = uow.scope(shop).returns.for_order("1001")
+    assert ret.items[0].comment == "y" * 2000
+
+
+def test_cancelling_asks_first_and_the_question_cancels_nothing(
+    client: FlaskClient, shop: Shop, services: Services
+) -> None:
+    opened = flow.open_return_request(services, shop.id, "1001", [
+        flow.WantedItem("L1", 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.PORTAL)
+    url = f"/portal/{shop.slug}/track/{opened.ret.tracking_token}"
+    tracking = client.get(url).get_data(as_text=True)
+    assert f'href="{url}/cancel"' in tracking
+    assert f'action="{url}/cancel"' not in tracking  # no one-tap cancel on the tracking page
+    question = client.get(f"{url}/cancel")
+    assert question.status_code == 200
+    assert "Oui, annuler mon retour" in question.get_data(as_text=True)
+    with services.uow() as uow:
+        ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.REQUESTED
+    client.post(f"{url}/cancel", data={"csrf_token": csrf(question)})
+    with services.uow() as uow:
+        ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
+    assert ret is not None
+    assert ret.status is ReturnStatus.CANCELLED
+    assert client.get(f"{url}/cancel").location.endswith("problem=late")
+
+
+def test_wrong_method_and_unknown_shop_get_the_portals_own_error_page_in_french(
+    client: FlaskClient, shop: Shop
+) -> None:
+    wrong = client.get(f"/portal/{shop.slug}/confirm", headers={"Accept-Language": "fr"})
+    assert wrong.status_code == 405
+    text = _text(wrong)
+    assert "Method Not Allowed" not in text
+    assert "Cette page ne s'ouvre pas directement" in text
+    assert shop.name in text
+    unknown = client.get("/portal/nope/", headers={"Accept-Language": "fr-FR"})
+    assert unknown.status_code == 404
+    assert "Not Found" not in _text(unknown)
+    assert "Page introuvable" in _text(unknown)
+    assert "Page not found" in _text(client.get("/portal/nope/order?lang=en"))
+
+
+def test_a_manual_shop_offers_its_catalogue_sizes_with_stock_and_the_choice_follows_the_return(
+    client: FlaskClient, services: Services
+) -> None:
+    from platforms.manual import OPTION_KEY, catalogue_option, parse_catalogue_csv
+
+    catalogue = parse_catalogue_csv("product_id,variant_id,title,variant_title,stock,image_url\n"
+                                    "robe,ROBE-S,Robe lin,S,5,https://images.example/robe-s.jpg\n"
+                                    "robe,ROBE-M,Robe lin,M,2,\nrobe,ROBE-L,Robe lin,L,0,\n")
+    found = builders.shop(services, policy=policy(allowed_resolutions=["refund", "exchange"]))
+    with services.uow() as uow:
+        found = uow.shops.update(found.id, options={OPTION_KEY: catalogue_option(catalogue)},
+                                 contact_email="marchand@example.com")
+        uow.commit()
+    builders.stored_order(services, found, lines=(
+        builders.line("L1", title="Robe lin", price="40.00", product_id="robe", variant_id="ROBE-S", variant_title="S"),))
+    find_order(client, found.slug)
+    page = client.get(f"/portal/{found.slug}/order").get_data(as_text=True)
+    assert '<img class="product" src="https://images.example/robe-s.jpg"' in page  # the bought variant's picture
+    items = _text(client.get(f"/portal/{found.slug}/order"))
+    assert "M, plus que 2" in items
+    assert "S, en stock" in items
+    assert "L, épuisé" in items
+    sold_out = review(client, found.slug, **{"resolution-0": "exchange", "variant-0": "ROBE-L"})
+    assert sold_out.status_code == 422
+    assert "L est épuisé" in _text(sold_out)
+    reviewed = review(client, found.slug, **{"resolution-0": "exchange", "variant-0": "ROBE-M"})
+    assert "Échange contre M" in _text(reviewed)
+    done = confirm(client, found.slug, reviewed)
+    assert "Échange contre M" in _text(client.get(done.location))
+    assert "Échange contre M" in _text(client.get(done.location.rsplit("/", 1)[0]))
+    with services.uow() as uow:
+        [ret] = uow.scope(found).returns.for_order("1001")
+        emails = uow.scope(found).emails.recent(limit=10, return_id=ret.id)
+    assert (ret.items[0].exchange_variant_id, ret.items[0].exchange_variant_title) == ("ROBE-M", "M")
+    assert any("Échange demandé\u202f: M" in e.body for e in emails if e.to == "claire@example.com")

@@ -22,9 +22,11 @@ def test_demo_bonus_promised_shown_and_given_is_one_amount(client: FlaskClient, 
     assert not re.search(r"\+ 5,90\s€", items)  # the old promise, made before the label price was counted
 
     page = client.get(f"/portal/{DEMO_SLUG}/order?lang=fr")
-    reviewed = client.post(f"/portal/{DEMO_SLUG}/review", content_type="multipart/form-data", data={
+    posted = client.post(f"/portal/{DEMO_SLUG}/review", content_type="multipart/form-data", data={
         "csrf_token": csrf(page), "line-0": "1005-1", "qty-0": "1", "reason-0": "changed_mind",
         "resolution-0": "store_credit"})
+    assert posted.status_code == 302  # post/redirect/get: the review is a page of its own
+    reviewed = client.get(posted.location)
     review = reviewed.get_data(as_text=True)
     assert reviewed.status_code == 200
     assert re.search(r"\+ 5,31\s€", review)

@@ -149,7 +149,7 @@ def test_a_rejection_can_come_with_a_goodwill_coupon_whose_code_is_emailed(servi
     wait_idle(services)
     [coupon] = fake.state.created.values()
     assert coupon.kind is ResolutionKind.COUPON
-    assert coupon.amount.amount == Decimal("4.00")  # 10 % of the 40.00 paid for the item
+    assert coupon.amount.amount == Decimal("4.00")  # 10\u00a0% of the 40.00 paid for the item
     with services.uow() as uow:
         subjects = [e.subject for e in uow.scope(shop).emails.recent()]
         ret = uow.scope(shop).returns.get_by_reference(opened.ret.reference)
@@ -173,7 +173,7 @@ def test_a_percent_goodwill_coupon_is_pushed_as_a_percentage_and_emailed_as_one(
     assert (coupon.kind, coupon.coupon_percent, coupon.amount.is_zero()) == (ResolutionKind.COUPON, Decimal("15"), True)
     with services.uow() as uow:
         [email] = [e for e in uow.scope(shop).emails.recent() if e.subject.startswith("Votre code pour le retour")]
-    assert "de 15 % sur votre prochaine commande" in email.body
+    assert "de 15\u00a0% sur votre prochaine commande" in email.body  # Babel: no-break space before %
 
 
 def test_a_rejection_without_goodwill_writes_no_coupon(services: Services) -> None:
@@ -198,5 +198,5 @@ def test_the_resolve_email_tells_what_happens_to_rejected_units(services: Servic
     flow.resolve(services, shop.id, opened.ret.reference, "merchant")
     with services.uow() as uow:
         resolved = next(e for e in uow.scope(shop).emails.recent() if "traité" in e.subject)
-    assert "1 × Robe lin : Tache d'encre" in resolved.body
+    assert "1 × Robe lin\u202f: Tache d'encre" in resolved.body
     assert "Nous vous les renvoyons" in resolved.body

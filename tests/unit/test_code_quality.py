@@ -54,8 +54,14 @@ _NOT_MONEY_LEAVING = {
     ("connector/persistence/analytics.py", "Decimal(str(v)) / 86400"),
     ("connector/persistence/rollups.py", "OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0)"),
     ("connector/web/admin_analytics.py", 'Decimal(str(value)).quantize(Decimal("0.1"))'),
+    # The returns list's "amount paid" column: the dashboard's per-unit value, in SQL, shown only.
+    ("connector/persistence/returns.py", "OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0)"),
+    # Chart ticks and numbers written for the merchant to read (a float axis back to cents, places).
+    ("connector/web/admin_analytics.py", 'Decimal(str(v)).quantize(Decimal("0.01"))'),
+    ("connector/web/admin_core.py", "number.quantize(Decimal(1).scaleb(-places))"),
     # Pages, not money ("total" rows).
     ("connector/web/admin_returns.py", "(total + PAGE_SIZE - 1) // PAGE_SIZE"),
+    ("connector/web/admin_customers.py", "-total // PAGE_SIZE"),
 }
 
 

@@ -15,6 +15,7 @@ from connector.domain.messages import (
     Reason,
     format_date,
     format_money,
+    format_number,
     format_percent,
     join_words,
     language,
@@ -40,7 +41,7 @@ def test_window_reason_shows_the_last_day_in_the_readers_language() -> None:
 def test_amounts_in_reasons_are_written_per_locale() -> None:
     reason = Reason.of("return_shipping_fee", fee_amount=Money.of("5.90", "EUR"))
 
-    assert "5,90 €" in reason.text("fr")
+    assert "5,90\u00a0€" in reason.text("fr")
     assert "€5.90" in reason.text("en")
 
 
@@ -50,7 +51,7 @@ def test_resolution_names_and_percentages_are_translated() -> None:
 
     assert refused.text("fr").endswith(": avoir.")
     assert refused.text("en").endswith(": store credit.")
-    assert "12,5 %" in bonus.text("fr")
+    assert "12,5\u00a0%" in bonus.text("fr")
     assert "12.5%" in bonus.text("en")
 
 
@@ -97,14 +98,14 @@ def test_reason_survives_storage_as_a_dict() -> None:
 @pytest.mark.parametrize(
     ("amount", "currency", "french", "english"),
     [
-        ("12.50", "EUR", "12,50 €", "€12.50"),
-        ("1234.5", "EUR", "1 234,50 €", "€1,234.50"),
-        ("1234567", "EUR", "1 234 567,00 €", "€1,234,567.00"),
-        ("-3.20", "EUR", "-3,20 €", "-€3.20"),
-        ("1500", "JPY", "1 500 JPY", "¥1,500"),
-        ("3.125", "KWD", "3,125 KWD", "KWD 3.125"),
-        ("19.99", "USD", "19,99 $US", "$19.99"),
-        ("7", "CHF", "7,00 CHF", "CHF 7.00"),
+        ("12.50", "EUR", "12,50\u00a0€", "€12.50"),
+        ("1234.5", "EUR", "1\u202f234,50\u00a0€", "€1,234.50"),
+        ("1234567", "EUR", "1\u202f234\u202f567,00\u00a0€", "€1,234,567.00"),
+        ("-3.20", "EUR", "-3,20\u00a0€", "-€3.20"),
+        ("1500", "JPY", "1\u202f500\u00a0JPY", "¥1,500"),
+        ("3.125", "KWD", "3,125\u00a0KWD", "KWD 3.125"),
+        ("19.99", "USD", "19,99\u00a0$US", "$19.99"),
+        ("7", "CHF", "7,00\u00a0CHF", "CHF 7.00"),
     ],
 )
 def test_money_is_written_the_way_each_language_writes_it(
@@ -136,7 +137,7 @@ def test_short_dates_put_the_day_first_in_french() -> None:
 
 
 def test_percentages_drop_useless_zeros() -> None:
-    assert format_percent(Decimal("10.00"), "fr") == "10 %"
+    assert format_percent(Decimal("10.00"), "fr") == "10\u00a0%"
     assert format_percent(Decimal("10"), "en") == "10%"
 
 
@@ -162,3 +163,27 @@ def test_a_written_amount_reads_back_as_the_same_amount(minor: int, currency: st
     assert Decimal(digits_fr) == money.amount
     decimals = minor_units(currency)
     assert len(digits_en.partition(".")[2]) == decimals
+
+
+def test_counted_texts_take_the_singular_in_each_language() -> None:
+    one = Reason.of("auto_history_ok", previous_returns=1, max_previous_returns=3)
+    many = Reason.of("auto_history_ok", previous_returns=2, max_previous_returns=3)
+    none = Reason.of("auto_history_ok", previous_returns=0, max_previous_returns=3)
+
+    assert one.text("fr") == "Le client a 1 retour précédent, au plus 3."
+    assert many.text("fr") == "Le client a 2 retours précédents, au plus 3."
+    assert none.text("fr") == "Le client a 0 retour précédent, au plus 3."
+    assert one.text("en") == "The customer has 1 previous return, at most 3."
+    assert none.text("en") == "The customer has 0 previous returns, at most 3."
+    assert "(s)" not in Reason.of("quantity_too_high", max_quantity=1).text("fr")
+
+
+@pytest.mark.parametrize("amount", ["0", "5.9", "73.10", "1234.5", "1234567.891"])
+def test_french_money_numbers_and_percentages_are_written_as_babel_writes_them(amount: str) -> None:
+    from babel.numbers import format_currency, format_decimal
+
+    value = Decimal(amount)
+    assert format_money(Money(value, "EUR"), "fr") == format_currency(value, "EUR", locale="fr_FR")
+    assert format_money(Money(value, "EUR"), "en") == format_currency(value, "EUR", locale="en_US")
+    assert format_number(value, "fr") == format_decimal(value, locale="fr", decimal_quantization=False)
+    assert format_percent(Decimal("15.5"), "fr") == "15,5\u00a0%"

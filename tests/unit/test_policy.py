@@ -152,7 +152,7 @@ def test_products_the_shop_excludes_by_tag_type_or_sku_are_refused() -> None:
         ["non_returnable_tag"], ["non_returnable_type"], ["non_returnable_sku"]]
     assert not decision.eligible
     assert codes(decision.reasons) == ["no_eligible_item"]
-    assert "« hygiène »" in decision.items[0].reasons[0].text("fr")
+    assert "«\u202fhygiène\u202f»" in decision.items[0].reasons[0].text("fr")
     assert_readable(reason for item in decision.items for reason in item.reasons)
 
 
@@ -265,8 +265,8 @@ def test_restocking_fee_is_charged_for_a_change_of_mind_and_waived_for_a_defect(
 
     assert [item.restocking_fee for item in decision.items] == [eur("4.00"), eur("0")]
     assert decision.restocking_fees == eur("4.00")
-    assert "4,00 €" in decision.items[0].notes[0].text("fr")
-    assert "10 %" in decision.items[0].notes[0].text("fr")
+    assert "4,00\u00a0€" in decision.items[0].notes[0].text("fr")
+    assert "10\u00a0%" in decision.items[0].notes[0].text("fr")
 
 
 def paid_label_policy(**overrides: Any) -> ReturnPolicy:
@@ -302,7 +302,7 @@ def test_second_free_return_in_a_year_is_charged_the_return_fee() -> None:
     assert not second.free_return
     assert second.return_shipping_fee == eur("5.90")
     assert codes(second.notes) == ["free_returns_used_up"]
-    assert "5,90 €" in second.notes[0].text("fr")
+    assert "5,90\u00a0€" in second.notes[0].text("fr")
     assert "365 days" in second.notes[0].text("en")
     [plan] = resolution_plans(policy, an_order(), second)
     assert plan.net == eur("34.10")
@@ -330,7 +330,7 @@ def test_choosing_store_credit_adds_the_bonus() -> None:
     assert (refund.kind, refund.bonus, refund.net) == (REFUND, eur("0"), eur("25.00"))
     assert (credit.kind, credit.bonus, credit.net) == (STORE_CREDIT, eur("6.00"), eur("66.00"))
     assert codes(decision.items[0].notes) == ["store_credit_bonus"]
-    assert "10 % de plus" in decision.items[0].notes[0].text("fr")
+    assert "10\u00a0% de plus" in decision.items[0].notes[0].text("fr")
 
 
 def test_amounts_are_planned_again_on_the_quantities_accepted_at_inspection() -> None:
@@ -359,7 +359,7 @@ def test_auto_approve_rule_approves_a_small_order_and_leaves_a_large_one_for_rev
     assert not for_review.auto_approved
     assert for_review.eligible  # still returnable: a person decides
     assert codes(for_review.auto_approval_reasons) == ["auto_order_value_too_high"]
-    assert "80,01 €" in for_review.auto_approval_reasons[0].text("fr")
+    assert "80,01\u00a0€" in for_review.auto_approval_reasons[0].text("fr")
     assert_readable(approved.auto_approval_reasons)
 
 
@@ -526,15 +526,15 @@ def test_policy_page_says_what_the_engine_applies() -> None:
     assert "Cartes cadeaux" in french["Articles non repris"]
     assert "GIFT-50" in english["Items that cannot be returned"]
     assert "You can choose: refund or store credit." in english["Refund, credit or exchange"]
-    assert "10 % de plus" in french["Remboursement, avoir ou échange"]
-    assert "5,90 €" in french["Frais de retour"]
+    assert "10\u00a0% de plus" in french["Remboursement, avoir ou échange"]
+    assert "5,90\u00a0€" in french["Frais de retour"]
     assert "Your first 2 returns every 180 days are free" in english["Return shipping"]
     assert "“vip”" in english["Return shipping"]
     assert "“Wrong item”" in english["Return shipping"]
-    assert "7,5 %" in french["Frais de remise en stock"]
+    assert "7,5\u00a0%" in french["Frais de remise en stock"]
     assert "« Défectueux »" in french["Photos"]
     assert "not sent back" in english["Items refused at inspection"]
-    assert "15 %" in french["Articles refusés à la vérification"]
+    assert "15\u00a0%" in french["Articles refusés à la vérification"]
     assert "abuse@example.com" not in " ".join(french.values())
 
 
@@ -575,7 +575,7 @@ def test_every_reason_the_engine_gives_has_a_french_and_an_english_text() -> Non
     found = _codes_the_engine_uses()
     assert len(found) > 40  # the scan found the engine's codes, not nothing
 
-    assert sorted(code for code in found if set(TEXTS.get(code, {})) != {"fr", "en"}) == []
+    assert sorted(code for code in found if not {"fr", "en"} <= set(TEXTS.get(code, {}))) == []
 
 
 def test_the_public_page_says_when_the_order_shipping_and_a_percent_goodwill_coupon_are_given() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
@@ -22,8 +23,13 @@ def _french() -> dict[str, str]:
     for po in _catalogs():
         with po.open("rb") as handle:
             for message in read_po(handle):
-                if message.id and isinstance(message.id, str) and message.string:
+                if not message.id or not message.string:
+                    continue
+                if isinstance(message.id, str):
                     texts[message.id] = str(message.string)
+                elif all(message.string):  # a plural: the singular and plural ids, each form translated
+                    for msgid, msgstr in zip(message.id, message.string, strict=False):
+                        texts[msgid] = str(msgstr)
     return texts
 
 
@@ -43,6 +49,13 @@ def test_every_visible_text_has_a_french_translation() -> None:
     assert not missing, f"{len(missing)} texts without French: {list(missing.items())[:20]}"
 
 
+def _pairs(catalog: Any) -> dict[Any, Any]:
+    def frozen(value: Any) -> Any:
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {frozen(m.id): frozen(m.string) for m in catalog if m.id}
+
+
 def test_compiled_catalogs_match_their_sources() -> None:
     assert _catalogs(), "no translation catalog found"
     for po in _catalogs():
@@ -56,7 +69,7 @@ def test_compiled_catalogs_match_their_sources() -> None:
             compiled = read_mo(handle)
         expected.seek(0)
         wanted = read_mo(expected)
-        assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in wanted if m.id}, (
+        assert _pairs(compiled) == _pairs(wanted), (
             f"{mo} is stale: run python scripts/i18n.py compile")
 
 

@@ -1,7 +1,7 @@
 """return labels: carrier accounts, one shipment per return, carrier tracking events
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
