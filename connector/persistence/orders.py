@@ -197,7 +197,9 @@ class OrderRepository:
             select(OrderRow.platform_order_id).where(
                 OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id.in_(sorted(wanted)))
             .with_for_update()))
-        fresh = [order for order in orders if order.platform_order_id not in stored]
+        # In one order of ids, so two workers inserting the same orders wait rather than deadlock.
+        fresh = sorted((order for order in orders if order.platform_order_id not in stored),
+                       key=lambda order: order.platform_order_id)
         ids: dict[str, int] = {}
         if fresh:
             orders_table: Table = OrderRow.__table__  # type: ignore[assignment]
