@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, Table, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from connector.domain.money import Money
@@ -59,6 +62,41 @@ def order_from_row(row: OrderRow, platform: str) -> Order:
         refunded=Money(row.refunded, cur) if row.refunded is not None else None,
         updated_at=row.platform_updated_at, shop_currency=row.shop_currency,
     )
+
+
+def order_values(order: Order) -> dict[str, Any]:
+    """The columns of an order's row (not its keys), as `save` and `save_new` write them."""
+    return {
+        "name": order.name, "currency": order.currency, "shop_currency": order.shop_currency,
+        "customer_platform_id": order.customer.platform_customer_id,
+        "customer_email": order.customer.email.strip().lower(),
+        "customer_locale": order.customer.locale[:16],
+        "customer_first_name": order.customer.first_name, "customer_last_name": order.customer.last_name,
+        "customer_postal_code": order.customer.postal_code, "placed_at": order.placed_at,
+        "fulfilled_at": order.fulfilled_at, "delivered_at": order.delivered_at,
+        "cancelled_at": order.cancelled_at, "platform_updated_at": order.updated_at,
+        "financial_status": order.financial_status, "tags": list(order.tags),
+        "shipping": [
+            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount), "id": s.platform_line_id,
+             "rates": [[rate, str(amount.amount)] for rate, amount in s.tax_by_rate]}
+            for s in order.shipping_lines
+        ],
+        "refunded": order.refunded.amount if order.refunded is not None else None,
+        "total_paid": order.total_paid.amount,
+    }
+
+
+def line_values(line: OrderLine, position: int) -> dict[str, Any]:
+    """The columns of an order line's row (not its keys)."""
+    return {
+        "position": position, "title": line.title, "variant_title": line.variant_title, "sku": line.sku,
+        "product_id": line.product_id, "variant_id": line.variant_id, "product_type": line.product_type,
+        "product_tags": list(line.product_tags), "quantity": line.quantity,
+        "fulfilled_quantity": line.fulfilled_quantity, "refunded_quantity": line.refunded_quantity,
+        "unit_price": line.unit_price.amount, "discount": line.discount.amount, "tax": line.tax.amount,
+        "tax_by_rate": [[rate, str(m.amount)] for rate, m in line.tax_by_rate],
+        "final_sale": line.final_sale, "taxes_included": line.taxes_included,
+    }
 
 
 def normalise_order_name(name: str) -> str:
@@ -137,50 +175,14 @@ class OrderRepository:
             return False
         else:
             before = rollups.measure(self._session, order_id=row.id)
-        row.name = order.name
-        row.currency = order.currency
-        row.shop_currency = order.shop_currency
-        row.customer_platform_id = order.customer.platform_customer_id
-        row.customer_email = order.customer.email.strip().lower()
-        row.customer_locale = order.customer.locale[:16]
-        row.customer_first_name = order.customer.first_name
-        row.customer_last_name = order.customer.last_name
-        row.customer_postal_code = order.customer.postal_code
-        row.placed_at = order.placed_at
-        row.fulfilled_at = order.fulfilled_at
-        row.delivered_at = order.delivered_at
-        row.cancelled_at = order.cancelled_at
-        row.platform_updated_at = order.updated_at
-        row.financial_status = order.financial_status
-        row.tags = list(order.tags)
-        row.shipping = [
-            {"title": s.title, "price": str(s.price.amount), "tax": str(s.tax.amount), "id": s.platform_line_id,
-             "rates": [[rate, str(amount.amount)] for rate, amount in s.tax_by_rate]}
-            for s in order.shipping_lines
-        ]
-        row.refunded = order.refunded.amount if order.refunded is not None else None
-        row.total_paid = order.total_paid.amount
+        for name, value in order_values(order).items():
+            setattr(row, name, value)
         existing = {ln.platform_line_id: ln for ln in row.lines}
         kept: list[OrderLineRow] = []
         for position, line in enumerate(order.lines):
             line_row = existing.get(line.platform_line_id) or OrderLineRow(platform_line_id=line.platform_line_id)
-            line_row.position = position
-            line_row.title = line.title
-            line_row.variant_title = line.variant_title
-            line_row.sku = line.sku
-            line_row.product_id = line.product_id
-            line_row.variant_id = line.variant_id
-            line_row.product_type = line.product_type
-            line_row.product_tags = list(line.product_tags)
-            line_row.quantity = line.quantity
-            line_row.fulfilled_quantity = line.fulfilled_quantity
-            line_row.refunded_quantity = line.refunded_quantity
-            line_row.unit_price = line.unit_price.amount
-            line_row.discount = line.discount.amount
-            line_row.tax = line.tax.amount
-            line_row.tax_by_rate = [[rate, str(m.amount)] for rate, m in line.tax_by_rate]
-            line_row.final_sale = line.final_sale
-            line_row.taxes_included = line.taxes_included
+            for name, value in line_values(line, position).items():
+                setattr(line_row, name, value)
             kept.append(line_row)
         row.lines = kept
         self._session.flush()
@@ -190,6 +192,53 @@ class OrderRepository:
         rollups.apply(self._session, rollups.measure(self._session, order_id=row.id, with_returns=existed)
                       .minus(before))
         return True
+
+    def save_many(self, orders: Sequence[Order]) -> None:
+        """Save a batch of orders (distinct platform ids) as `save` would one by one, in a few
+        round trips for the lot rather than ~7 per order: a burst of new orders is the common case.
+
+        The orders already stored (and any another writer inserts meanwhile) go through `save`,
+        which weighs versions and measures returns; the new ones are inserted with one multi-row
+        INSERT ... ON CONFLICT DO NOTHING, their lines with one more, and their rollups measured
+        together with the backfill's aggregate queries and added in one upsert per table.
+        """
+        if not orders:
+            return
+        wanted = {order.platform_order_id: order for order in orders}
+        assert len(wanted) == len(orders), "one version of an order per call"
+        # Locked (PostgreSQL) like `save` does: these go through it below.
+        stored = set(self._session.scalars(
+            select(OrderRow.platform_order_id).where(
+                OrderRow.shop_id == self._shop.id, OrderRow.platform_order_id.in_(sorted(wanted)))
+            .with_for_update()))
+        # In one order of ids, so two workers inserting the same orders wait rather than deadlock.
+        fresh = sorted((order for order in orders if order.platform_order_id not in stored),
+                       key=lambda order: order.platform_order_id)
+        ids: dict[str, int] = {}
+        if fresh:
+            orders_table: Table = OrderRow.__table__  # type: ignore[assignment]
+            lines_table: Table = OrderLineRow.__table__  # type: ignore[assignment]
+            dialect = self._session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            # An order another writer inserted since the SELECT is skipped here and saved below.
+            inserted = self._session.execute(
+                insert(orders_table).on_conflict_do_nothing(index_elements=["shop_id", "platform_order_id"])
+                .returning(orders_table.c.id, orders_table.c.platform_order_id),
+                [{"shop_id": self._shop.id, "platform_order_id": order.platform_order_id, **order_values(order)}
+                 for order in fresh])
+            ids = {platform_order_id: order_id for order_id, platform_order_id in inserted}
+            lines = [{"order_id": ids[order.platform_order_id], "platform_line_id": line.platform_line_id,
+                      **line_values(line, position)}
+                     for order in fresh if order.platform_order_id in ids
+                     for position, line in enumerate(order.lines)]
+            if lines:
+                self._session.execute(lines_table.insert(), lines)
+            if ids:  # new orders have no returns: their own figures only
+                rollups.apply(self._session, rollups.measure(
+                    self._session, order_ids=sorted(ids.values()), with_returns=False))
+        for order in orders:
+            if order.platform_order_id not in ids:
+                self.save(order)
 
     def delete(self, platform_order_id: str) -> None:
         row = self._row(platform_order_id)

@@ -28,7 +28,7 @@ the admin list's product filter reads.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -201,23 +201,27 @@ def _add_totals(totals: Figures, key: Key, **values: Any) -> None:
 
 
 def measure(connection: Connection | Session, *, order_id: int | None = None,
-            return_id: int | None = None, with_returns: bool = True) -> Contribution:
-    """All that one order (with its returns) or one return adds to the rollups, read now.
+            return_id: int | None = None, with_returns: bool = True,
+            order_ids: Sequence[int] | None = None) -> Contribution:
+    """All that one order (with its returns), some orders, or one return add to the rollups, read now.
 
-    `with_returns=False` skips the two queries on returns: for an order just inserted,
+    `with_returns=False` skips the two queries on returns: for orders just inserted,
     which cannot have any yet (a burst of new orders is the common case).
     """
     dialect = connection.get_bind().dialect.name if isinstance(connection, Session) else connection.dialect.name
-    if order_id is not None:
-        orders_where: list[ColumnElement[bool]] = [OrderRow.id == order_id]
-        returns_where: list[ColumnElement[bool]] = [ReturnRow.order_id == order_id]
+    if order_ids is not None:
+        orders_where: list[ColumnElement[bool]] = [OrderRow.id.in_(order_ids)]
+        returns_where: list[ColumnElement[bool]] = [ReturnRow.order_id.in_(order_ids)]
+    elif order_id is not None:
+        orders_where = [OrderRow.id == order_id]
+        returns_where = [ReturnRow.order_id == order_id]
     elif return_id is not None:
         orders_where = []
         returns_where = [ReturnRow.id == return_id]
     else:
         orders_where = returns_where = []
     found = Contribution()
-    if order_id is not None or return_id is None:
+    if order_id is not None or order_ids is not None or return_id is None:
         for shop_id, day, currency, orders in connection.execute(orders_select(dialect, *orders_where)):
             _add_totals(found.totals, (shop_id, day, currency), orders=orders)
         for shop_id, day, product, variant, currency, lines, units, value in connection.execute(

@@ -1,6 +1,7 @@
 """The dashboard rollups equal an aggregate from scratch after any sequence of writes.
 
 Random orders saved, re-saved (lines changed, moved in time, cancelled, older versions),
+one by one or several together (a batch of deliveries),
 deleted, customers redacted, returns opened and moved through statuses; after each
 sequence the three rollup tables must equal `rollups.measure()` of everything, and the
 dashboard's figures read from the rollups must equal the ones aggregated from the rows.
@@ -44,6 +45,8 @@ lines_st = st.lists(
 )
 save_st = st.tuples(st.just("save"), st.sampled_from(ORDER_IDS), st.integers(0, 20), st.integers(0, 23),
                     st.booleans(), st.sampled_from(["EUR", "EUR", "USD"]), lines_st, st.integers(0, 5))
+# Saved together, as a batch of webhook deliveries saves its orders (OrderRepository.save_many).
+batch_st = st.tuples(st.just("batch"), st.lists(save_st, min_size=1, max_size=4, unique_by=lambda t: t[1]))
 delete_st = st.tuples(st.just("delete"), st.sampled_from(ORDER_IDS))
 open_st = st.tuples(st.just("open"), st.sampled_from(ORDER_IDS), st.integers(0, 20),
                     st.lists(st.tuples(st.sampled_from([*LINE_IDS, "L9"]), st.integers(1, 2)),
@@ -51,7 +54,7 @@ open_st = st.tuples(st.just("open"), st.sampled_from(ORDER_IDS), st.integers(0, 
                     st.sampled_from(list(ReturnStatus)))
 status_st = st.tuples(st.just("status"), st.integers(0, 9), st.sampled_from(list(ReturnStatus)))
 redact_st = st.tuples(st.just("redact"))
-operations = st.lists(st.one_of(save_st, save_st, delete_st, open_st, open_st, status_st, redact_st),
+operations = st.lists(st.one_of(save_st, save_st, batch_st, delete_st, open_st, open_st, status_st, redact_st),
                       min_size=1, max_size=14)
 
 
@@ -77,6 +80,8 @@ def _run(services: Services, shop: Shop, ops: list[tuple[Any, ...]]) -> None:
             scope = uow.scope(shop)
             if op[0] == "save":
                 scope.orders.save(_order(op))
+            elif op[0] == "batch":
+                scope.orders.save_many([_order(save) for save in op[1]])
             elif op[0] == "delete":
                 scope.orders.delete(op[1])
             elif op[0] == "redact":
