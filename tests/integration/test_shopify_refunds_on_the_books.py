@@ -184,3 +184,74 @@ def test_the_stand_in_refuses_to_refund_the_shipping_twice(standin: ShopifyStand
     with pytest.raises(PlatformError, match="refundable shipping"):
         gateway.push(push("R-SHIP2-1"))
     assert len(placed["refunds"]) == 1
+
+
+# ---- an exchange for a cheaper variant ----
+
+def exchange_push(plan: ResolutionPlan, order: Order, reference: str, variant: str) -> ResolutionPush:
+    push = push_of(plan, order, reference)
+    return ResolutionPush(
+        reference=push.reference, idempotency_key=push.idempotency_key, kind=ResolutionKind.EXCHANGE,
+        amount=plan.net, platform_order_id=push.platform_order_id, customer_email=push.customer_email,
+        customer_platform_id=None, lines=push.lines, exchange_variant_id=variant,
+    )
+
+
+def exchanged(standin: ShopifyStandIn, price: str) -> tuple[ShopState, dict[str, Any], ResolutionPush, Money]:
+    """One dress (36.00 + 7.20 tax paid) exchanged for another size at `price` before 20 % tax, mirrored."""
+    shop, placed = taxed_order(standin)
+    adapter = adapter_for(standin)
+    order = adapter.gateway(connection(shop)).fetch_order(numeric_id(placed["id"]))
+    assert order is not None
+    dress = order.lines[0].platform_line_id
+    variant = numeric_id(shop.add_variant(placed["lineItems"][0], "S", price, "0.20"))
+    policy = ReturnPolicy(currency="EUR", restocking_fee_percent=Decimal(10), return_shipping_fee=Money.zero("EUR"))
+    wanted = [RequestedItem(dress, 1, "size_too_small", ResolutionKind.EXCHANGE)]
+    decision = evaluate(policy, order, wanted, CustomerHistory(), TODAY)
+    preview, = resolution_plans(policy, order, decision)
+    plan, = resolution_plans(policy, order, decision, accepted={dress: 1})
+    assert plan.kind is ResolutionKind.EXCHANGE
+    assert plan.net == preview.net
+    line = MirroredLine(dress, 1, "size_too_small", exchange_variant_id=variant)
+    return_id = adapter.mirror_return(connection(shop), ReturnMirror("open", "R-SWAP1", order.platform_order_id,
+                                                                     None, (line,)))
+    assert return_id is not None
+    return shop, placed, exchange_push(plan, order, "R-SWAP1-1", variant), preview.net
+
+
+def test_a_cheaper_exchange_refunds_the_difference_once_even_when_the_answer_is_lost(
+    standin: ShopifyStandIn,
+) -> None:
+    shop, placed, push, credit = exchanged(standin, "30.00")  # 36.00 with its tax
+    assert credit == Money(Decimal("38.88"), "EUR")  # 43.20 paid less the 10 % restocking fee
+
+    def lose_the_answer(_domain: str, field: str) -> None:
+        if field == "returnProcess":
+            standin.after_mutation = None
+            raise ConnectionAbortedError("the answer is lost")
+
+    standin.after_mutation = lose_the_answer
+    try:
+        first = adapter_for(standin).gateway(connection(shop)).push(push)
+    finally:
+        standin.after_mutation = None
+    refund, = placed["refunds"]
+    assert amount(refund, "totalRefundedSet") == Decimal("2.88")  # 38.88 credited - 36.00 for the new size
+    assert sum((amount(t, "amountSet") for t in refund["transactions"]), Decimal(0)) == Decimal("2.88")
+    assert push.reference in refund["note"]
+    ret, = placed["returns"]
+    assert [e["processedQuantity"] for e in ret["exchangeLineItems"]] == [1]  # the new size ships
+    assert ret["refunds"] == [refund]
+    assert first.platform_reference == numeric_id(refund["id"])
+    # The job runs again (its commit was lost too): the refund is adopted, nothing goes back twice.
+    again = adapter_for(standin).gateway(connection(shop)).push(push)
+    assert (again.platform_reference, again.adopted) == (first.platform_reference, True)
+    assert len(placed["refunds"]) == 1
+
+
+def test_an_exchange_as_dear_or_dearer_refunds_nothing(standin: ShopifyStandIn) -> None:
+    shop, placed, push, _credit = exchanged(standin, "45.00")  # 54.00 with its tax: Shopify asks the balance
+    result = adapter_for(standin).gateway(connection(shop)).push(push)
+    assert not result.adopted
+    assert placed["refunds"] == []
+    assert [e["processedQuantity"] for e in placed["returns"][0]["exchangeLineItems"]] == [1]

@@ -86,7 +86,9 @@ def _product(_s: Emitter, shop: ShopState, id: str) -> JSON | None:  # noqa: A00
             if line["product"]["id"] == id:
                 return {"__typename": "Product", "id": id, "variants": [
                     {"__typename": "ProductVariant", "id": line["variant"]["id"], "title": "M",
-                     "availableForSale": True}]}
+                     "availableForSale": True}] + [
+                    {"__typename": "ProductVariant", "id": variant, "title": title, "availableForSale": True}
+                    for variant, (of, title, _price, _rate) in shop.variants.items() if of["product"]["id"] == id]}
     return None
 
 
@@ -128,12 +130,18 @@ def _return_create(standin: Emitter, shop: ShopState, returnInput: JSON) -> JSON
     for index, item in enumerate(returnInput["returnLineItems"]):
         if item["quantity"] > available.get(item["fulfillmentLineItemId"], 0):
             raise UserError("Quantity is not available for return", ["returnInput", "returnLineItems", str(index)])
+    for index, exchange in enumerate(returnInput.get("exchangeLineItems") or []):
+        if exchange["variantId"] not in shop.variants and not any(
+                li["variant"]["id"] == exchange["variantId"] for li in order["lineItems"]):
+            raise UserError("Variant does not exist", ["returnInput", "exchangeLineItems", str(index), "variantId"],
+                            "NOT_FOUND")
     ret = new_return(shop, order, "OPEN", [
         (shop.objects[i["fulfillmentLineItemId"]], i["quantity"], i.get("returnReasonNote") or "", "")
         for i in returnInput["returnLineItems"]])
     for exchange in returnInput.get("exchangeLineItems") or []:
         ret["exchangeLineItems"].append(shop.keep("ExchangeLineItem", {
-            "quantity": exchange["quantity"], "processedQuantity": 0, "variantId": exchange["variantId"]}))
+            "quantity": exchange["quantity"], "processedQuantity": 0, "variantId": exchange["variantId"],
+            "lineItems": [shop.exchange_line_item(order, exchange["variantId"], exchange["quantity"])]}))
     _open_reverse_order(shop, ret)
     return {"return": ret, "userErrors": []}
 

@@ -72,6 +72,8 @@ class ShopState:
     location: JSON = field(default_factory=lambda: {"__typename": "Location", "id": "gid://shopify/Location/1"})
     now: datetime = field(default_factory=lambda: datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    # Variants added to a product besides those ordered: gid -> (line of the product, title, price, tax rate)
+    variants: dict[str, tuple[JSON, str, Decimal, Decimal]] = field(default_factory=dict)
 
     # ---- building ----
 
@@ -154,6 +156,32 @@ class ShopState:
         line = order["lineItems"][len(order["refunds"]) % len(order["lineItems"])]
         unit = Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"])
         self.make_refund(order, [(line, 1)], unit, note="Refunded by hand")
+
+    def add_variant(self, line: JSON, title: str, price: str, tax_rate: str = "0") -> str:
+        """Another variant of a line's product (a size, a colour) at its own price before tax."""
+        variant = self.new_id("ProductVariant")
+        self.variants[variant] = (line, title, Decimal(price), Decimal(tax_rate))
+        return variant
+
+    def exchange_line_item(self, order: JSON, variant: str, quantity: int) -> JSON:
+        """The new line item Shopify makes for an exchange, priced and taxed like the variant sells."""
+        currency = order["presentmentCurrencyCode"]
+        if variant in self.variants:
+            line, title, price, rate = self.variants[variant]
+        else:
+            line = next(li for li in order["lineItems"] if li["variant"]["id"] == variant)
+            title, price = line["variantTitle"], Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"])
+            taxed = sum((Decimal(t["priceSet"]["presentmentMoney"]["amount"]) for t in line["taxLines"]), Decimal(0))
+            rate = Decimal(0) if not taxed else Decimal(str(line["taxLines"][0]["rate"]))
+        tax = (price * quantity * rate).quantize(Decimal("0.01"))
+        return self.keep("LineItem", {
+            "title": line["title"], "quantity": quantity, "sku": line["sku"], "variantTitle": title,
+            "variant": {"__typename": "ProductVariant", "id": variant}, "product": line["product"],
+            "originalUnitPriceSet": bag(price, currency, self.currency), "discountAllocations": [],
+            "taxLines": [{"__typename": "TaxLine", "title": "Tax", "rate": float(rate),
+                          "ratePercentage": float(rate * 100), "priceSet": bag(tax, currency, self.currency)}]
+            if tax else [],
+        })
 
     # ---- reading ----
 
