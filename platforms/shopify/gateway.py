@@ -21,6 +21,7 @@ import requests
 
 from connector.domain.money import Money, total
 from connector.domain.orders import Order
+from connector.domain.resolutions import settle_exchange
 from connector.domain.returns import ResolutionKind
 from connector.domain.rounding import convert, fraction
 from connector.ports import (
@@ -382,7 +383,15 @@ class ShopifyGateway:
         refunds: list[tuple[str, Money]] = []
         store_credit: Money | None = None
         _items, shipping = refund_parts(push)
-        if push.kind is ResolutionKind.REFUND:
+        difference = Money.zero(push.amount.currency)
+        if push.kind is ResolutionKind.EXCHANGE:
+            # A cheaper new item: the credit pays for it and the rest goes back, refunded by the
+            # same returnProcess under our note, so a retry adopts it (the check above).
+            # A dearer one Shopify itself holds until the shopper pays (AWAITING_PAYMENT).
+            new_total = returns.exchange_total(found.id, [i for i, _q in exchanges], push.amount.currency)
+            difference = settle_exchange(push.amount, new_total).refund
+        if push.kind is ResolutionKind.REFUND or not difference.is_zero():
+            to_refund = push.amount if push.kind is ResolutionKind.REFUND else difference
             order_gid = gid("Order", push.platform_order_id)
             order = self.client.execute(queries.ORDER_REFUNDS, {"id": order_gid}).get("order") or {}
             currency = order.get("presentmentCurrencyCode") or push.amount.currency
@@ -392,7 +401,7 @@ class ShopifyGateway:
                 )
             refunds = [
                 (numeric_id(t["parentId"]), Money(Decimal(t["amount"]), push.amount.currency))
-                for t in self._refund_transactions(order_gid, order.get("transactions") or [], push.amount)
+                for t in self._refund_transactions(order_gid, order.get("transactions") or [], to_refund)
             ]
         elif push.kind is ResolutionKind.STORE_CREDIT:
             store_credit = push.amount
@@ -400,7 +409,7 @@ class ShopifyGateway:
             found.id, lines, refunds=refunds, store_credit=store_credit, exchanges=exchanges,
             note=_marker_note(push), shipping=shipping,
         )
-        if push.kind is ResolutionKind.EXCHANGE:
+        if push.kind is ResolutionKind.EXCHANGE and difference.is_zero():
             return PushResult(platform_reference=found.id, adopted=False)
         new = [r for r in after if push.reference in r[1]] or [r for r in after if r not in made]
         if not new:

@@ -422,6 +422,29 @@ query ReturnExchangeLines($id: ID!, $after: String) {
     + EXCHANGE_LINE_FIELDS
 )
 
+# The new items of a return's exchanges as Shopify priced them (the exchange's own line
+# items): what a cheaper exchange is settled against.
+RETURN_EXCHANGE_PRICES = """
+query ReturnExchangePrices($id: ID!, $after: String) {
+  return(id: $id) {
+    id
+    order { id taxesIncluded }
+    exchangeLineItems(first: 25, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id variantId quantity processedQuantity
+        lineItems {
+          id quantity
+          originalUnitPriceSet { presentmentMoney { amount currencyCode } }
+          discountAllocations { allocatedAmountSet { presentmentMoney { amount currencyCode } } }
+          taxLines { priceSet { presentmentMoney { amount currencyCode } } }
+        }
+      }
+    }
+  }
+}
+"""
+
 RETURN_REVERSE_ORDERS = (
     """
 query ReturnReverseOrders($id: ID!, $after: String) {
@@ -834,6 +857,7 @@ REQUESTED_COSTS: dict[str, int] = {
     "RETURN_CREATE": 412,
     "RETURN_DECLINE_REQUEST": 12,
     "RETURN_EXCHANGE_LINES": 103,
+    "RETURN_EXCHANGE_PRICES": 254,
     "RETURN_LINES": 403,
     "RETURN_LINE_ITEMS": 303,
     "RETURN_PROCESS": 24,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from connector.domain.money import Money
+from connector.domain.money import Money, total
+from connector.domain.orders import OrderLine
 from connector.ports import PlatformError
 from platforms.shopify import queries
 from platforms.shopify.client import AdminClient
@@ -299,6 +300,37 @@ class ShopifyReturns:
         made = [(numeric_id(r["id"]), str(r.get("note") or ""))
                 for r in ((node.get("refunds") or {}).get("nodes") or [])]
         return str(node["status"]).lower(), made
+
+    def exchange_total(self, return_id: str, exchange_ids: Sequence[str], currency: str) -> Money:
+        """What the shopper pays for the new items of these exchange lines, tax included, as Shopify priced them."""
+        node = self.client.execute(queries.RETURN_EXCHANGE_PRICES, {"id": gid("Return", return_id)}).get("return")
+        if not node:
+            raise PlatformError(f"the Shopify return {return_id} disappeared", retryable=True)
+        taxes_included = bool((node.get("order") or {}).get("taxesIncluded"))
+        wanted = set(exchange_ids)
+        items = [
+            item for line in rest_of_connection(self.client, node.get("exchangeLineItems"),
+                                                queries.RETURN_EXCHANGE_PRICES, str(node["id"]), "return",
+                                                "exchangeLineItems")
+            if numeric_id(line["id"]) in wanted for item in line.get("lineItems") or []
+        ]
+        if not items and wanted:
+            raise PlatformError(f"Shopify has not priced the exchange of return {return_id} yet", retryable=True)
+
+        def price(bag: Mapping[str, Any]) -> Money:
+            money = bag["presentmentMoney"]
+            if money["currencyCode"] != currency:
+                raise PlatformError(f"the exchange is priced in {money['currencyCode']}, not {currency}",
+                                    retryable=False)
+            return Money.of(money["amount"], currency)
+
+        return total((OrderLine(
+            platform_line_id=numeric_id(item["id"]), title="", quantity=int(item["quantity"]),
+            unit_price=price(item["originalUnitPriceSet"]),
+            discount=total((price(d["allocatedAmountSet"]) for d in item.get("discountAllocations") or []), currency),
+            tax=total((price(t["priceSet"]) for t in item.get("taxLines") or []), currency),
+            taxes_included=taxes_included,
+        ).paid_total for item in items), currency)
 
     def refunds(self, return_id: str) -> list[tuple[str, str]]:
         """The refunds made through a return, as (refund id, note)."""

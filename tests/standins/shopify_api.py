@@ -86,7 +86,9 @@ def _product(_s: Emitter, shop: ShopState, id: str) -> JSON | None:  # noqa: A00
             if line["product"]["id"] == id:
                 return {"__typename": "Product", "id": id, "variants": [
                     {"__typename": "ProductVariant", "id": line["variant"]["id"], "title": "M",
-                     "availableForSale": True}]}
+                     "availableForSale": True}] + [
+                    {"__typename": "ProductVariant", "id": variant, "title": title, "availableForSale": True}
+                    for variant, (of, title, _price, _rate) in shop.variants.items() if of["product"]["id"] == id]}
     return None
 
 
@@ -128,12 +130,18 @@ def _return_create(standin: Emitter, shop: ShopState, returnInput: JSON) -> JSON
     for index, item in enumerate(returnInput["returnLineItems"]):
         if item["quantity"] > available.get(item["fulfillmentLineItemId"], 0):
             raise UserError("Quantity is not available for return", ["returnInput", "returnLineItems", str(index)])
+    for index, exchange in enumerate(returnInput.get("exchangeLineItems") or []):
+        if exchange["variantId"] not in shop.variants and not any(
+                li["variant"]["id"] == exchange["variantId"] for li in order["lineItems"]):
+            raise UserError("Variant does not exist", ["returnInput", "exchangeLineItems", str(index), "variantId"],
+                            "NOT_FOUND")
     ret = new_return(shop, order, "OPEN", [
         (shop.objects[i["fulfillmentLineItemId"]], i["quantity"], i.get("returnReasonNote") or "", "")
         for i in returnInput["returnLineItems"]])
     for exchange in returnInput.get("exchangeLineItems") or []:
         ret["exchangeLineItems"].append(shop.keep("ExchangeLineItem", {
-            "quantity": exchange["quantity"], "processedQuantity": 0, "variantId": exchange["variantId"]}))
+            "quantity": exchange["quantity"], "processedQuantity": 0, "variantId": exchange["variantId"],
+            "lineItems": [shop.exchange_line_item(order, exchange["variantId"], exchange["quantity"])]}))
     _open_reverse_order(shop, ret)
     return {"return": ret, "userErrors": []}
 
@@ -220,7 +228,8 @@ def _process(standin: Emitter, shop: ShopState, input: JSON) -> JSON:  # noqa: A
             raise UserError("Exchange line item cannot be processed", ["input", "exchangeLineItems", str(index)])
         exchanges.append((exchange, item["quantity"]))
     issue = (input.get("financialTransfer") or {}).get("issueRefund")
-    total, parent = Decimal(0), None
+    total, payments = Decimal(0), []
+    shipping = _shipping_to_refund(shop, order, input.get("refundShipping"), ["input", "refundShipping"])
     if issue:
         for index, tx in enumerate(issue.get("orderTransactions") or []):
             parent = _need(_get(shop, tx["parentId"], "OrderTransaction"), "Transaction",
@@ -229,6 +238,7 @@ def _process(standin: Emitter, shop: ShopState, input: JSON) -> JSON:  # noqa: A
                 raise UserError("Refund currency must be the order's presentment currency",
                                 ["input", "financialTransfer"], "INVALID")
             total += Decimal(str(tx["transactionAmount"]["amount"]))
+            payments.append((parent, Decimal(str(tx["transactionAmount"]["amount"]))))
         for method in issue.get("refundMethods") or []:
             credit = method.get("storeCreditRefund")
             if credit:
@@ -240,10 +250,29 @@ def _process(standin: Emitter, shop: ShopState, input: JSON) -> JSON:  # noqa: A
         exchange["processedQuantity"] += quantity
     if issue:
         refund = shop.make_refund(order, [(line["fulfillmentLineItem"]["lineItem"], q) for line, q in lines],
-                                  total, input.get("note") or "", parent)
+                                  total, input.get("note") or "", payments=payments, shipping=shipping)
         ret["refunds"].append(refund)
         standin.emit(shop, Webhook("refunds/create", refund_webhook(refund)))
     return {"return": ret, "userErrors": []}
+
+
+def _shipping_to_refund(shop: ShopState, order: JSON, asked: JSON | None, field_path: list[str]) -> Decimal | None:
+    """The shipping (before tax) a refund gives back: Shopify refuses more than is left to refund."""
+    if not asked:
+        return None
+    left = shop.refundable_shipping(order)
+    if asked.get("fullRefund"):
+        amount = left
+    else:
+        given = asked.get("shippingRefundAmount") or {}
+        raw = given.get("amount") if isinstance(given, dict) else None
+        raw = raw if raw is not None else asked.get("amount")
+        if isinstance(given, dict) and given.get("currencyCode") not in (None, order["presentmentCurrencyCode"]):
+            raise UserError("Shipping refund currency must be the order's presentment currency", field_path)
+        amount = Decimal(str(raw or 0))
+    if amount > left:
+        raise UserError(f"Shipping refund amount exceeds the refundable shipping ({left})", field_path, "INVALID")
+    return amount if amount > 0 else None
 
 
 def _check_not_over_refunded(order: JSON, adding: Decimal) -> None:
@@ -276,11 +305,14 @@ def _refund_create(standin: Emitter, shop: ShopState, input: JSON) -> JSON:  # n
     if order["presentmentCurrencyCode"] != order["currencyCode"] and input.get("currency") != order[
             "presentmentCurrencyCode"]:
         raise UserError("currency must be the order's presentment currency", ["input", "currency"])
-    total = sum((Decimal(str(t["amount"])) for t in input.get("transactions") or []), Decimal(0))
+    payments = [(_need(_get(shop, t["parentId"], "OrderTransaction"), "Transaction", ["input", "transactions"]),
+                 Decimal(str(t["amount"]))) for t in input.get("transactions") or []]
+    total = sum((amount for _paid, amount in payments), Decimal(0))
     _check_not_over_refunded(order, total)
+    shipping = _shipping_to_refund(shop, order, input.get("shipping"), ["input", "shipping"])
     lines = [(_need(_get(shop, item["lineItemId"], "LineItem"), "Line item", ["input", "refundLineItems"]),
               item["quantity"]) for item in input.get("refundLineItems") or []]
-    refund = shop.make_refund(order, lines, total, input.get("note") or "")
+    refund = shop.make_refund(order, lines, total, input.get("note") or "", payments=payments, shipping=shipping)
     standin.emit(shop, Webhook("refunds/create", refund_webhook(refund)))
     return {"refund": refund, "order": order, "userErrors": []}
 

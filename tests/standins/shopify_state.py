@@ -72,6 +72,8 @@ class ShopState:
     location: JSON = field(default_factory=lambda: {"__typename": "Location", "id": "gid://shopify/Location/1"})
     now: datetime = field(default_factory=lambda: datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    # Variants added to a product besides those ordered: gid -> (line of the product, title, price, tax rate)
+    variants: dict[str, tuple[JSON, str, Decimal, Decimal]] = field(default_factory=dict)
 
     # ---- building ----
 
@@ -155,6 +157,32 @@ class ShopState:
         unit = Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"])
         self.make_refund(order, [(line, 1)], unit, note="Refunded by hand")
 
+    def add_variant(self, line: JSON, title: str, price: str, tax_rate: str = "0") -> str:
+        """Another variant of a line's product (a size, a colour) at its own price before tax."""
+        variant = self.new_id("ProductVariant")
+        self.variants[variant] = (line, title, Decimal(price), Decimal(tax_rate))
+        return variant
+
+    def exchange_line_item(self, order: JSON, variant: str, quantity: int) -> JSON:
+        """The new line item Shopify makes for an exchange, priced and taxed like the variant sells."""
+        currency = order["presentmentCurrencyCode"]
+        if variant in self.variants:
+            line, title, price, rate = self.variants[variant]
+        else:
+            line = next(li for li in order["lineItems"] if li["variant"]["id"] == variant)
+            title, price = line["variantTitle"], Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"])
+            taxed = sum((Decimal(t["priceSet"]["presentmentMoney"]["amount"]) for t in line["taxLines"]), Decimal(0))
+            rate = Decimal(0) if not taxed else Decimal(str(line["taxLines"][0]["rate"]))
+        tax = (price * quantity * rate).quantize(Decimal("0.01"))
+        return self.keep("LineItem", {
+            "title": line["title"], "quantity": quantity, "sku": line["sku"], "variantTitle": title,
+            "variant": {"__typename": "ProductVariant", "id": variant}, "product": line["product"],
+            "originalUnitPriceSet": bag(price, currency, self.currency), "discountAllocations": [],
+            "taxLines": [{"__typename": "TaxLine", "title": "Tax", "rate": float(rate),
+                          "ratePercentage": float(rate * 100), "priceSet": bag(tax, currency, self.currency)}]
+            if tax else [],
+        })
+
     # ---- reading ----
 
     def order(self, gid: str) -> JSON | None:
@@ -202,20 +230,73 @@ class ShopState:
     # ---- changing ----
 
     def make_refund(self, order: JSON, lines: Iterable[tuple[JSON, int]], amount: Decimal, note: str,
-                    parent: JSON | None = None) -> JSON:
+                    parent: JSON | None = None, *, payments: Iterable[tuple[JSON, Decimal]] | None = None,
+                    shipping: Decimal | None = None) -> JSON:
+        """A refund as Shopify records it: the money is its transactions (one per payment refunded,
+        `totalRefundedSet` their sum); the lines and the shipping are priced by Shopify from the order."""
         currency = order["presentmentCurrencyCode"]
+        if payments is None:
+            parent = parent or next(t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE"))
+            payments = [(parent, amount)]
+        transactions = [self.keep("OrderTransaction", {
+            "kind": "REFUND", "status": "SUCCESS", "gateway": paid["gateway"],
+            "amountSet": bag(part, currency, order["currencyCode"]), "parentTransaction": paid,
+        }) for paid, part in payments]
+        money_back = sum((Decimal(t["amountSet"]["presentmentMoney"]["amount"]) for t in transactions), Decimal(0))
         refund = self.keep("Refund", {
-            "note": note, "createdAt": self.tick(), "totalRefundedSet": bag(amount, currency, order["currencyCode"]),
-            "refundLineItems": [self.keep("RefundLineItem", {"quantity": q, "lineItem": line}) for line, q in lines],
-            "order": order,
+            "note": note, "createdAt": self.tick(), "totalRefundedSet": bag(money_back, currency, order["currencyCode"]),
+            "refundLineItems": [self._refund_line(order, line, q) for line, q in lines],
+            "refundShippingLines": [self._refund_shipping(order, shipping)] if shipping else [],
+            "transactions": transactions, "order": order,
         })
-        parent = parent or next(t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE"))
-        self.keep("OrderTransaction", {"kind": "REFUND", "status": "SUCCESS", "gateway": parent["gateway"],
-                                       "amountSet": bag(amount, currency, order["currencyCode"]),
-                                       "parentTransaction": parent})
+        order["transactions"].extend(transactions)
         order["refunds"].append(refund)
         order["updatedAt"] = self.tick()
         return refund
+
+    def _refund_line(self, order: JSON, line: JSON, quantity: int) -> JSON:
+        """Shopify prices a refunded line from the order: its share of the discounted price and tax,
+        the last units taking what is left so a line refunded in steps gives back exactly its total."""
+        currency = order["presentmentCurrencyCode"]
+        before = sum(item["quantity"] for refund in order["refunds"] for item in refund["refundLineItems"]
+                     if item["lineItem"] is line)
+        price = Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"]) * line["quantity"] - sum(
+            (Decimal(d["allocatedAmountSet"]["presentmentMoney"]["amount"]) for d in line["discountAllocations"]),
+            Decimal(0))
+        tax = sum((Decimal(t["priceSet"]["presentmentMoney"]["amount"]) for t in line["taxLines"]), Decimal(0))
+
+        def share(whole: Decimal) -> Decimal:
+            cents = int(whole * 100)
+            return Decimal(cents * (before + quantity) // line["quantity"] - cents * before // line["quantity"]) / 100
+
+        subtotal = share(price)
+        return self.keep("RefundLineItem", {
+            "quantity": quantity, "lineItem": line, "restockType": "RETURN", "restocked": True,
+            "subtotalSet": bag(subtotal, currency, order["currencyCode"]),
+            "priceSet": bag(Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"]), currency,
+                            order["currencyCode"]),
+            "totalTaxSet": bag(share(tax), currency, order["currencyCode"]),
+        })
+
+    def refundable_shipping(self, order: JSON) -> Decimal:
+        """The order's shipping (before tax) not refunded yet."""
+        charged = sum((Decimal(s["discountedPriceSet"]["presentmentMoney"]["amount"]) for s in order["shippingLines"]),
+                      Decimal(0))
+        refunded = sum((Decimal(r["subtotalAmountSet"]["presentmentMoney"]["amount"])
+                        for refund in order["refunds"] for r in refund.get("refundShippingLines") or []), Decimal(0))
+        return charged - refunded
+
+    def _refund_shipping(self, order: JSON, amount: Decimal) -> JSON:
+        """The shipping refunded before tax, and Shopify's share of the shipping's tax for it."""
+        currency = order["presentmentCurrencyCode"]
+        line = order["shippingLines"][0]
+        price = Decimal(line["discountedPriceSet"]["presentmentMoney"]["amount"])
+        tax = sum((Decimal(t["priceSet"]["presentmentMoney"]["amount"]) for t in line["taxLines"]), Decimal(0))
+        share = (tax * amount / price).quantize(Decimal("0.01")) if price else Decimal(0)
+        return self.keep("RefundShippingLine", {
+            "shippingLine": line, "subtotalAmountSet": bag(amount, currency, order["currencyCode"]),
+            "taxAmountSet": bag(share, currency, order["currencyCode"]),
+        })
 
 
 def refund_webhook(refund: JSON) -> JSON:

@@ -46,6 +46,17 @@ def no_refunds() -> dict[str, Any]:
     return {"id": "gid://shopify/Return/7", "status": "OPEN", "refunds": {"nodes": []}}
 
 
+def exchange_priced(exchange: dict[str, Any], price: str, tax: str = "0.00") -> dict[str, Any]:
+    """The return's exchange lines with the new item Shopify priced for each (RETURN_EXCHANGE_PRICES)."""
+    def bag(amount: str) -> dict[str, Any]:
+        return {"presentmentMoney": {"amount": amount, "currencyCode": "CAD"}}
+    return {"id": "gid://shopify/Return/7", "order": {"id": "gid://shopify/Order/1", "taxesIncluded": False},
+            "exchangeLineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": [{
+                **exchange, "lineItems": [{"id": "gid://shopify/LineItem/9", "quantity": exchange["quantity"],
+                                           "originalUnitPriceSet": bag(price), "discountAllocations": [],
+                                           "taxLines": [{"priceSet": bag(tax)}]}]}]}}
+
+
 @pytest.fixture
 def gateway(client: Any) -> ShopifyGateway:
     return ShopifyGateway(client)
@@ -89,13 +100,13 @@ def test_an_exchange_confirms_its_exchange_line(shopify: FakeShopify, gateway: S
     exchange = {"id": "gid://shopify/ExchangeLineItem/5", "quantity": 1, "processedQuantity": 0,
                 "variantId": "gid://shopify/ProductVariant/333"}
     shopify.on("order", with_returns(return_node(exchanges=[exchange])))
-    shopify.on("return", return_node(exchanges=[exchange]), no_refunds())
+    shopify.on("return", return_node(exchanges=[exchange]), no_refunds(), exchange_priced(exchange, "103.20"))
     shopify.on("returnProcess", processed([]))
     result = gateway.push(a_push(reference=MARKER, kind=ResolutionKind.EXCHANGE, exchange_variant_id="333"))
     assert result.platform_reference == "7"
     sent = shopify.calls_to("returnProcess")[0].variables["input"]
     assert sent["exchangeLineItems"] == [{"id": "gid://shopify/ExchangeLineItem/5", "quantity": 1}]
-    assert "financialTransfer" not in sent
+    assert "financialTransfer" not in sent  # the new item costs what was returned: nothing to refund
 
 
 def test_a_return_the_shopper_requested_in_shopify_is_found_by_its_lines(
