@@ -12,8 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from carriers import karrio_bridge as bridge
-from connector.carrier_ports import CarrierAccount, CarrierError, LookupUnsupported
 from connector.domain.shipping import Label, LabelRequest, TrackingEvent
+from connector.ports.carriers import CarrierAccount, CarrierError, LookupUnsupported
 
 LABEL_URL = "https://ws.colissimo.fr/sls-ws/SlsServiceWSRest/2.0"
 TRACKING_URL = "https://api.laposte.fr/suivi/v2"

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from carriers import karrio_bridge as bridge
-from connector.carrier_ports import CarrierAccount, CarrierError, LookupUnsupported
 from connector.domain.money import Money
 from connector.domain.shipping import Label, LabelRequest, TrackingEvent
+from connector.ports.carriers import CarrierAccount, CarrierError, LookupUnsupported
 
 LIVE_URL = "https://xmlpi-ea.dhl.com"
 TEST_URL = "https://xmlpitest-ea.dhl.com"

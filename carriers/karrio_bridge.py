@@ -16,8 +16,8 @@ from typing import Any
 
 import requests
 
-from connector.carrier_ports import CarrierError
 from connector.domain.shipping import LabelRequest, ParcelStep, PostalAddress, TrackingEvent
+from connector.ports.carriers import CarrierError
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from carriers.specimen_pdf import label_pdf
-from connector.carrier_ports import CarrierAccount
 from connector.domain.shipping import Label, LabelRequest, ParcelStep, TrackingEvent
 from connector.ports import Clock
+from connector.ports.carriers import CarrierAccount
 
 PREFIX = "SPEC"
 JOURNEY = (

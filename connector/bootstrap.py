@@ -11,7 +11,6 @@ from importlib.metadata import entry_points
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.carrier_ports import CarrierAdapter
 from connector.config import Settings
 from connector.jobs.queues import InlineJobQueue, RedisJobQueue, redis_from_url
 from connector.jobs.ratelimit import InProcessLimiter, RedisLimiter, RetryAfterLimiter
@@ -20,6 +19,7 @@ from connector.persistence.database import make_engine, make_session_factory
 from connector.persistence.queue_tables import WebhookIntakeStore
 from connector.persistence.unit_of_work import UnitOfWork
 from connector.ports import Clock, JobQueue, PlatformAdapter
+from connector.ports.carriers import CarrierAdapter
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from connector.bootstrap import Services
-from connector.carrier_ports import CarrierAccount, CarrierError, LookupUnsupported
 from connector.domain.money import Money
 from connector.domain.shipping import Label, LabelMode, LabelRequest, ParcelSize, PostalAddress, TrackingEvent
 from connector.domain.shops import Shop
+from connector.ports.carriers import CarrierAccount, CarrierError, LookupUnsupported
 
 RETURN_ADDRESS = PostalAddress(name="Service retours", company="Boutique Exemple", line1="12 rue des Lilas",
                                postal_code="69003", city="Lyon", country_code="FR")

@@ -15,12 +15,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connector.carrier_ports import CarrierAccount
 from connector.domain.money import Money
 from connector.domain.shipping import Label, LabelMode, ParcelSize, ParcelStep, PostalAddress, TrackingEvent
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.shipping_tables import CarrierAccountRow, ShipmentEventRow, ShipmentRow
 from connector.persistence.tables import ReturnRow
+from connector.ports.carriers import CarrierAccount
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "postal_code", "city", "country_code", "email", "phone")
 

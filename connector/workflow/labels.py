@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from connector.carrier_ports import CarrierAdapter, CarrierError, LookupUnsupported
 from connector.domain.money import Money
 from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shipping import (
@@ -28,6 +27,7 @@ from connector.domain.shipping import (
     label_reference,
     parcel_step,
 )
+from connector.ports.carriers import CarrierAdapter, CarrierError, LookupUnsupported
 from connector.workflow.leases import heartbeat, lease
 from connector.workflow.push import backoff
 

@@ -20,8 +20,8 @@ import responses
 
 from carriers.colissimo import ColissimoCarrier
 from carriers.dhl_express import DhlExpressCarrier
-from connector.carrier_ports import CarrierAccount, CarrierError, LookupUnsupported
 from connector.domain.shipping import LabelRequest, ParcelSize, ParcelStep
+from connector.ports.carriers import CarrierAccount, CarrierError, LookupUnsupported
 from tests.label_support import RETURN_ADDRESS, SHOPPER
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "carriers"

@@ -9,12 +9,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
-from connector.carrier_ports import CarrierError
 from connector.domain.returns import Channel, ResolutionKind, ReturnStatus
 from connector.domain.shipping import ParcelStep, TrackingEvent
 from connector.domain.shops import Shop
 from connector.jobs.relay import wait_idle
 from connector.persistence.shipments import StoredShipment
+from connector.ports.carriers import CarrierError
 from connector.workflow import labels
 from connector.workflow import returns as flow
 from tests import builders

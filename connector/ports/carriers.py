@@ -1,4 +1,4 @@
-"""The carrier port: what the label and tracking workflow needs from a carrier. Imports the domain only.
+"""Carrier ports: what the use cases need from a carrier (labels and tracking).
 
 Carrier adapters live in the top-level `carriers` package and are registered under the
 `returns_connector.carriers` entry point group, like platform adapters.

@@ -1,4 +1,4 @@
-"""Ports: the interfaces the workflow needs from platforms, storage and queues.
+"""Platform ports: what the use cases need from a shop platform (Shopify, WooCommerce, manual).
 
 Plain dataclasses cross these boundaries; platform JSON never does. Imports the domain only.
 """
@@ -27,13 +27,6 @@ class PlatformError(Exception):
 
 class BadWebhook(Exception):
     """A webhook body or header set that is not what the topic needs (answered 400)."""
-
-
-class StorageConflict(Exception):
-    """Two transactions crossed (a deadlock, a serialization failure) and this one was undone.
-
-    Nothing was written: running the whole use case again is safe, and is what callers do.
-    """
 
 
 @dataclass(frozen=True)
@@ -371,17 +364,3 @@ class MirroringPlatform(Protocol):
     def mirror_return(self, shop: ShopConnection, change: ReturnMirror) -> str | None:
         """Apply the change idempotently; returns the platform's return id when known."""
         ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class JobQueue(Protocol):
-    """Where work goes after a commit: RQ on Redis, or a thread in the web process."""
-
-    mode: str
-
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None: ...
-
-    def healthy(self) -> bool: ...

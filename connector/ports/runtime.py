@@ -1,0 +1,27 @@
+"""Ports of the running app: the clock, the job queue, and what storage says when transactions cross."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class StorageConflict(Exception):
+    """Two transactions crossed (a deadlock, a serialization failure) and this one was undone.
+
+    Nothing was written: running the whole use case again is safe, and is what callers do.
+    """
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class JobQueue(Protocol):
+    """Where work goes after a commit: RQ on Redis, or a thread in the web process."""
+
+    mode: str
+
+    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None: ...
+
+    def healthy(self) -> bool: ...
