@@ -44,9 +44,8 @@ from connector.workflow.mirror import queue_mirror
 from connector.workflow.notifications import queue_shopper_email
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.resolutions import StoredResolution
-    from connector.persistence.unit_of_work import ShopScope
+    from connector.ports.services import Services
+    from connector.ports.storage import ShopScope, StoredResolution
 
 
 class NotFound(LookupError):
