@@ -1,7 +1,7 @@
 """What a use case is given to work with: storage, platforms, carriers, the queue, the clock, settings.
 
 Typed by ports only. connector.bootstrap.Services is the one the app builds (SQLAlchemy,
-RQ, the installed adapters); the use-case tests give tests/fakes/services.FakeServices.
+RQ, the installed adapters); the use-case tests give tests/fake_services.FakeServices.
 Imports the domain, the other ports and connector.config (a plain dataclass of values:
 the settings cross as they are, there is nothing to hide behind them).
 """

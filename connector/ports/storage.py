@@ -3,7 +3,7 @@
 Each repository Protocol holds only the methods connector/workflow calls; the value types
 that cross the boundary (what the repositories hand back) are defined here, and
 connector.persistence builds them. A use case opens `svc.uow()`, reads and writes through
-these ports, and commits once; tests give it tests/fakes/storage.FakeUnitOfWork instead of a
+these ports, and commits once; tests give it tests/fake_storage.FakeUnitOfWork instead of a
 database. Imports the domain, and the other ports, only.
 """
 
