@@ -45,7 +45,7 @@ from connector.workflow.notifications import queue_shopper_email
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import ShopScope, StoredResolution
+    from connector.ports.storage import ShopScope, StoredResolution, UnitOfWork
 
 
 class NotFound(LookupError):
@@ -164,7 +164,7 @@ def decision_snapshot(decision: PolicyDecision) -> dict[str, Any]:
     }
 
 
-def _shop(uow: Any, shop_id: int) -> Shop:
+def _shop(uow: UnitOfWork, shop_id: int) -> Shop:
     shop: Shop | None = uow.shops.get(shop_id)
     if shop is None:
         raise NotFound(f"no shop {shop_id}")
@@ -212,7 +212,7 @@ def open_return_request(
     return OpenedReturn(ret, decision, plans)
 
 
-def _return_in(uow: Any, shop_id: int, reference: str, *, lock: bool = True) -> tuple[ShopScope, ReturnRequest]:
+def _return_in(uow: UnitOfWork, shop_id: int, reference: str, *, lock: bool = True) -> tuple[ShopScope, ReturnRequest]:
     """The shop's scope and one of its returns; NotFound for another shop's reference.
 
     `lock` (for a use case that changes the return) takes its locks first, in the one
@@ -490,7 +490,7 @@ def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bo
             if automatic else "The merchant refunds you by bank transfer or cheque within a few days.")
 
 
-def _resolution_in(uow: Any, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
+def _resolution_in(uow: UnitOfWork, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
     """The shop's scope and one of its resolutions; NotFound for another shop's id."""
     scope: ShopScope = uow.scope(_shop(uow, shop_id))
     resolution = scope.resolutions.get(resolution_id)
