@@ -68,6 +68,8 @@ def load_carriers(settings: Settings) -> dict[str, CarrierAdapter]:
 
 @dataclass
 class Services:
+    """The app's connector.ports.services.Services: SQLAlchemy storage, RQ or the inline queue, the adapters."""
+
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]

@@ -14,7 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from connector.ports.runtime import RetryAfterLimiter as RetryAfterLimiter
 
 KEY_PREFIX = "returns-connector:hold:"
 
@@ -22,16 +24,6 @@ KEY_PREFIX = "returns-connector:hold:"
 def limiter_key(platform: str, shop: str) -> str:
     """One hold per platform and shop: a 429 from one shop never slows another."""
     return f"{platform}:{shop}"
-
-
-class RetryAfterLimiter(Protocol):
-    def hold(self, key: str, seconds: float) -> None:
-        """Nobody calls `key` for `seconds` (a longer hold already in place is kept)."""
-        ...
-
-    def wait_time(self, key: str) -> float:
-        """Seconds left before `key` may be called again; 0 when free."""
-        ...
 
 
 class InProcessLimiter:

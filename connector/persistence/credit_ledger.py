@@ -9,7 +9,6 @@ tables and the domain.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,18 +18,9 @@ from sqlalchemy.orm import Session
 
 from connector.domain.money import Money
 from connector.persistence.tables import CreditLedgerRow
+from connector.ports.storage import CreditMovement as CreditMovement
 
 _REFERENCE_LENGTH = 100  # the column's size
-
-
-@dataclass(frozen=True)
-class CreditMovement:
-    id: int
-    customer_email: str
-    amount: Money  # positive credit, negative debit
-    reason: str
-    reference: str  # as the caller named it (without the shop scoping)
-    created_at: datetime
 
 
 class CreditLedgerRepository:

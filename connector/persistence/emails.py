@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.persistence.tables import EmailRow
-
-
-@dataclass(frozen=True)
-class StoredEmail:
-    id: int
-    shop_id: int
-    return_id: int | None
-    to: str
-    subject: str
-    body: str
-    status: str
-    created_at: datetime
-    sent_at: datetime | None
+from connector.ports.storage import StoredEmail as StoredEmail
 
 
 def _email(row: EmailRow) -> StoredEmail:

@@ -6,7 +6,6 @@ reads the database must not be able to forge deliveries to the merchant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,11 +15,13 @@ from sqlalchemy.types import JSON
 
 from connector.domain.shops import Shop
 from connector.persistence.crypto import CredentialBox
-from connector.persistence.queue_tables import OutboxRepository
 from connector.persistence.tables import Base, UTCDateTime
+from connector.ports.storage import DeliveryRecord as DeliveryRecord
+from connector.ports.storage import Endpoint as Endpoint
+from connector.ports.storage import OutgoingDelivery as OutgoingDelivery
 
 if TYPE_CHECKING:
-    from connector.persistence.unit_of_work import UnitOfWork
+    from connector.ports.storage import ShopScope, UnitOfWork
 
 
 class MerchantWebhookEndpointRow(Base):
@@ -61,49 +62,6 @@ class MerchantWebhookDeliveryRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    id: int
-    url: str
-    events: tuple[str, ...]
-    description: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class DeliveryRecord:
-    """One line of an endpoint's delivery log."""
-
-    id: int
-    endpoint_id: int
-    event_id: str
-    event: str
-    status: str  # pending, delivered, failed, cancelled
-    attempts: int
-    next_attempt_at: datetime | None
-    last_status_code: int | None
-    last_response: str
-    last_error: str
-    created_at: datetime
-    delivered_at: datetime | None
-
-
-@dataclass(frozen=True)
-class OutgoingDelivery:
-    """A delivery as the sender needs it: where, the opened secret, the exact body."""
-
-    id: int
-    endpoint_id: int
-    url: str
-    secret: str
-    endpoint_deleted: bool
-    event: str
-    event_id: str
-    body: str
-    status: str
-    attempts: int
 
 
 def _endpoint(row: MerchantWebhookEndpointRow) -> Endpoint:
@@ -217,25 +175,15 @@ class MerchantWebhookRepository:
         self._session.flush()
 
 
-@dataclass(frozen=True)
-class WebhookScope:
-    """What emitting and sending need within one shop's transaction (see workflow.merchant_webhooks)."""
-
-    shop: Shop
-    outbox: OutboxRepository
-    merchant_webhooks: MerchantWebhookRepository
-
-
 class WebhookScopes:
-    """Builds a WebhookScope from a unit of work; the edges pass it to the workflow.
+    """What the edges pass to the workflow as `scope_for`: the unit of work's own shop scope.
 
-    Once ShopScope carries `merchant_webhooks` itself, `uow.scope(shop)` does the same job.
+    ShopScope carries `merchant_webhooks` (sealed with the services' box) since it was added;
+    this stays until the edges stop passing `scope_for`.
     """
 
     def __init__(self, box: CredentialBox) -> None:
         self._box = box
 
-    def __call__(self, uow: UnitOfWork, shop: Shop) -> WebhookScope:
-        session = uow.session
-        return WebhookScope(shop=shop, outbox=OutboxRepository(session, shop.id),
-                            merchant_webhooks=MerchantWebhookRepository(session, self._box, shop.id))
+    def __call__(self, uow: UnitOfWork, shop: Shop) -> ShopScope:
+        return uow.scope(shop)

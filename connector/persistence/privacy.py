@@ -11,7 +11,6 @@ import hashlib
 import json
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,22 +34,12 @@ from connector.persistence.tables import (
     WebhookDeliveryRow,
 )
 from connector.ports import CustomerToRedact
+from connector.ports.storage import Erased as Erased
 
 # Raw bodies are read in pages: a shop may hold many within the retention period.
 _PAGE = 500
 # What a redacted raw webhook body becomes: still a JSON object, with nothing in it.
 REDACTED_BODY = b"{}"
-
-
-@dataclass
-class Erased:
-    """What one erasure touched, counted (logged as is: it holds no personal data)."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, what: str, count: int) -> None:
-        if count:
-            self.counts[what] = self.counts.get(what, 0) + count
 
 
 def _rowcount(result: Any) -> int:

@@ -11,7 +11,6 @@ import os
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,37 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.shops import ShopRepository
 from connector.persistence.tables import OutboxRow, WebhookDeliveryRow
-from connector.ports import ShopConnection
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    shop_id: int
-    task: str
-    subject_id: int
-    status: str
-    attempts: int
-    last_error: str
-
-
-@dataclass(frozen=True)
-class OutboxState:
-    """Where a pending row stands: since when it waits, who holds it, when it is tried next."""
-
-    id: int
-    shop_id: int
-    task: str
-    subject_id: int
-    attempts: int
-    created_at: datetime
-    available_at: datetime
-    locked_until: datetime | None
-    last_error: str
-
-    def running(self, now: datetime) -> bool:
-        """A worker holds it (its lease is renewed while the job runs)."""
-        return self.locked_until is not None and self.locked_until > now
+from connector.ports.storage import Delivery as Delivery
+from connector.ports.storage import KnownShop as KnownShop
+from connector.ports.storage import OutboxItem as OutboxItem
+from connector.ports.storage import OutboxState as OutboxState
 
 
 def _state(row: OutboxRow) -> OutboxState:
@@ -236,21 +208,6 @@ class OutboxRepository:
         return _rowcount(result) > 0
 
 
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    platform: str
-    shop_id: int
-    topic: str
-    dedupe_key: str
-    body: bytes
-    status: str
-    attempts: int
-    received_at: datetime
-    triggered_at: datetime | None
-    error: str
-
-
 def _delivery(row: WebhookDeliveryRow) -> Delivery:
     return Delivery(row.id, row.platform, row.shop_id, row.topic, row.dedupe_key, row.body, row.status,
                     row.attempts, row.received_at, row.triggered_at, row.error)
@@ -379,14 +336,6 @@ class DeliveryRepository:
             .values(status="received", error="", queued_at=None, attempts=0)
         )
         return _rowcount(result) > 0
-
-
-@dataclass(frozen=True)
-class KnownShop:
-    """What the webhook edge needs of a shop: its id and decrypted webhook credentials."""
-
-    id: int
-    connection: ShopConnection
 
 
 class _RawPostgresPool:

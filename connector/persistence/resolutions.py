@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,29 +20,7 @@ from connector.persistence.tables import (
     ResolutionRow,
     ReturnRow,
 )
-
-
-@dataclass(frozen=True)
-class StoredResolution:
-    id: int
-    return_id: int
-    kind: ResolutionKind
-    amount: Money
-    tax: Money
-    bonus: Money
-    restocking_fee: Money
-    shipping_fee: Money
-    lines: list[dict[str, Any]]
-    exchange_variant_id: str | None
-    idempotency_key: str
-    push_status: str
-    platform_reference: str | None
-    code: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    pushed_at: datetime | None
-    coupon_percent: Decimal | None = None
+from connector.ports.storage import StoredResolution as StoredResolution
 
 
 def resolution_from_row(row: ResolutionRow) -> StoredResolution:

@@ -32,6 +32,7 @@ from connector.persistence.tables import (
     ReturnRow,
     TimelineEventRow,
 )
+from connector.ports.storage import ReturnSummary as ReturnSummary
 
 
 @dataclass(frozen=True)
@@ -84,27 +85,6 @@ def return_from_row(row: ReturnRow) -> ReturnRequest:
 
 
 # Read models of the merchant admin's list pages (added for the admin).
-
-@dataclass(frozen=True)
-class ReturnSummary:
-    """One line of the admin's returns list: enough to scan, without the timeline."""
-
-    id: int
-    reference: str
-    status: str
-    channel: str
-    customer_email: str
-    order_name: str
-    created_at: datetime
-    updated_at: datetime
-    units: int
-    reasons: tuple[str, ...]
-    resolutions: tuple[str, ...]
-    free_return: bool
-    products: tuple[str, ...] = ()  # titles of the returned lines
-    amount: Decimal | None = None  # what the customer paid for the returned units (before tax and fees)
-    currency: str = ""
-
 
 # The sorts the admin offers: a fixed list, so no column name ever comes from a request.
 RETURN_SORTS: dict[str, Any] = {

@@ -6,7 +6,6 @@ Imports SQLAlchemy, the persistence package and the domain.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,22 +20,11 @@ from connector.persistence.crypto import CredentialBox
 from connector.persistence.shipping_tables import CarrierAccountRow, ShipmentEventRow, ShipmentRow
 from connector.persistence.tables import ReturnRow
 from connector.ports.carriers import CarrierAccount
+from connector.ports.storage import CarrierSettings as CarrierSettings
+from connector.ports.storage import StoredEvent as StoredEvent
+from connector.ports.storage import StoredShipment as StoredShipment
 
 ADDRESS_FIELDS = ("name", "company", "line1", "line2", "postal_code", "city", "country_code", "email", "phone")
-
-
-@dataclass(frozen=True)
-class CarrierSettings:
-    """What the merchant chose: the carrier, its account, and what a return gets."""
-
-    carrier: str
-    account: CarrierAccount
-    label_mode: LabelMode
-    auto_receive: bool
-    label_price: Money | None
-    return_address: PostalAddress | None
-    parcel: ParcelSize
-    secrets_set: frozenset[str] = frozenset()
 
 
 def address_from(data: dict[str, Any]) -> PostalAddress | None:
@@ -97,34 +85,6 @@ class CarrierAccountRepository:
                       "width_cm": str(parcel.width_cm), "height_cm": str(parcel.height_cm)}
         row.updated_at = now
         self._session.flush()
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    occurred_at: datetime
-    code: str
-    description: str
-    location: str
-    step: ParcelStep
-
-
-@dataclass(frozen=True)
-class StoredShipment:
-    id: int
-    return_id: int
-    reference: str
-    carrier: str
-    status: str
-    step: ParcelStep
-    tracking_number: str
-    tracking_url: str
-    price: Money | None
-    specimen: bool
-    has_label: bool
-    last_error: str
-    bought_at: datetime | None
-    sender: PostalAddress | None = None
-    events: tuple[StoredEvent, ...] = field(default_factory=tuple)
 
 
 class ShipmentRepository:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -114,6 +115,10 @@ class UnitOfWork:
             privacy=PrivacyRepository(self.session, shop.id, self._instance_path),
             data_requests=DataRequestRepository(self.session, shop.id, self._instance_path),
         )
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A nested transaction: an exception inside the block undoes only what the block did."""
+        return self.session.begin_nested()
 
     def commit(self) -> None:
         self.session.commit()

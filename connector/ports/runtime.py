@@ -1,4 +1,4 @@
-"""Ports of the running app: the clock, the job queue, and what storage says when transactions cross."""
+"""Ports of the running app: the clock, the job queue, Retry-After holds, and what storage says when transactions cross."""
 
 from __future__ import annotations
 
@@ -25,3 +25,15 @@ class JobQueue(Protocol):
     def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None: ...
 
     def healthy(self) -> bool: ...
+
+
+class RetryAfterLimiter(Protocol):
+    """Retry-After holds per platform and shop, shared by every worker (connector.jobs.ratelimit)."""
+
+    def hold(self, key: str, seconds: float) -> None:
+        """Nobody calls `key` for `seconds` (a longer hold already in place is kept)."""
+        ...
+
+    def wait_time(self, key: str) -> float:
+        """Seconds left before `key` may be called again; 0 when free."""
+        ...

@@ -16,8 +16,8 @@ from connector.domain.policy import InvalidPolicy
 from connector.workflow.returns import NotFound, policy_for
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.returns import ReturnSummary
+    from connector.ports.services import Services
+    from connector.ports.storage import ReturnSummary
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from connector.domain.policy_page import policy_summary
 from connector.workflow.returns import NotFound
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
+    from connector.ports.services import Services
 
 POLICY_FIELDS = tuple(f.name for f in fields(ReturnPolicy))
 

@@ -20,10 +20,8 @@ from connector.domain.shops import Shop
 from connector.workflow import returns as flow
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.emails import StoredEmail
-    from connector.persistence.resolutions import StoredResolution
-    from connector.persistence.returns import ReturnSummary
+    from connector.ports.services import Services
+    from connector.ports.storage import ReturnSummary, StoredEmail, StoredResolution
 
 BULK_ACTIONS = ("approve", "reject")
 

@@ -7,7 +7,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
+    from connector.ports.services import Services
 
 PREFIX = "rc_"
 

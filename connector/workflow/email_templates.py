@@ -26,7 +26,7 @@ from connector.domain.shops import Shop
 from connector.workflow.returns import NotFound
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
+    from connector.ports.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,8 @@ from connector.workflow.leases import heartbeat, lease
 from connector.workflow.push import backoff
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.shipments import CarrierSettings, StoredShipment
-    from connector.persistence.unit_of_work import ShopScope
+    from connector.ports.services import Services
+    from connector.ports.storage import CarrierSettings, ShopScope, StoredShipment
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
+    from connector.ports.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,8 @@ from connector.domain.errors import DomainError
 from connector.domain.shops import Shop
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.merchant_webhooks import DeliveryRecord, Endpoint, OutgoingDelivery
-    from connector.persistence.unit_of_work import UnitOfWork
+    from connector.ports.services import Services
+    from connector.ports.storage import DeliveryRecord, Endpoint, OutgoingDelivery, UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from connector.workflow.leases import heartbeat, lease
 from connector.workflow.push import MAX_ATTEMPTS, backoff
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.unit_of_work import ShopScope
+    from connector.ports.services import Services
+    from connector.ports.storage import ShopScope
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from connector.domain.returns import ReturnRequest
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.unit_of_work import ShopScope
+    from connector.ports.services import Services
+    from connector.ports.storage import ShopScope
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
 # What a shopper is told about, by timeline event kind.

@@ -28,8 +28,8 @@ from connector.workflow.notifications import queue_shopper_email
 from connector.workflow.store_credit import StoreCreditCoupons, push_store_credit
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.resolutions import StoredResolution
+    from connector.ports.services import Services
+    from connector.ports.storage import StoredResolution
 
 log = logging.getLogger(__name__)
 

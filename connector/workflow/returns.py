@@ -44,9 +44,8 @@ from connector.workflow.mirror import queue_mirror
 from connector.workflow.notifications import queue_shopper_email
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.resolutions import StoredResolution
-    from connector.persistence.unit_of_work import ShopScope
+    from connector.ports.services import Services
+    from connector.ports.storage import ShopScope, StoredResolution, UnitOfWork
 
 
 class NotFound(LookupError):
@@ -165,7 +164,7 @@ def decision_snapshot(decision: PolicyDecision) -> dict[str, Any]:
     }
 
 
-def _shop(uow: Any, shop_id: int) -> Shop:
+def _shop(uow: UnitOfWork, shop_id: int) -> Shop:
     shop: Shop | None = uow.shops.get(shop_id)
     if shop is None:
         raise NotFound(f"no shop {shop_id}")
@@ -213,7 +212,7 @@ def open_return_request(
     return OpenedReturn(ret, decision, plans)
 
 
-def _return_in(uow: Any, shop_id: int, reference: str, *, lock: bool = True) -> tuple[ShopScope, ReturnRequest]:
+def _return_in(uow: UnitOfWork, shop_id: int, reference: str, *, lock: bool = True) -> tuple[ShopScope, ReturnRequest]:
     """The shop's scope and one of its returns; NotFound for another shop's reference.
 
     `lock` (for a use case that changes the return) takes its locks first, in the one
@@ -491,7 +490,7 @@ def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bo
             if automatic else "The merchant refunds you by bank transfer or cheque within a few days.")
 
 
-def _resolution_in(uow: Any, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
+def _resolution_in(uow: UnitOfWork, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
     """The shop's scope and one of its resolutions; NotFound for another shop's id."""
     scope: ShopScope = uow.scope(_shop(uow, shop_id))
     resolution = scope.resolutions.get(resolution_id)

@@ -12,7 +12,7 @@ from connector.domain.shops import LANGUAGES, Shop
 from connector.ports import ConnectablePlatform, IdentifiedPlatform, PlatformError, ShopConnection
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
+    from connector.ports.services import Services
 
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from connector.domain.money import Money
 from connector.ports import PushResult, ResolutionPush, StoreCreditReleased, StoreCreditSpent
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
     from connector.domain.shops import Shop
-    from connector.persistence.unit_of_work import ShopScope, UnitOfWork
+    from connector.ports.services import Services
+    from connector.ports.storage import ShopScope, UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from connector.workflow.shops import refresh_identity
 from connector.workflow.webhooks import dispatch
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
+    from connector.ports.services import Services
 
 log = logging.getLogger(__name__)
 

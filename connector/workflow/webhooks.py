@@ -45,9 +45,8 @@ from connector.workflow.markers import resolution_marker
 from connector.workflow.store_credit import apply_store_credit_released, apply_store_credit_spent
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
-    from connector.persistence.queue_tables import Delivery
-    from connector.persistence.unit_of_work import ShopScope, UnitOfWork
+    from connector.ports.services import Services
+    from connector.ports.storage import Delivery, ShopScope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +254,7 @@ def _apply_batch(svc: Services, ids: list[int], *, alone: bool) -> dict[str, int
                 status = _apply_claimed(svc, uow, delivery, shop, now, saves)
             else:
                 try:
-                    with uow.session.begin_nested():
+                    with uow.savepoint():
                         status = _apply_claimed(svc, uow, delivery, shop, now)
                 except Exception as exc:  # undone alone; counted below, in a transaction of its own
                     log.warning("delivery %s failed in its batch: %s", delivery.id, exc)

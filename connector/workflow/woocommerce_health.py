@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 from connector.workflow.sync import reconcile_shop
 
 if TYPE_CHECKING:
-    from connector.bootstrap import Services
     from connector.domain.shops import Shop
+    from connector.ports.services import Services
 
 log = logging.getLogger(__name__)
 

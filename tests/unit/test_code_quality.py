@@ -26,6 +26,12 @@ def test_mypy_strict_is_clean() -> None:
     assert result.returncode == 0, result.stdout[-4000:]
 
 
+def test_the_use_case_fakes_are_the_storage_and_services_ports() -> None:
+    # tests/ is outside mypy's packages: the fakes' TYPE_CHECKING functions prove them against the ports.
+    result = _run(str(BIN / "mypy"), "--strict", "tests/fake_storage.py", "tests/fake_services.py")
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
 def test_dependencies_point_inward() -> None:
     result = _run(str(BIN / "lint-imports"))
     assert result.returncode == 0, result.stdout[-4000:]
