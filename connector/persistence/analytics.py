@@ -41,29 +41,18 @@ from connector.persistence.tables import (
     ReturnsDailyRow,
     SalesDailyRow,
 )
+from connector.ports.queries import GRAINS as GRAINS
+from connector.ports.queries import Range as Range
+from connector.ports.queries import percent
 
 if TYPE_CHECKING:
     from connector.persistence.unit_of_work import UnitOfWork
 
 LIVE_EXCLUDED = ("cancelled", "rejected")  # requests that never became a return
-GRAINS = ("day", "week", "month")
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class Range:
-    start: datetime  # included
-    end: datetime  # excluded
-
-    def previous(self) -> Range:
-        """The range of the same length just before: 'this period vs the previous one'."""
-        return Range(self.start - (self.end - self.start), self.start)
-
-
-def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))
+_ratio = percent
 
 
 class _Rates:

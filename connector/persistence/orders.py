@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from connector.domain.money import Money
 from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.orders import normalise_order_name as normalise_order_name
 from connector.domain.shops import Shop
 from connector.persistence import rollups
 from connector.persistence.tables import (
@@ -97,11 +98,6 @@ def line_values(line: OrderLine, position: int) -> dict[str, Any]:
         "tax_by_rate": [[rate, str(m.amount)] for rate, m in line.tax_by_rate],
         "final_sale": line.final_sale, "taxes_included": line.taxes_included,
     }
-
-
-def normalise_order_name(name: str) -> str:
-    """'1001', '#1001' and ' #1001 ' all name order #1001."""
-    return name.strip().lstrip("#").strip().upper()
 
 
 @dataclass(frozen=True)

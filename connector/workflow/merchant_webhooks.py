@@ -27,10 +27,13 @@ from urllib.parse import urlsplit
 
 from connector.domain.errors import DomainError
 from connector.domain.shops import Shop
+from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
-    from connector.persistence.merchant_webhooks import DeliveryRecord, Endpoint, OutgoingDelivery
+    from connector.persistence.merchant_webhooks import DeliveryRecord as DeliveryRecord
+    from connector.persistence.merchant_webhooks import Endpoint as Endpoint
+    from connector.persistence.merchant_webhooks import OutgoingDelivery
     from connector.persistence.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,14 +54,6 @@ TIMEOUT_SECONDS = 10.0
 MAX_ATTEMPTS = 10
 MAX_ENDPOINTS = 20
 ANSWER_EXCERPT = 2000
-
-
-class NotFound(LookupError):
-    """No such shop or endpoint in this shop (answered 404).
-
-    Its own class, not returns.NotFound: returns.py calls emit(), so importing from it here
-    would make the two modules import each other.
-    """
 
 
 class EndpointLimitReached(DomainError):
