@@ -31,6 +31,7 @@ from sqlalchemy import DateTime, Integer, and_, case, cast, func, literal, selec
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from connector.domain.charts import percent
 from connector.persistence.tables import (
     DailyTotalsRow,
     OrderLineRow,
@@ -43,7 +44,6 @@ from connector.persistence.tables import (
 )
 from connector.ports.queries import GRAINS as GRAINS
 from connector.ports.queries import Range as Range
-from connector.ports.queries import percent
 
 if TYPE_CHECKING:
     from connector.persistence.unit_of_work import UnitOfWork

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,3 @@ class Range:
     def previous(self) -> Range:
         """The range of the same length just before: 'this period vs the previous one'."""
         return Range(self.start - (self.end - self.start), self.start)
-
-
-def percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
-    """`part` as a percentage of `whole`, to a tenth; None when there is no whole."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))

@@ -18,9 +18,10 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from connector.domain import charts
+from connector.domain.charts import percent
 from connector.domain.messages import format_money, format_number
 from connector.domain.money import Money
-from connector.ports.queries import GRAINS, Range, percent
+from connector.ports.queries import GRAINS, Range
 from connector.web.admin_core import _, bp, day_after, day_start, locale, parse_day, query_string, shop
 from connector.web.admin_returns import csv_response
 from connector.web.context import services

@@ -1,6 +1,6 @@
 """Admin: the carrier account for return labels, and a return's label (buy again, enter a tracking number).
 
-Flask edge: parses the form, stores through the carrier account repository (credentials sealed
+Flask edge: parses the form, stores it through the merchant settings use case (credentials sealed
 like the platform tokens), calls the label use cases. Imports Flask and the admin core.
 """
 

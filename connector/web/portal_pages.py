@@ -1,4 +1,4 @@
-"""What each portal page shows, gathered from storage and the return use cases. Flask-Babel for words.
+"""What each portal page shows, gathered from the portal's use cases (connector.workflow.portal). Flask-Babel for words.
 
 The views stay thin: they parse the request, call one function here (or a use case in
 connector.workflow.returns), and render.
