@@ -56,7 +56,7 @@ _SECURITY = [("Content-Security-Policy", content_security_policy(NOBODY)), ("X-F
 
 
 def answer_body(status: int, message: str, delivery_id: int | None) -> bytes:
-    """The JSON the blueprint answers for an intake result."""
+    """The JSON answered for an intake result, as Flask's jsonify would write it."""
     if status == 200:
         if message == "accepted" and delivery_id is not None:
             return b'{"delivery":%d,"status":"accepted"}\n' % delivery_id
