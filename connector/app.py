@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import Babel, get_locale
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from connector.bootstrap import Services, build_services, use_services
 from connector.config import Settings
 from connector.ports import StorageConflict
+from connector.web.context import SUPPORTED_LOCALES as SUPPORTED_LOCALES
+from connector.web.context import csrf as csrf
 
 ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LOCALES = ("fr", "en")
 MAX_BODY = 5 * 1024 * 1024  # webhooks over 5 MiB are refused (413), photos likewise
 
-csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     _register_optional(app)
+    _install_webhook_edge(app, services)
 
     from connector.cli import register_flask_cli
 
@@ -106,7 +108,6 @@ def _register_optional(app: Flask) -> None:
     import importlib
 
     for module_name in (
-        "webhooks.blueprint",
         "connector.web.portal",
         "connector.web.admin",
         "connector.web.api",
@@ -120,6 +121,38 @@ def _register_optional(app: Flask) -> None:
                 raise
             continue
         module.register(app, csrf)
+
+
+_sweep_started = False
+_sweep_lock = threading.Lock()
+
+
+def _ensure_sweep(svc: Services) -> None:
+    """Inline mode under a real server: this process also sweeps what a crash left behind.
+
+    Started on the first webhook rather than at import or app creation, so a forking
+    server (gunicorn) starts it in each worker process, after the fork.
+    """
+    global _sweep_started
+    if _sweep_started or svc.queue.mode != "inline" or svc.settings.testing:
+        return
+    with _sweep_lock:
+        if not _sweep_started:
+            from connector.jobs.relay import start_relay_thread
+
+            start_relay_thread(svc)
+            _sweep_started = True
+
+
+def _install_webhook_edge(app: Flask, services: Services) -> None:
+    """POST /webhooks/<platform>: the one webhook edge, WSGI in front of Flask (webhooks.fastpath).
+
+    No request context, Babel, CSRF, session or routing for a webhook; the relay's sweep
+    (a job, so named here and not by the edge) starts after the first intake.
+    """
+    from webhooks.fastpath import WebhookFastPath
+
+    app.wsgi_app = WebhookFastPath(app.wsgi_app, services, after_intake=_ensure_sweep)  # type: ignore[method-assign]
 
 
 def _wants_json() -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,11 +17,13 @@ from connector.config import Settings
 from connector.jobs.queues import InlineJobQueue, RedisJobQueue, redis_from_url
 from connector.jobs.ratelimit import InProcessLimiter, RedisLimiter, RetryAfterLimiter
 from connector.persistence.crypto import CredentialBox
-from connector.persistence.database import make_engine, make_session_factory
+from connector.persistence.database import make_engine, make_session_factory, ping
 from connector.persistence.queue_tables import WebhookIntakeStore
 from connector.persistence.unit_of_work import UnitOfWork
 from connector.ports import Clock, JobQueue, PlatformAdapter
 from connector.ports.carriers import CarrierAdapter
+from connector.ports.operations import FailedWork, FailedWorkDesk
+from connector.ports.storage import WebhookIntake
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +84,51 @@ class Services:
     # Retry-After holds per platform and shop, shared through Redis when there is one.
     limiter: RetryAfterLimiter = field(default_factory=InProcessLimiter)
     carriers: dict[str, CarrierAdapter] = field(default_factory=dict)
-    _intake: WebhookIntakeStore | None = field(default=None, repr=False)
+    _intake: WebhookIntake | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.box, str(self.settings.instance_path))
 
     @property
-    def intake(self) -> WebhookIntakeStore:
+    def intake(self) -> WebhookIntake:
         """The webhook request path's store (lean insert, cached shops); one per services."""
         if self._intake is None:
             self._intake = WebhookIntakeStore(self.engine, self.session_factory, self.box)
         return self._intake
+
+    @property
+    def failed_work(self) -> FailedWorkDesk:
+        """Work that gave up, for the admin's jobs page (the jobs package keeps the record)."""
+        return _JobFailures(self)
+
+    def ping_database(self) -> None:
+        """Raises when the database cannot be reached (the health check)."""
+        ping(self.engine)
+
+    def connect_redis(self, url: str) -> Any:
+        """A Redis client for `url` (`fakeredis://` too), for the edges' rate limits."""
+        return redis_from_url(url)
 
     def adapter(self, platform: str) -> PlatformAdapter:
         try:
             return self.adapters[platform]
         except KeyError:
             raise LookupError(f"no adapter installed for platform {platform!r}") from None
+
+
+class _JobFailures:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def failures(self, shop_id: int | None = None) -> Sequence[FailedWork]:
+        from connector.jobs.failures import list_failures
+
+        return list_failures(self._services, shop_id)
+
+    def retry(self, kind: str, failure_id: str, shop_id: int | None = None) -> bool:
+        from connector.jobs.failures import retry_failure
+
+        return retry_failure(self._services, kind, failure_id, shop_id=shop_id)
 
 
 def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: Clock | None = None) -> Services:

@@ -12,10 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connector.config import Settings
 from connector.ports.carriers import CarrierAdapter
+from connector.ports.operations import FailedWork
 from connector.ports.platforms import PlatformAdapter
 from tests.fake_storage import FakeDatabase, FakeIntake, FakeUnitOfWork
 
@@ -63,6 +64,16 @@ class NoHolds:
         return 0.0
 
 
+class NothingFailed:
+    """The operator's desk of a run with no queue of its own: nothing has given up."""
+
+    def failures(self, shop_id: int | None = None) -> list[FailedWork]:
+        return []
+
+    def retry(self, kind: str, failure_id: str, shop_id: int | None = None) -> bool:
+        return False
+
+
 @dataclass
 class FakeServices:
     settings: Settings
@@ -76,6 +87,16 @@ class FakeServices:
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.database)
+
+    @property
+    def failed_work(self) -> NothingFailed:
+        return NothingFailed()
+
+    def ping_database(self) -> None:
+        """The in-memory database is always there."""
+
+    def connect_redis(self, url: str) -> Any:
+        raise LookupError("the use-case tests run without Redis: give the edge no REDIS_URL")
 
     def adapter(self, platform: str) -> PlatformAdapter:
         try:

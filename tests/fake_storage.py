@@ -13,25 +13,30 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from connector.domain.money import Money
-from connector.domain.orders import Order
+from connector.domain.orders import Order, normalise_order_name
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
-from connector.domain.shipping import Label, ParcelStep, PostalAddress, TrackingEvent
+from connector.domain.shipping import Label, LabelMode, ParcelSize, ParcelStep, PostalAddress, TrackingEvent
 from connector.domain.shops import Shop
+from connector.ports.carriers import CarrierAccount
 from connector.ports.platforms import CustomerToRedact, ShopConnection
+from connector.ports.queries import ReturnListFilter
 from connector.ports.storage import (
     CarrierSettings,
     CreditMovement,
+    CustomerSummary,
     Delivery,
     DeliveryRecord,
     Endpoint,
     Erased,
     KnownShop,
+    MerchantUser,
     OutboxItem,
     OutboxState,
     OutgoingDelivery,
@@ -105,6 +110,8 @@ class FakeData:
     carrier_settings: dict[int, CarrierSettings] = field(default_factory=dict)
     shipments: dict[int, tuple[int, StoredShipment]] = field(default_factory=dict)
     exports: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    label_pdfs: dict[int, bytes] = field(default_factory=dict)
+    merchant_users: dict[int, MerchantUser] = field(default_factory=dict)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -167,6 +174,14 @@ class FakeUnitOfWork:
             shipments=FakeShipments(self, shop.id), privacy=FakePrivacy(self, shop.id),
             data_requests=FakeDataRequests(self, shop.id),
         )
+
+    def merchant_users(self, shop_id: int) -> FakeMerchantUsers:
+        return FakeMerchantUsers(self, shop_id)
+
+    def analytics(self, shop: Shop) -> ports.ShopAnalytics:
+        # The dashboard's figures are SQL aggregates: they are proven on the database
+        # (tests/integration/test_analytics*.py), not re-implemented in memory.
+        raise NotImplementedError("FakeUnitOfWork has no dashboard figures: test them on the database")
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -256,6 +271,34 @@ class FakeShops(_Repo):
 
     def last_synced_at(self, shop_id: int) -> datetime | None:
         return self._data.last_synced.get(shop_id)
+
+    def by_slug(self, slug: str) -> Shop | None:
+        return next((s for s in self._data.shops.values() if s.slug == slug), None)
+
+    def all(self) -> list[Shop]:
+        return sorted(self._data.shops.values(), key=lambda s: s.id or 0)
+
+
+class FakeMerchantUsers(_Repo):
+    def _mine(self) -> list[MerchantUser]:
+        return [u for u in self._data.merchant_users.values() if u.shop_id == self.shop_id]
+
+    def by_email(self, email: str) -> MerchantUser | None:
+        return next((u for u in self._mine() if u.email == email.strip().lower()), None)
+
+    def get(self, user_id: int) -> MerchantUser | None:
+        return next((u for u in self._mine() if u.id == user_id), None)
+
+    def all(self) -> list[MerchantUser]:
+        return sorted(self._mine(), key=lambda u: u.id)
+
+    def save(self, email: str, password_hash: str, now: datetime) -> MerchantUser:
+        found = self.by_email(email)
+        user = MerchantUser(id=found.id if found else self._data.new_id(), shop_id=self.shop_id,
+                            email=email.strip().lower(), password_hash=password_hash,
+                            created_at=found.created_at if found else now)
+        self._data.merchant_users[user.id] = user
+        return user
 
 
 class FakeApiTokens(_Repo):
@@ -420,6 +463,30 @@ class FakeOrders(_Repo):
         return sum(1 for (shop_id, _), o in self._data.orders.items()
                    if shop_id == self.shop_id and o.customer.email.lower() == email)
 
+    def find_by_name(self, name: str) -> Order | None:
+        wanted = normalise_order_name(name)
+        return next((o for (shop_id, _), o in self._data.orders.items()
+                     if shop_id == self.shop_id and normalise_order_name(o.name) == wanted), None)
+
+    def customers(self, search: str = "", limit: int = 50, offset: int = 0) -> tuple[list[CustomerSummary], int]:
+        mine = [o for (shop_id, _), o in self._data.orders.items() if shop_id == self.shop_id]
+        by_email: dict[str, list[Order]] = {}
+        for order in mine:
+            by_email.setdefault(order.customer.email.lower(), []).append(order)
+        term = search.strip().lower()
+        found = []
+        for email, orders in by_email.items():
+            last = max(orders, key=lambda o: o.placed_at)
+            if term and term not in email and term not in f"{last.customer.first_name} {last.customer.last_name}".lower():
+                continue
+            returns = sum(1 for r in self._data.returns.values()
+                          if r.shop_id == self.shop_id and r.ret.customer_email == email)
+            found.append(CustomerSummary(email=email, first_name=last.customer.first_name,
+                                         last_name=last.customer.last_name, orders=len(orders),
+                                         last_order_at=last.placed_at, returns=returns))
+        found.sort(key=lambda c: c.last_order_at, reverse=True)
+        return found[offset:offset + limit], len(found)
+
 
 class FakeReturns(_Repo):
     def _records(self) -> list[ReturnRecord]:
@@ -529,6 +596,73 @@ class FakeReturns(_Repo):
                 resolutions=tuple(i.resolution.value for i in ret.items), free_return=record.free_return,
                 currency=record.currency))
         return summaries[:limit]
+
+    def _matching(self, flt: ReturnListFilter) -> list[ReturnRecord]:
+        term = (flt.search or "").strip()
+        found = []
+        for record in self._records():
+            ret = record.ret
+            order = self._data.orders.get((self.shop_id, ret.order_id))
+            if flt.status and ret.status.value != flt.status:
+                continue
+            if flt.customer and ret.customer_email != flt.customer.strip().lower():
+                continue
+            if flt.created_from and record.created_at < flt.created_from:
+                continue
+            if flt.created_to and record.created_at >= flt.created_to:
+                continue
+            if flt.reason and all(i.reason != flt.reason for i in ret.items):
+                continue
+            if flt.resolution and all(i.resolution.value != flt.resolution for i in ret.items):
+                continue
+            if flt.product:
+                lines = {line.platform_line_id: line for line in order.lines} if order else {}
+                wanted = flt.product.strip()
+                if not any((line := lines.get(i.order_line_id)) is not None and (
+                        wanted in (line.product_id, line.variant_id, line.sku)
+                        or wanted.lower() in line.title.lower()) for i in ret.items):
+                    continue
+            if term and not (ret.reference == term.upper() or ret.customer_email == term.lower()
+                             or (order is not None and normalise_order_name(order.name) == normalise_order_name(term))):
+                continue
+            found.append(record)
+        return found
+
+    def _summary(self, record: ReturnRecord) -> ReturnSummary:
+        ret = record.ret
+        assert ret.id is not None
+        order = self._data.orders.get((self.shop_id, ret.order_id))
+        return ReturnSummary(
+            id=ret.id, reference=ret.reference, status=ret.status.value, channel=ret.channel.value,
+            customer_email=ret.customer_email, order_name=order.name if order else "",
+            created_at=record.created_at, updated_at=record.updated_at,
+            units=sum(i.quantity for i in ret.items), reasons=tuple(i.reason for i in ret.items),
+            resolutions=tuple(i.resolution.value for i in ret.items), free_return=record.free_return,
+            currency=record.currency)
+
+    def admin_summaries(
+        self, flt: ReturnListFilter, *, sort: str = "-created", limit: int = 50, offset: int = 0,
+    ) -> tuple[list[ReturnSummary], int]:
+        found = self._matching(flt)
+        key = sort.lstrip("-")
+        sort_keys: dict[str, Any] = {
+            "created": lambda r: (r.created_at, r.ret.id), "updated": lambda r: (r.updated_at, r.ret.id),
+            "status": lambda r: (r.ret.status.value, r.ret.id), "reference": lambda r: r.ret.reference,
+            "customer": lambda r: (r.ret.customer_email, r.ret.id)}
+        found.sort(key=sort_keys.get(key, sort_keys["created"]), reverse=sort.startswith("-"))
+        return [self._summary(r) for r in found[offset:offset + limit]], len(found)
+
+    def search_after(
+        self, flt: ReturnListFilter, *, after_created_at: datetime | None, after_id: int | None, limit: int,
+    ) -> list[tuple[ReturnRequest, datetime, datetime]]:
+        found = sorted(self._matching(flt), key=lambda r: (r.created_at, r.ret.id or 0), reverse=True)
+        if after_created_at is not None and after_id is not None:
+            found = [r for r in found if (r.created_at, r.ret.id or 0) < (after_created_at, after_id)]
+        return [(copy.deepcopy(r.ret), r.created_at, r.updated_at) for r in found[:limit]]
+
+    def id_for_reference(self, reference: str) -> int | None:
+        found = next((r for r in self._records() if r.ret.reference == reference.strip().upper()), None)
+        return found.ret.id if found is not None else None
 
 
 class FakeResolutions(_Repo):
@@ -686,6 +820,15 @@ class FakeCarrierAccount(_Repo):
     def get(self) -> CarrierSettings | None:
         return self._data.carrier_settings.get(self.shop_id)
 
+    def save(self, *, carrier: str, credentials: dict[str, str], test_mode: bool, label_mode: LabelMode,
+             auto_receive: bool, label_price: Decimal | None, currency: str, return_address: PostalAddress,
+             parcel: ParcelSize, now: datetime) -> None:
+        self._data.carrier_settings[self.shop_id] = CarrierSettings(
+            carrier=carrier, account=CarrierAccount(carrier=carrier, credentials=dict(credentials), test_mode=test_mode),
+            label_mode=label_mode, auto_receive=auto_receive,
+            label_price=Money(label_price, currency) if label_price is not None else None,
+            return_address=return_address, parcel=parcel, secrets_set=frozenset(credentials))
+
 
 class FakeShipments(_Repo):
     def _put(self, shipment: StoredShipment) -> None:
@@ -751,6 +894,17 @@ class FakeShipments(_Repo):
         self._put(replace(shipment, step=step, events=shipment.events + stored))
         return fresh
 
+    def label_pdf(self, return_id: int) -> bytes | None:
+        shipment = self.for_return(return_id)
+        return self._data.label_pdfs.get(shipment.id) if shipment is not None else None
+
+    def free_return_labels(self, start: datetime, end: datetime, currency: str) -> tuple[int, Decimal]:
+        bought = [s for shop_id, s in self._data.shipments.values()
+                  if shop_id == self.shop_id and s.bought_at is not None and start <= s.bought_at < end
+                  and self._data.returns[s.return_id].free_return]
+        return len(bought), sum((s.price.amount for s in bought if s.price is not None
+                                 and s.price.currency == currency), Decimal(0))
+
 
 class FakePrivacy(_Repo):
     def redact_customer(self, who: CustomerToRedact) -> Erased:
@@ -792,6 +946,13 @@ class FakeDataRequests(_Repo):
         name = f"data-request-{request_id}.json"
         self._data.exports[(self.shop_id, name)] = dict(data)
         return name
+
+    def exports(self) -> list[tuple[str, datetime]]:
+        # The fake keeps no time of saving: the exports come in the order they were made.
+        return [(name, datetime.min.replace(tzinfo=UTC)) for (shop_id, name) in self._data.exports if shop_id == self.shop_id]
+
+    def export_path(self, name: str) -> Path | None:
+        return None  # the fake keeps exports in memory: there is no file to send
 
 
 @dataclass(frozen=True)

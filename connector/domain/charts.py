@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from html import escape
 
 Point = tuple[str, float]
@@ -190,3 +191,10 @@ def line_chart(chart_id: str, title: str, desc: str, points: Sequence[tuple[str,
                          f'text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    """`part` as a percentage of `whole`, to a tenth (a dashboard rate); None when there is no whole."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))

@@ -116,3 +116,8 @@ class Order:
     @property
     def merchandise_total(self) -> Money:
         return total((ln.paid_total for ln in self.lines), self.currency)
+
+
+def normalise_order_name(name: str) -> str:
+    """'1001', '#1001' and ' #1001 ' all name order #1001."""
+    return name.strip().lstrip("#").strip().upper()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,15 +10,10 @@ from sqlalchemy.orm import Session
 from connector.persistence.tables import (
     MerchantUserRow,
 )
+from connector.ports.storage import MerchantUser as MerchantUser
 
+# MerchantUser crosses to the use cases: it is defined with the storage ports.
 
-@dataclass(frozen=True)
-class MerchantUser:
-    id: int
-    shop_id: int
-    email: str
-    password_hash: str
-    created_at: datetime
 
 
 class MerchantUserRepository:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from connector.domain.money import Money
 from connector.domain.orders import Customer, Order, OrderLine, ShippingLine
+from connector.domain.orders import normalise_order_name as normalise_order_name
 from connector.domain.shops import Shop
 from connector.persistence import rollups
 from connector.persistence.tables import (
@@ -21,6 +20,7 @@ from connector.persistence.tables import (
     OrderRow,
     ReturnRow,
 )
+from connector.ports.storage import CustomerSummary as CustomerSummary
 
 
 def _money(value: Decimal | None, currency: str) -> Money:
@@ -99,21 +99,8 @@ def line_values(line: OrderLine, position: int) -> dict[str, Any]:
     }
 
 
-def normalise_order_name(name: str) -> str:
-    """'1001', '#1001' and ' #1001 ' all name order #1001."""
-    return name.strip().lstrip("#").strip().upper()
+# CustomerSummary crosses to the use cases: it is defined with the storage ports.
 
-
-@dataclass(frozen=True)
-class CustomerSummary:
-    """One customer of the shop as the customers list shows them."""
-
-    email: str
-    first_name: str
-    last_name: str
-    orders: int
-    last_order_at: datetime
-    returns: int
 
 
 class OrderRepository:

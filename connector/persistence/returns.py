@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from connector.domain.money import Money
+from connector.domain.orders import normalise_order_name
 from connector.domain.returns import (
     Channel,
     Condition,
@@ -24,7 +25,6 @@ from connector.domain.returns import (
 )
 from connector.domain.shops import Shop
 from connector.persistence import rollups
-from connector.persistence.orders import normalise_order_name
 from connector.persistence.tables import (
     OrderLineRow,
     OrderRow,
@@ -32,19 +32,9 @@ from connector.persistence.tables import (
     ReturnRow,
     TimelineEventRow,
 )
+from connector.ports.queries import RETURN_SORT_KEYS
+from connector.ports.queries import ReturnListFilter as ReturnListFilter
 from connector.ports.storage import ReturnSummary as ReturnSummary
-
-
-@dataclass(frozen=True)
-class ReturnListFilter:
-    status: str | None = None
-    reason: str | None = None
-    resolution: str | None = None
-    customer: str | None = None
-    product: str | None = None
-    search: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
 
 
 def _item_from_row(row: ReturnItemRow) -> ReturnItem:
@@ -96,6 +86,7 @@ RETURN_SORTS: dict[str, Any] = {
     "reference": (ReturnRow.reference.asc(),),
     "customer": (ReturnRow.customer_email.asc(), ReturnRow.created_at.desc(), ReturnRow.id.desc()),
 }
+assert tuple(RETURN_SORTS) == RETURN_SORT_KEYS, "the sorts the edges offer are the ones storage knows"
 
 
 def _summaries(session: Session, rows: Sequence[Any]) -> list[ReturnSummary]:

@@ -10,11 +10,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.domain.shops import Shop
+from connector.persistence.analytics import ShopAnalytics, for_shop
 from connector.persistence.api_tokens import ApiTokenRepository
 from connector.persistence.credit_ledger import CreditLedgerRepository
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.data_requests import DataRequestRepository
 from connector.persistence.emails import EmailRepository
+from connector.persistence.merchant_users import MerchantUserRepository
 from connector.persistence.merchant_webhooks import MerchantWebhookRepository
 from connector.persistence.orders import OrderRepository
 from connector.persistence.privacy import PrivacyRepository
@@ -99,6 +101,14 @@ class UnitOfWork:
     def all_outbox(self) -> OutboxRepository:
         """The outbox across shops, for the relay and the sweep only (they dispatch by id)."""
         return OutboxRepository(self.session, None)
+
+    def merchant_users(self, shop_id: int) -> MerchantUserRepository:
+        """The shop's own sign-ins (WooCommerce and manual shops)."""
+        return MerchantUserRepository(self.session, shop_id)
+
+    def analytics(self, shop: Shop) -> ShopAnalytics:
+        """The shop's dashboard figures, read in this transaction."""
+        return for_shop(self, shop.id, shop.currency)
 
     def scope(self, shop: Shop) -> ShopScope:
         return ShopScope(

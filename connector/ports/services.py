@@ -9,10 +9,11 @@ the settings cross as they are, there is nothing to hide behind them).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from connector.config import Settings
 from connector.ports.carriers import CarrierAdapter
+from connector.ports.operations import FailedWorkDesk
 from connector.ports.platforms import PlatformAdapter
 from connector.ports.runtime import Clock, JobQueue, RetryAfterLimiter
 from connector.ports.storage import UnitOfWork, WebhookIntake
@@ -46,6 +47,19 @@ class Services(Protocol):
     @property
     def intake(self) -> WebhookIntake:
         """The webhook request path's store (lean insert, cached shops)."""
+        ...
+
+    @property
+    def failed_work(self) -> FailedWorkDesk:
+        """Work that gave up, for the admin's jobs page and the CLI."""
+        ...
+
+    def ping_database(self) -> None:
+        """Raises when the database cannot be reached (the health check)."""
+        ...
+
+    def connect_redis(self, url: str) -> Any:
+        """A Redis client for `url`, for the edges' rate limits (typed Any: the port names no Redis)."""
         ...
 
     def uow(self) -> UnitOfWork:

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -24,6 +25,19 @@ from connector.domain.shipping import Label, LabelMode, ParcelSize, ParcelStep, 
 from connector.domain.shops import Shop
 from connector.ports.carriers import CarrierAccount
 from connector.ports.platforms import CustomerToRedact, ShopConnection
+from connector.ports.queries import (
+    FreeReturnCost,
+    PeriodRate,
+    ProductRate,
+    Range,
+    ReasonCount,
+    RefundDelay,
+    ResolutionShare,
+    ReturnListFilter,
+    RisingProduct,
+    Satisfaction,
+    SerialReturner,
+)
 
 # ---- value types that cross the boundary ----
 
@@ -271,6 +285,10 @@ class ShopRepository(Protocol):
 
     def last_synced_at(self, shop_id: int) -> datetime | None: ...
 
+    def by_slug(self, slug: str) -> Shop | None: ...
+
+    def all(self) -> list[Shop]: ...
+
 
 class ApiTokenRepository(Protocol):
     def add(self, shop_id: int, token_hash: str, label: str, now: datetime) -> int: ...
@@ -341,6 +359,10 @@ class OrderRepository(Protocol):
 
     def count_for_customer(self, email: str) -> int: ...
 
+    def find_by_name(self, name: str) -> Order | None: ...
+
+    def customers(self, search: str = "", limit: int = 50, offset: int = 0) -> tuple[list[CustomerSummary], int]: ...
+
 
 class ReturnRepository(Protocol):
     def get(self, return_id: int) -> ReturnRequest | None: ...
@@ -376,6 +398,16 @@ class ReturnRepository(Protocol):
     def for_order(self, platform_order_id: str) -> list[ReturnRequest]: ...
 
     def customer_summaries(self, email: str, limit: int = 50) -> list[ReturnSummary]: ...
+
+    def admin_summaries(
+        self, flt: ReturnListFilter, *, sort: str = "-created", limit: int = 50, offset: int = 0,
+    ) -> tuple[list[ReturnSummary], int]: ...
+
+    def search_after(
+        self, flt: ReturnListFilter, *, after_created_at: datetime | None, after_id: int | None, limit: int,
+    ) -> list[tuple[ReturnRequest, datetime, datetime]]: ...
+
+    def id_for_reference(self, reference: str) -> int | None: ...
 
 
 class ResolutionRepository(Protocol):
@@ -443,6 +475,10 @@ class MerchantWebhookRepository(Protocol):
 class CarrierAccountRepository(Protocol):
     def get(self) -> CarrierSettings | None: ...
 
+    def save(self, *, carrier: str, credentials: dict[str, str], test_mode: bool, label_mode: LabelMode,
+             auto_receive: bool, label_price: Decimal | None, currency: str, return_address: PostalAddress,
+             parcel: ParcelSize, now: datetime) -> None: ...
+
 
 class ShipmentRepository(Protocol):
     def add(self, return_id: int, reference: str, carrier: str, currency: str, now: datetime,
@@ -467,6 +503,10 @@ class ShipmentRepository(Protocol):
     def record_events(self, shipment_id: int, events: list[TrackingEvent], step: ParcelStep,
                       now: datetime, next_poll_at: datetime) -> list[TrackingEvent]: ...
 
+    def label_pdf(self, return_id: int) -> bytes | None: ...
+
+    def free_return_labels(self, start: datetime, end: datetime, currency: str) -> tuple[int, Decimal]: ...
+
 
 class PrivacyRepository(Protocol):
     def redact_customer(self, who: CustomerToRedact) -> Erased: ...
@@ -478,6 +518,10 @@ class DataRequestRepository(Protocol):
     def customer_data(self, who: CustomerToRedact) -> dict[str, Any]: ...
 
     def save_export(self, request_id: str, data: Mapping[str, Any]) -> str: ...
+
+    def exports(self) -> list[tuple[str, datetime]]: ...
+
+    def export_path(self, name: str) -> Path | None: ...
 
 
 # ---- the scope and the unit of work ----
@@ -523,6 +567,40 @@ class ShopScope(Protocol):
     def data_requests(self) -> DataRequestRepository: ...
 
 
+class MerchantUserRepository(Protocol):
+    def by_email(self, email: str) -> MerchantUser | None: ...
+
+    def get(self, user_id: int) -> MerchantUser | None: ...
+
+    def all(self) -> list[MerchantUser]: ...
+
+    def save(self, email: str, password_hash: str, now: datetime) -> MerchantUser: ...
+
+
+class ShopAnalytics(Protocol):
+    """The dashboard's figures for one shop over a date range (persistence.analytics: SQL aggregates)."""
+
+    def rate_by_period(self, period: Range, grain: str) -> list[PeriodRate]: ...
+
+    def came_back_by_period(self, period: Range, grain: str) -> dict[str, tuple[int, Decimal]]: ...
+
+    def rate_by_product(self, period: Range, *, by_variant: bool = False, limit: int = 50) -> list[ProductRate]: ...
+
+    def rising_products(self, period: Range, *, min_sold: int = 5, limit: int = 10) -> list[RisingProduct]: ...
+
+    def reasons(self, period: Range) -> list[ReasonCount]: ...
+
+    def resolution_mix(self, period: Range) -> list[ResolutionShare]: ...
+
+    def refund_delay(self, period: Range) -> RefundDelay: ...
+
+    def free_return_cost(self, period: Range, label_price: Decimal) -> FreeReturnCost: ...
+
+    def serial_returners(self, period: Range, *, min_returns: int = 2, limit: int = 20) -> list[SerialReturner]: ...
+
+    def satisfaction(self, period: Range, *, comments: int = 10) -> Satisfaction: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Used as `with svc.uow() as uow: ... uow.commit()`: what is not
     committed when the block ends is undone; StorageConflict when it crossed another one."""
@@ -549,6 +627,14 @@ class UnitOfWork(Protocol):
 
     def scope(self, shop: Shop) -> ShopScope: ...
 
+    def merchant_users(self, shop_id: int) -> MerchantUserRepository:
+        """The shop's own sign-ins (WooCommerce and manual shops)."""
+        ...
+
+    def analytics(self, shop: Shop) -> ShopAnalytics:
+        """The shop's dashboard figures, read in this transaction."""
+        ...
+
     def savepoint(self) -> AbstractContextManager[object]:
         """A nested transaction: an exception inside the block undoes only what the block did."""
         ...
@@ -572,3 +658,24 @@ class WebhookIntake(Protocol):
     ) -> int | None:
         """Insert and commit the delivery; None for a repeat; LookupError when the shop is gone."""
         ...
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """One customer of the shop as the customers list shows them."""
+
+    email: str
+    first_name: str
+    last_name: str
+    orders: int
+    last_order_at: datetime
+    returns: int
+
+
+@dataclass(frozen=True)
+class MerchantUser:
+    id: int
+    shop_id: int
+    email: str
+    password_hash: str
+    created_at: datetime

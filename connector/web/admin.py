@@ -35,5 +35,6 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
 
     # More failures per account than one address may make (10): guessing a merchant's password
     # closes it to passwords only when several addresses join in (the emailed link still works).
-    app.extensions["login_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url,
+    svc = app.extensions["returns_connector"]
+    app.extensions["login_limiter"] = limiter_for(svc.settings.redis_url, svc.connect_redis,
                                                   per_account=PASSWORD_FAILURES_PER_ACCOUNT)

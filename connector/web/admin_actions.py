@@ -16,13 +16,15 @@ from connector.domain.errors import DomainError
 from connector.domain.returns import SELLABLE_CONDITIONS, Condition, Inspection
 from connector.web.admin_core import _, actor, back_to, bp, explain, fail, shop
 from connector.web.context import services
+from connector.workflow import merchant_queries as queries
 from connector.workflow import returns as flow
+from connector.workflow.errors import NotFound
 
 
 def _act(reference: str, done: str, call: Callable[[], object]) -> Response:
     try:
         call()
-    except flow.NotFound:
+    except NotFound:
         abort(404)
     except (DomainError, ValueError) as exc:
         fail(explain(exc) if isinstance(exc, DomainError) else _("Not done: %(why)s", why=str(exc)))
@@ -107,14 +109,10 @@ def add_note(reference: str) -> Response:
 
 def _resolution_of(reference: str) -> int:
     """The resolution id from the form, only if it belongs to this return of this shop."""
-    resolution_id = request.form.get("resolution", type=int)
-    with services().uow() as uow:
-        scope = uow.scope(shop())
-        return_id = scope.returns.id_for_reference(reference)
-        found = scope.resolutions.get(resolution_id or 0)
-    if return_id is None or found is None or found.return_id != return_id:
+    found = queries.resolution_of(services(), shop(), reference, request.form.get("resolution", type=int) or 0)
+    if found is None:
         abort(404)
-    return found.id
+    return found
 
 
 @bp.post("/returns/<reference>/retry")
@@ -135,10 +133,7 @@ def mark_resolution_done(reference: str) -> Response:
 @bp.get("/returns/<reference>/photos/<name>")
 def photo(reference: str, name: str) -> Response:
     """A shopper's photo, only when it belongs to this return of this shop."""
-    svc = services()
-    with svc.uow() as uow:
-        ret = uow.scope(shop()).returns.get_by_reference(reference)
-    if ret is None or not any(name in item.photos for item in ret.items):
+    if not queries.has_photo(services(), shop(), reference, name):
         abort(404)
     try:
         from connector.web.portal import photo_path

@@ -7,10 +7,10 @@ Thin: read the range, ask connector.persistence.analytics, render. Imports Flask
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, render_template, request, url_for
 from flask_babel import format_date
@@ -18,15 +18,19 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from connector.domain import charts
+from connector.domain.charts import percent
 from connector.domain.messages import format_money, format_number
 from connector.domain.money import Money
-from connector.persistence import analytics
-from connector.persistence.analytics import Range
+from connector.ports.queries import GRAINS, Range
 from connector.web.admin_core import _, bp, day_after, day_start, locale, parse_day, query_string, shop
 from connector.web.admin_returns import csv_response
 from connector.web.context import services
 from connector.web.typography import colon
+from connector.workflow.merchant_analytics import dashboard_figures
 from connector.workflow.returns import policy_for
+
+if TYPE_CHECKING:
+    from connector.workflow.merchant_analytics import PeriodRate
 
 DEFAULT_DAYS = 90
 
@@ -39,7 +43,7 @@ def _range() -> tuple[Range, date, date, str]:
         start, end = end, start
     days = (end - start).days + 1
     grain = request.args.get("grain", "")
-    if grain not in analytics.GRAINS:
+    if grain not in GRAINS:
         grain = "day" if days <= 31 else "week" if days <= 180 else "month"
     return Range(day_start(start), day_after(end)), start, end, grain
 
@@ -81,11 +85,11 @@ class Period:
 
     @property
     def unit_rate(self) -> Decimal | None:
-        return analytics._ratio(self.units_came_back, self.units_sold)
+        return percent(self.units_came_back, self.units_sold)
 
     @property
     def value_rate(self) -> Decimal | None:
-        return analytics._ratio(self.value_came_back, self.value_sold)
+        return percent(self.value_came_back, self.value_sold)
 
 
 def _period_label(day: date, grain: str) -> str:
@@ -94,7 +98,7 @@ def _period_label(day: date, grain: str) -> str:
     return str(format_date(day, "d MMM"))
 
 
-def _periods(rows: list[analytics.PeriodRate], came_back: dict[str, tuple[int, Decimal]],
+def _periods(rows: list[PeriodRate], came_back: dict[str, tuple[int, Decimal]],
              start: date, end: date, grain: str) -> list[Period]:
     by_start = {row.period: row for row in rows}
     periods = []
@@ -111,27 +115,13 @@ def _periods(rows: list[analytics.PeriodRate], came_back: dict[str, tuple[int, D
 
 
 def _figures(period: Range, grain: str, start: date, end: date) -> dict[str, Any]:
-    current = shop()
-    label_price = policy_for(current).return_shipping_fee.amount
-    with services().uow() as uow:
-        figures = analytics.for_shop(uow, current.id, current.currency)
-        # Free returns whose label was bought count at its real price (issue 17).
-        labelled, label_total = uow.scope(current).shipments.free_return_labels(period.start, period.end,
-                                                                               current.currency)
-        return {
-            "periods": _periods(figures.rate_by_period(period, grain), figures.came_back_by_period(period, grain),
-                                start, end, grain),
-            "products": figures.rate_by_product(period, limit=20),
-            "variants": figures.rate_by_product(period, by_variant=True, limit=20),
-            "rising": figures.rising_products(period),
-            "reasons": figures.reasons(period),
-            "resolutions": figures.resolution_mix(period),
-            "delay": figures.refund_delay(period),
-            "free": replace(figures.free_return_cost(period, label_price), labelled=labelled,
-                            label_total=label_total),
-            "serial": figures.serial_returners(period),
-            "satisfaction": figures.satisfaction(period),
-        }
+    figures = dashboard_figures(services(), shop(), period, grain)
+    return {
+        "periods": _periods(figures.sold_by_period, figures.came_back_by_period, start, end, grain),
+        "products": figures.products, "variants": figures.variants, "rising": figures.rising,
+        "reasons": figures.reasons, "resolutions": figures.resolutions, "delay": figures.delay,
+        "free": figures.free, "serial": figures.serial, "satisfaction": figures.satisfaction,
+    }
 
 
 def _pct(value: Decimal | float | None) -> str:
@@ -203,9 +193,9 @@ def dashboard() -> str:
     raw = {"from": start.isoformat(), "to": end.isoformat(), "grain": grain}
     return render_template(
         "admin/dashboard.html", data=data, charts=_charts(data), start=start, end=end, grain=grain,
-        totals=totals, unit_rate=analytics._ratio(totals["units_returned"], totals["units_sold"]),
-        value_rate=analytics._ratio(totals["value_returned"], totals["value_sold"]),
-        kept_share=analytics._ratio(kept, kept + refunded), pct=_pct,
+        totals=totals, unit_rate=percent(totals["units_returned"], totals["units_sold"]),
+        value_rate=percent(totals["value_returned"], totals["value_sold"]),
+        kept_share=percent(kept, kept + refunded), pct=_pct,
         csv=lambda table: url_for("admin.dashboard_csv", table=table) + query_string(raw),
         currency=shop().currency,
     )

@@ -1,21 +1,24 @@
 """Admin: the carrier account for return labels, and a return's label (buy again, enter a tracking number).
 
-Flask edge: parses the form, stores through the carrier account repository (credentials sealed
+Flask edge: parses the form, stores it through the merchant settings use case (credentials sealed
 like the platform tokens), calls the label use cases. Imports Flask and the admin core.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, render_template, request
 from werkzeug.wrappers import Response
 
 from connector.domain.shipping import LabelMode, ParcelSize, PostalAddress
-from connector.persistence.shipments import ADDRESS_FIELDS
 from connector.web.admin_core import _, back_to, bp, fail, shop
 from connector.web.context import services
-from connector.workflow import labels
+from connector.workflow import labels, merchant_settings
+from connector.workflow import merchant_queries as queries
+
+ADDRESS_FIELDS = tuple(f.name for f in fields(PostalAddress))
 
 
 def _carriers() -> list[tuple[str, str, tuple[tuple[str, str, bool], ...]]]:
@@ -24,8 +27,7 @@ def _carriers() -> list[tuple[str, str, tuple[tuple[str, str, bool], ...]]]:
 
 @bp.get("/carrier")
 def carrier() -> str:
-    with services().uow() as uow:
-        current = uow.scope(shop()).carrier_account.get()
+    current = queries.carrier_settings(services(), shop())
     return render_template("admin/carrier.html", current=current, carriers=_carriers(),
                            modes=[(LabelMode.SHOPPER_SHIPS.value, _("The shopper ships the parcel herself")),
                                   (LabelMode.PREPAID.value, _("A prepaid label, bought when the return is approved"))])
@@ -67,14 +69,10 @@ def save_carrier() -> Response:
         fail(_("Weights, sizes and the label price are positive numbers, for example 1.5."))
         return back_to("carrier")
     credentials = {field: request.form.get(f"cred_{field}", "").strip()[:500] for field, _label, _secret in adapter.fields}
-    with svc.uow() as uow:
-        scope = uow.scope(shop())
-        scope.carrier_account.save(
-            carrier=name, credentials=credentials, test_mode=request.form.get("test_mode") == "yes",
-            label_mode=mode, auto_receive=request.form.get("auto_receive") == "yes", label_price=price,
-            currency=shop().currency, return_address=address, parcel=parcel, now=svc.clock.now())
-        saved = scope.carrier_account.get()
-        uow.commit()
+    saved = merchant_settings.save_carrier_settings(
+        svc, shop(), carrier=name, credentials=credentials, test_mode=request.form.get("test_mode") == "yes",
+        label_mode=mode, auto_receive=request.form.get("auto_receive") == "yes", label_price=price,
+        return_address=address, parcel=parcel)
     missing = [label for field, label, _secret in adapter.fields if saved and not saved.account.credentials.get(field)]
     if missing:
         flash(_("Saved. Still missing for %(carrier)s: %(fields)s.", carrier=adapter.title, fields=", ".join(missing)))
@@ -105,8 +103,7 @@ def label_tracking_number(reference: str) -> Response:
 
 
 def _return_id(reference: str) -> int | None:
-    with services().uow() as uow:
-        ret = uow.scope(shop()).returns.get_by_reference(reference)
+    ret = queries.find_return(services(), shop(), reference)
     return ret.id if ret else None
 
 
@@ -114,8 +111,7 @@ def return_shipment(return_id: int | None) -> object:
     """For the return page's template: the return's shipment, or None."""
     if return_id is None:
         return None
-    with services().uow() as uow:
-        return uow.scope(shop()).shipments.for_return(return_id)
+    return queries.return_shipment(services(), shop(), return_id)
 
 
 bp.add_app_template_global(return_shipment, "return_shipment")

@@ -25,6 +25,7 @@ from connector.domain.shops import Shop
 from connector.web.auth import AdminIdentity, identify, signed_in_elsewhere
 from connector.web.context import services
 from connector.web.security_headers import NOBODY, frame_policy, shopify_admin_ancestors
+from connector.workflow.shop_directory import shop_by_slug
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/<slug>")
 
@@ -62,8 +63,7 @@ def locale() -> str:
 @bp.url_value_preprocessor
 def _pull_slug(endpoint: str | None, values: dict[str, Any] | None) -> None:
     slug = (values or {}).pop("slug", "")
-    with services().uow() as uow:
-        found = uow.shops.by_slug(slug)
+    found = shop_by_slug(services(), slug)
     if found is None:
         abort(404)
     g.admin_shop = found
@@ -90,7 +90,7 @@ def _require_identity() -> Response | None:
     if request.method not in ("GET", "HEAD", "OPTIONS") and not who.embedded:
         # Cookie sessions need CSRF; a session token is no cookie, so it cannot be forged
         # by another site and is its own proof (the blueprint is exempt from the global check).
-        from connector.app import csrf
+        from connector.web.context import csrf
 
         csrf.protect()
     return None

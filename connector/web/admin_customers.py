@@ -12,6 +12,7 @@ from connector.domain.policy import InvalidPolicy
 from connector.web.admin_core import _, back_to, bp, fail, query_string, shop
 from connector.web.context import services
 from connector.workflow import abuse
+from connector.workflow import merchant_queries as queries
 from connector.workflow.returns import policy_for
 
 
@@ -50,22 +51,19 @@ def blocked_customers() -> str:
     """Every customer, searchable by email or name, with their orders and returns; the block list; data requests."""
     search = request.args.get("q", "").strip()[:200]
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    with services().uow() as uow:
-        scope = uow.scope(shop())
-        customers, total = scope.orders.customers(search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        exports = scope.data_requests.exports()
+    found = queries.customers_page(services(), shop(), search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    total = found.total
     policy = policy_for(shop())
-    return render_template("admin/customers.html", blocked=policy.blocked_emails, customers=customers,
+    return render_template("admin/customers.html", blocked=policy.blocked_emails, customers=found.customers,
                            total=total, search=search, page=page, pages=max(1, -(-total // PAGE_SIZE)),
                            page_link=lambda n: query_string({"q": search}, page=n),
-                           is_blocked=policy.is_blocked, exports=exports)
+                           is_blocked=policy.is_blocked, exports=found.exports)
 
 
 @bp.get("/data-requests/<name>")
 def data_request_export(name: str) -> Response:
     """A customer data-request export, to this shop's signed-in merchant only, never cached."""
-    with services().uow() as uow:
-        path = uow.scope(shop()).data_requests.export_path(name)
+    path = queries.data_request_export(services(), shop(), name)
     if path is None:
         abort(404)
     response = send_file(path, mimetype="application/json", as_attachment=True, download_name=name, max_age=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, flash, render_template, request, send_file, url_for
 from flask_babel import format_timedelta, ngettext
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from connector.domain.messages import format_money, format_percent
 from connector.domain.money import Money
 from connector.domain.returns import Condition, ReturnStatus
-from connector.persistence.returns import RETURN_SORTS, ReturnListFilter, ReturnSummary
+from connector.ports.queries import RETURN_SORT_KEYS, ReturnListFilter
 from connector.web.admin_core import (
     _,
     actor,
@@ -33,7 +33,12 @@ from connector.web.admin_core import (
 )
 from connector.web.context import services
 from connector.workflow import admin_returns
+from connector.workflow import merchant_queries as queries
 from connector.workflow import returns as flow
+from connector.workflow.errors import NotFound
+
+if TYPE_CHECKING:
+    from connector.workflow.merchant_queries import ReturnSummary
 
 PAGE_SIZE = 25
 CSV_LIMIT = 50_000  # a spreadsheet's worth; the JSON API pages through more
@@ -63,15 +68,13 @@ def returns_list() -> str:
     flt, raw = _filters()
     sort = raw.get("sort", "-created")
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    with services().uow() as uow:
-        rows, total = uow.scope(shop()).returns.admin_summaries(
-            flt, sort=sort if sort in RETURN_SORTS else "-created", limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE)
+    rows, total = queries.returns_page(services(), shop(), flt, sort=sort if sort in RETURN_SORT_KEYS else "-created",
+                                       limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     return render_template(
         "admin/returns.html", rows=rows, total=total, page=page, pages=pages, raw=raw,
         statuses=[s.value for s in ReturnStatus], policy=flow.policy_for(shop()),
-        sorts=list(RETURN_SORTS), reason_label=_reason_label,
+        sorts=list(RETURN_SORT_KEYS), reason_label=_reason_label,
         page_link=lambda n: query_string(raw, page=n), row_amount=_row_amount, age=_age,
         csv_link=url_for("admin.returns_csv") + query_string(raw),
     )
@@ -80,9 +83,7 @@ def returns_list() -> str:
 @bp.get("/returns.csv")
 def returns_csv() -> Response:
     flt, raw = _filters()
-    with services().uow() as uow:
-        rows, _total = uow.scope(shop()).returns.admin_summaries(
-            flt, sort=raw.get("sort", "-created"), limit=CSV_LIMIT)
+    rows, _total = queries.returns_page(services(), shop(), flt, sort=raw.get("sort", "-created"), limit=CSV_LIMIT)
     now = services().clock.now()
     return csv_response("returns.csv", ["reference", "status", "order", "customer", "created_at", "updated_at",
                                         "units", "reasons", "resolutions", "free_return", "channel",
@@ -181,7 +182,7 @@ def situation(status: ReturnStatus) -> str:
 def return_page(reference: str) -> str:
     try:
         page = admin_returns.return_page(services(), shop().id, reference)
-    except flow.NotFound:
+    except NotFound:
         abort(404)
     goodwill = flow.policy_for(shop()).goodwill_coupon_percent
     return render_template(

@@ -11,16 +11,16 @@ from werkzeug.wrappers import Response
 from connector.web.admin_core import _, back_to, bp, fail, identity, shop
 from connector.web.auth import WeakPassword, create_merchant_user, merchant_users
 from connector.web.context import services
-from connector.workflow import email_templates
-from connector.workflow.returns import NotFound
+from connector.workflow import email_templates, merchant_settings
+from connector.workflow import merchant_queries as queries
+from connector.workflow.errors import NotFound
 
 OPTION_TOGGLES = {"woocommerce": ("gateway_refunds",)}
 
 
 @bp.get("/emails")
 def emails() -> str:
-    with services().uow() as uow:
-        sent = uow.scope(shop()).emails.recent(limit=200)
+    sent = queries.recent_emails(services(), shop(), limit=200)
     customised = {(lang, kind) for lang in email_templates.LOCALES for kind in email_templates.KINDS
                   if email_templates.override(shop(), lang, kind) is not None}
     return render_template("admin/emails.html", sent=sent, kinds=email_templates.KINDS,
@@ -63,19 +63,15 @@ def email_template(locale_code: str, kind: str) -> Response | str | tuple[str, i
 
 @bp.get("/jobs")
 def jobs() -> str:
-    from connector.jobs.failures import list_failures
-
-    return render_template("admin/jobs.html", failures=list_failures(services(), shop().id))
+    return render_template("admin/jobs.html", failures=queries.failed_work(services(), shop()))
 
 
 @bp.post("/jobs/retry")
 def retry_job() -> Response:
-    from connector.jobs.failures import retry_failure
-
     kind = request.form.get("kind", "")
     if kind not in ("delivery", "outbox"):  # RQ's own failures are not tied to one shop
         abort(400)
-    if retry_failure(services(), kind, request.form.get("id", ""), shop_id=shop().id):
+    if queries.retry_failed_work(services(), shop(), kind, request.form.get("id", "")):
         flash(_("Queued again."))
     else:
         fail(_("This job could not be queued again (already done, or not this shop's)."))
@@ -112,10 +108,8 @@ def save_settings() -> Response:
     if contact and "@" not in contact:
         fail(_("The contact email is not an email address."))
         return back_to("settings")
-    with services().uow() as uow:
-        uow.shops.update(current.id, options=options, contact_email=contact,
-                         return_address=request.form.get("return_address", "").strip()[:2000])
-        uow.commit()
+    merchant_settings.save_shop_settings(services(), current, options=options, contact_email=contact,
+                                         return_address=request.form.get("return_address", "").strip()[:2000])
     flash(_("Settings saved."))
     return back_to("settings")
 

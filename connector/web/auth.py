@@ -9,16 +9,15 @@ Two ways in, both bound to one shop:
 - standalone (WooCommerce, manual): email + password (werkzeug scrypt hashes) and a
   signed session cookie, CSRF-checked; or a one-time sign-in link sent by email.
 
-Imports Flask, werkzeug, itsdangerous, the persistence repositories and the Shopify
+Imports Flask, werkzeug, itsdangerous, the merchant account use cases and the Shopify
 signature helpers; the views of the admin call `require_identity()` and nothing else.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -35,31 +34,32 @@ from flask import (
 from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
-from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from connector.bootstrap import Services
 from connector.domain.shops import Shop
-from connector.persistence.merchant_users import MerchantUser, MerchantUserRepository
 from connector.web.context import services
 from connector.web.portal_access import LookupLimiter
+from connector.workflow import merchant_accounts as accounts
+from connector.workflow.merchant_accounts import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from connector.workflow.merchant_accounts import WeakPassword as WeakPassword
+from connector.workflow.merchant_accounts import check_merchant_password as check_merchant_password
+from connector.workflow.merchant_accounts import create_merchant_user as create_merchant_user
+from connector.workflow.merchant_accounts import merchant_users as merchant_users
+from connector.workflow.shop_directory import shop_by_domain, shop_by_slug
 from platforms.shopify.signatures import InvalidSignature, verify_session_token
+
+if TYPE_CHECKING:
+    from connector.web.context import Services
+    from connector.workflow.merchant_accounts import MerchantUser
 
 bp = Blueprint("admin_auth", __name__)
 
-MIN_PASSWORD_LENGTH = 10
 SIGN_IN_LINK_MAX_AGE = 15 * 60  # seconds: a link in a mailbox should not stay a key for long
 SIGN_IN_LINKS_PER_WINDOW = 20  # links emailed to one address per 15 minutes, from every client together
-# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-but-the-same-cost")
 
 
 def _(message: str, **variables: Any) -> str:
     return str(gettext(message, **variables))
-
-
-class WeakPassword(ValueError):
-    """A password or email the app will not store; the message is for the merchant."""
 
 
 @dataclass(frozen=True)
@@ -74,48 +74,6 @@ class AdminIdentity:
     @property
     def embedded(self) -> bool:
         return self.mode == "embedded"
-
-
-# ---------------------------------------------------------------- merchant users
-
-def _fingerprint(password_hash: str) -> str:
-    # Kept in the session: changing the password ends every other session.
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def create_merchant_user(svc: Services, shop_id: int, email: str, password: str) -> MerchantUser:
-    """Create a sign-in for a shop (or set a new password); for the connect flows, the demo and the CLI."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 255:
-        raise WeakPassword("an email address is needed to sign in")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    with svc.uow() as uow:
-        if uow.shops.get(shop_id) is None:
-            raise LookupError(f"no shop {shop_id}")
-        user = MerchantUserRepository(uow.session, shop_id).save(
-            email, generate_password_hash(password), svc.clock.now())
-        uow.commit()
-    return user
-
-
-def check_merchant_password(svc: Services, shop_id: int, email: str, password: str) -> MerchantUser | None:
-    with svc.uow() as uow:
-        user = MerchantUserRepository(uow.session, shop_id).by_email(email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
-
-
-def merchant_users(svc: Services, shop_id: int) -> list[MerchantUser]:
-    with svc.uow() as uow:
-        return MerchantUserRepository(uow.session, shop_id).all()
-
-
-def _user(svc: Services, shop_id: int, user_id: int) -> MerchantUser | None:
-    with svc.uow() as uow:
-        return MerchantUserRepository(uow.session, shop_id).get(user_id)
 
 
 # ---------------------------------------------------------------- who is asking
@@ -160,8 +118,8 @@ def identify(shop: Shop) -> AdminIdentity | None:
         return None
     if signed_in.get("shop") != shop.id:
         return None
-    user = _user(svc, shop.id, int(signed_in.get("user", 0)))
-    if user is None or signed_in.get("fp") != _fingerprint(user.password_hash):
+    user = accounts.merchant_user(svc, shop.id, int(signed_in.get("user", 0)), str(signed_in.get("fp", "")))
+    if user is None:
         return None
     return AdminIdentity(shop, user.email, "session")
 
@@ -182,15 +140,14 @@ def signed_in_elsewhere(shop: Shop) -> bool:
 
 def sign_in(shop: Shop, user: MerchantUser) -> None:
     session.clear()  # a new session id for a new privilege: no fixation
-    session["admin"] = {"shop": shop.id, "user": user.id, "fp": _fingerprint(user.password_hash)}
+    session["admin"] = {"shop": shop.id, "user": user.id, "fp": accounts.fingerprint(user)}
     session.permanent = True
 
 
 # ---------------------------------------------------------------- views
 
 def _shop_or_404(slug: str) -> Shop:
-    with services().uow() as uow:
-        shop = uow.shops.by_slug(slug)
+    shop = shop_by_slug(services(), slug)
     if shop is None:
         abort(404)
     g.shop_locale = shop.locale
@@ -212,7 +169,7 @@ def login(slug: str) -> Response | str | tuple[str, int]:
     shop = _shop_or_404(slug)
     svc = services()
     if request.method == "POST":
-        from connector.app import csrf
+        from connector.web.context import csrf
 
         csrf.protect()
         # Per client: 10 tries per 15 minutes, whatever the email. Refused tries count against
@@ -247,7 +204,7 @@ def login(slug: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/admin/<slug>/logout")
 def logout(slug: str) -> Response:
-    from connector.app import csrf
+    from connector.web.context import csrf
 
     csrf.protect()
     session.pop("admin", None)
@@ -255,20 +212,16 @@ def logout(slug: str) -> Response:
 
 
 def _send_sign_in_link(svc: Services, shop: Shop, email: str) -> None:
-    with svc.uow() as uow:
-        user = MerchantUserRepository(uow.session, shop.id).by_email(email)
-        if user is None:
-            return  # say the same thing either way: the form must not reveal who has access
-        token = _link_serializer().dumps({"s": shop.id, "u": user.id, "fp": _fingerprint(user.password_hash)})
+    def compose(user: MerchantUser) -> tuple[str, str]:
+        token = _link_serializer().dumps({"s": shop.id, "u": user.id, "fp": accounts.fingerprint(user)})
         link = f"{svc.settings.app_url}/admin/{shop.slug}/login/link/{token}"
-        scope = uow.scope(shop)
-        now = svc.clock.now()
         subject = _("Your sign-in link to %(shop)s returns", shop=shop.name)
         body = _("Open this link within 15 minutes to sign in:\n\n%(link)s\n\n"
                  "If you did not ask for it, ignore this email.", link=link)
-        stored = scope.emails.add(to=user.email, subject=subject, body=body, return_id=None, now=now)
-        scope.outbox.add("send_email", stored.id, now)
-        uow.commit()
+        return subject, body
+
+    # Says the same thing either way: the form must not reveal who has access.
+    accounts.send_sign_in_link(svc, shop, email, compose)
 
 
 @bp.get("/admin/<slug>/login/link/<token>")
@@ -283,8 +236,8 @@ def login_link(slug: str, token: str) -> Response:
         abort(404)
     if not isinstance(data, dict) or data.get("s") != shop.id:
         abort(404)
-    user = _user(services(), shop.id, int(data.get("u", 0)))
-    if user is None or data.get("fp") != _fingerprint(user.password_hash):
+    user = accounts.merchant_user(services(), shop.id, int(data.get("u", 0)), str(data.get("fp", "")))
+    if user is None:
         abort(404)
     sign_in(shop, user)
     return redirect(f"/admin/{shop.slug}/")
@@ -303,8 +256,7 @@ def embedded_entry() -> Response:
             [svc.settings.shopify_api_secret, svc.settings.shopify_previous_api_secret], svc.clock.now())
     except InvalidSignature:
         raise _unauthorized() from None
-    with svc.uow() as uow:
-        shop = uow.shops.by_domain("shopify", domain)
+    shop = shop_by_domain(svc, "shopify", domain)
     if shop is None or not shop.active:
         # A first embedded load (managed install) or a reinstall: swap the ID token for an
         # offline access token and connect the shop, then carry on to its admin.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from connector.app import SUPPORTED_LOCALES
-from connector.web.context import services
+from connector.web.context import SUPPORTED_LOCALES, services
+from connector.workflow.shop_directory import active_shops
 
 bp = Blueprint("home", __name__)
 
@@ -14,10 +14,8 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index() -> str:
     svc = services()
-    with svc.uow() as uow:
-        shops = [s for s in uow.shops.all() if s.active]
     return render_template(
-        "home.html", shops=shops, shopify_enabled=svc.settings.shopify_enabled,
+        "home.html", shops=active_shops(svc), shopify_enabled=svc.settings.shopify_enabled,
         app_url=svc.settings.app_url,
     )
 

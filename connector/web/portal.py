@@ -22,10 +22,9 @@ from markupsafe import Markup
 
 from connector.domain.eligibility import PolicyDecision
 from connector.domain.errors import IllegalTransition, InvalidReturn
-from connector.domain.orders import Order
+from connector.domain.orders import Order, normalise_order_name
 from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
-from connector.persistence.orders import normalise_order_name
 from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
 from connector.web import portal_pages as pages
 from connector.web.context import services
@@ -48,7 +47,9 @@ from connector.web.portal_visit import (
     tokens,
     visit_order,
 )
+from connector.workflow import portal
 from connector.workflow import returns as flow
+from connector.workflow.errors import NotFound
 
 # ---- the pages ----
 
@@ -66,7 +67,7 @@ def lookup() -> Any:
     # A postal code is guessable: after too many failures on one order, from anywhere, only
     # its email opens it (its owner still gets in; the guesser does not).
     guessable = "@" not in contact and limiter().account_locked(visit.shop.id, account, now)
-    order = None if guessable else pages.find_order(services(), visit.shop, number, contact)
+    order = None if guessable else portal.find_order(services(), visit.shop, number, contact)
     if order is None:
         limiter().failed(visit.shop.id, now, account=account)
         # One answer for "no such order" and "not your order": nothing to enumerate.
@@ -119,8 +120,7 @@ def review() -> Any:
         general = (_refusal_summary(parsed.errors, order) if parsed.errors
                    else [_("Choose at least one item to return.")])
         return _items(order, parsed.errors, general, parsed.values, 422)
-    with svc.uow() as uow:
-        decision, _plans = flow.decide(uow.scope(visit.shop), order, parsed.wanted, svc.clock.now())
+    decision, _plans = portal.decide(svc, visit.shop, order, parsed.wanted)
     if not decision.eligible or not all(item.eligible for item in decision.items):
         return _refused(order, decision, parsed.values)
     # Only an accepted request writes its photos; the names replace the placeholders.
@@ -156,8 +156,7 @@ def _show_review() -> Any:
         return redirect(link("items"))
     policy = flow.policy_for(visit.shop)
     wanted = pages.wanted_from_draft(data)
-    with svc.uow() as uow:
-        decision, plans = flow.decide(uow.scope(visit.shop), order, wanted, svc.clock.now())
+    decision, plans = portal.decide(svc, visit.shop, order, wanted)
     if not decision.eligible or not all(item.eligible for item in decision.items):
         return _refused(order, decision)
     return render_template("portal/review.html", review=pages.review_page(order, policy, wanted, decision, plans, lang),
@@ -179,7 +178,7 @@ def confirm() -> Any:
                                           channel=Channel.PORTAL, locale=shopper_lang())
     except flow.ReturnRefused as refused:
         return _refused(order, refused.decision)
-    except (InvalidReturn, flow.NotFound):
+    except (InvalidReturn, NotFound):
         return _items(order, general=[_("Please check your request.")], status=422)
     discard_draft(svc.settings.instance_path, visit.shop.id, draft_id)
     return redirect(link("confirmation", token=opened.ret.tracking_token))
@@ -257,8 +256,7 @@ def photo(token: str, name: str) -> Any:
 def by_reference(reference: str) -> Any:
     """A return named by its reference, for the shopper who found its order: to its tracking page."""
     visit = current_visit()
-    with services().uow() as uow:
-        ret = uow.scope(visit.shop).returns.get_by_reference(reference)
+    ret = portal.return_by_reference(services(), visit.shop, reference)
     if ret is None or visit.order_id is None or ret.order_id != visit.order_id:
         abort(404)
     return redirect(link("track", token=ret.tracking_token))
@@ -322,7 +320,8 @@ def register(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(proxy_bp)
     pages_for = app.extensions.setdefault("error_pages", {})
     pages_for["/portal/"] = pages_for["/proxy/"] = on_http_error
-    app.extensions["portal_limiter"] = limiter_for(app.extensions["returns_connector"].settings.redis_url)
+    svc = app.extensions["returns_connector"]
+    app.extensions["portal_limiter"] = limiter_for(svc.settings.redis_url, svc.connect_redis)
 
 
 __all__ = ["MAX_PHOTOS_PER_ITEM", "MAX_PHOTO_BYTES", "photo_path", "portal_embed_snippet", "register"]

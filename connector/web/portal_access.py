@@ -141,9 +141,7 @@ def limiter_for(redis_url: str | None, redis_factory: Callable[[str], Any] | Non
                 per_account: int = ACCOUNT_FAILURE_LIMIT) -> LookupLimiter:
     if redis_url:
         if redis_factory is None:
-            from connector.jobs.queues import redis_from_url
-
-            redis_factory = redis_from_url  # understands fakeredis:// too
+            raise ValueError("a Redis URL needs a factory to connect with (services.connect_redis)")
         return LookupLimiter(RedisCounter(redis_factory(redis_url), LOOKUP_WINDOW_SECONDS), per_account=per_account)
     return LookupLimiter(MemoryCounter(LOOKUP_WINDOW_SECONDS), per_account=per_account)
 

@@ -7,7 +7,7 @@ templates `return_label(ret)`, what the confirmation and tracking pages show abo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from flask import Response, abort, redirect, render_template, request
@@ -16,10 +16,12 @@ from markupsafe import Markup
 
 from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shipping import ParcelStep, PostalAddress
-from connector.persistence.shipments import StoredShipment
 from connector.web.context import services
 from connector.web.portal_visit import current_visit, link, portal_bp, proxy_bp, shopper_lang
-from connector.workflow import labels
+from connector.workflow import portal
+
+if TYPE_CHECKING:
+    from connector.workflow.portal import StoredShipment
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,10 @@ def return_label(ret: ReturnRequest) -> LabelBox | None:
     if ret.id is None:
         return None
     svc = services()
-    shop = current_visit().shop
-    with svc.uow() as uow:
-        shipment = uow.scope(shop).shipments.for_return(ret.id)
-        order = uow.scope(shop).orders.get(ret.order_id)
-    if shipment is None or ret.status in (ReturnStatus.CANCELLED, ReturnStatus.REJECTED):
+    found = portal.return_label(svc, current_visit().shop, ret)
+    if found is None or ret.status in (ReturnStatus.CANCELLED, ReturnStatus.REJECTED):
         return None
+    shipment, order = found.shipment, found.order
     if not shipment.has_label and shipment.status != "bought" and ret.status is not ReturnStatus.APPROVED:
         return None  # the parcel left another way (or arrived): no label to offer any more
     carrier = svc.carriers.get(shipment.carrier)
@@ -71,8 +71,7 @@ def return_label(ret: ReturnRequest) -> LabelBox | None:
 
 
 def _return(token: str) -> ReturnRequest:
-    with services().uow() as uow:
-        ret = uow.scope(current_visit().shop).returns.get_by_tracking_token(token)
+    ret = portal.return_by_token(services(), current_visit().shop, token)
     if ret is None:
         abort(404)
     return ret
@@ -80,8 +79,7 @@ def _return(token: str) -> ReturnRequest:
 
 def label_pdf(token: str) -> Any:
     ret = _return(token)
-    with services().uow() as uow:
-        pdf = uow.scope(current_visit().shop).shipments.label_pdf(ret.id) if ret.id else None
+    pdf = portal.label_pdf(services(), current_visit().shop, ret)
     if pdf is None:
         return redirect(link("track", token=token))  # not bought yet: the page says what is awaited
     return Response(pdf, mimetype="application/pdf", headers={
@@ -108,11 +106,7 @@ def label_address(token: str) -> Any:
 
         page = tracking_page(services(), current_visit().shop, token, shopper_lang())
         return render_template("portal/track.html", t=page, notice=None, problem=problem), 422
-    svc = services()
-    with svc.uow() as uow:
-        scope = uow.scope(current_visit().shop)
-        done = labels.give_sender_address(svc, scope, ret, sender, svc.clock.now())
-        uow.commit()
+    done = portal.give_sender_address(services(), current_visit().shop, ret, sender)
     return redirect(link("track", token=token, done="label" if done else None))
 
 

@@ -1,4 +1,4 @@
-"""What each portal page shows, gathered from storage and the return use cases. Flask-Babel for words.
+"""What each portal page shows, gathered from the portal's use cases (connector.workflow.portal). Flask-Babel for words.
 
 The views stay thin: they parse the request, call one function here (or a use case in
 connector.workflow.returns), and render.
@@ -6,20 +6,17 @@ connector.workflow.returns), and render.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 
-from connector.bootstrap import Services
 from connector.domain.eligibility import (
     LineEligibility,
     PolicyDecision,
-    line_eligibility,
     store_credit_bonus_per_unit,
 )
 from connector.domain.messages import format_date, format_money, resolution_name
@@ -29,46 +26,16 @@ from connector.domain.policy import ReturnPolicy
 from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop
-from connector.persistence.orders import normalise_order_name
-from connector.ports import PlatformError
 from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejected, read_photo
+from connector.workflow import portal
 from connector.workflow import returns as flow
+
+if TYPE_CHECKING:
+    from connector.web.context import Services
 
 log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 2000
-
-
-# ---- lookup ----
-
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
-def _matches(order: Order, secret: str) -> bool:
-    """The shopper proved the order is theirs: its email, or its postal code."""
-    given = secret.strip()
-    if "@" in given:
-        return _same(given.lower(), order.customer.email.strip().lower())
-    postal = "".join(given.split()).upper()
-    return bool(postal) and _same(postal, "".join(order.customer.postal_code.split()).upper())
-
-
-def find_order(svc: Services, shop: Shop, number: str, secret: str) -> Order | None:
-    """The order named by its number, if the email or postal code is the order's; else None.
-
-    The caller answers the same for "no such order" and "wrong email", and both take the
-    same path: one read of the stored orders, never a platform call. Asking the platform
-    only when the number is unknown made a made-up number measurably slower than a
-    real one with a wrong email, which told anyone whether an order exists. Orders
-    reach the database through the backfill, the order webhooks and the periodic
-    reconciliation.
-    """
-    if not normalise_order_name(number) or not secret.strip():
-        return None
-    with svc.uow() as uow:
-        order = uow.scope(shop).orders.find_by_name(number)
-    return order if order is not None and _matches(order, secret) else None
 
 
 # ---- the items page ----
@@ -110,7 +77,9 @@ class ItemRow:
 
 
 @dataclass(frozen=True)
-class ReturnSummary:
+class ExistingReturn:
+    """A return already opened for this order, as the items page lists it (a link to follow it)."""
+
     reference: str
     status: ReturnStatus
     tracking_token: str
@@ -130,7 +99,7 @@ class ItemsPage:
     rows: tuple[ItemRow, ...]
     reasons: tuple[Choice, ...]
     resolutions: tuple[Choice, ...]
-    returns: tuple[ReturnSummary, ...]
+    returns: tuple[ExistingReturn, ...]
     window_ends: str
 
     @property
@@ -166,34 +135,15 @@ def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPol
     """
     if policy is not None and ResolutionKind.EXCHANGE not in policy.allowed_resolutions:
         return {}
-    try:
-        with svc.uow() as uow:
-            gateway = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id))
-    except LookupError:
-        return {}
-    lister = getattr(gateway, "variants_of", None)
-    if lister is None:
-        return {}
-    found: dict[str, tuple[Variant, ...]] = {}
-    for product_id in {ln.product_id for ln in order.lines if ln.product_id}:
-        try:
-            listed = lister(product_id)
-        except PlatformError:
-            log.warning("variants of %s could not be listed", product_id, exc_info=True)
-            continue
-        found[product_id] = tuple(Variant(v.platform_variant_id, v.title, v.available, v.stock,
-                                          v.image_url) for v in listed)
-    return found
+    listed = portal.product_variants(svc, shop, sorted({ln.product_id for ln in order.lines if ln.product_id}))
+    return {product_id: tuple(Variant(v.platform_variant_id, v.title, v.available, v.stock, v.image_url)
+                              for v in variants)
+            for product_id, variants in listed.items()}
 
 
 def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
-    policy = flow.policy_for(shop)
-    now = svc.clock.now()
-    with svc.uow() as uow:
-        scope = uow.scope(shop)
-        history = flow.customer_history(scope, policy, order, now)
-        verdicts = line_eligibility(policy, order, history, now.date())
-        existing = scope.returns.for_order(order.platform_order_id)
+    known = portal.order_returnability(svc, shop, order)
+    policy, history, verdicts, existing, now = known.policy, known.history, known.verdicts, known.existing, known.today
     listed = exchange_variants(svc, shop, order, None)
     exchanges = ResolutionKind.EXCHANGE in policy.allowed_resolutions
     rows = []
@@ -213,7 +163,7 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
         order=order, rows=tuple(rows),
         reasons=tuple(Choice(r.code, r.label(lang), r.needs_photo) for r in policy.reasons),
         resolutions=tuple(Choice(k.value, resolution_label(k, lang)) for k in policy.allowed_resolutions),
-        returns=tuple(ReturnSummary(r.reference, r.status, r.tracking_token,
+        returns=tuple(ExistingReturn(r.reference, r.status, r.tracking_token,
                                     format_date(r.timeline[0].at.date(), lang) if r.timeline else "")
                       for r in existing),
         window_ends=format_date(last_day, lang) if last_day else "",

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
-from connector.bootstrap import Services
 from connector.domain.messages import format_date, format_money
 from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
-from connector.persistence.resolutions import StoredResolution
 from connector.web.portal_pages import PlanRow, plan_rows, resolution_label, status_label
+from connector.workflow import portal
 from connector.workflow import returns as flow
+from connector.workflow.errors import NotFound
+
+if TYPE_CHECKING:
+    from connector.web.context import Services
+    from connector.workflow.portal import StoredResolution
 
 
 @dataclass(frozen=True)
@@ -86,16 +91,11 @@ def _credit(resolution: StoredResolution, automatic: bool, lang: str) -> Credit:
 
 
 def tracking_page(svc: Services, shop: Shop, token: str, lang: str) -> TrackingPage | None:
-    with svc.uow() as uow:
-        scope = uow.scope(shop)
-        ret = scope.returns.get_by_tracking_token(token)
-        if ret is None or ret.id is None:
-            return None
-        details = scope.returns.row_details(ret.id) or {}
-        stored = scope.resolutions.for_return(ret.id)
-        order = scope.orders.get(ret.order_id)
-    automatic = bool(getattr(svc.adapter(shop.platform), "automatic_resolutions", True)) \
-        if shop.platform in svc.adapters else False
+    progress = portal.return_progress(svc, shop, token)
+    if progress is None:
+        return None
+    ret, details, stored, order = progress.ret, progress.details, progress.resolutions, progress.order
+    automatic = progress.automatic
     steps = []
     for event in ret.timeline:
         if event.private:
@@ -107,7 +107,7 @@ def tracking_page(svc: Services, shop: Shop, token: str, lang: str) -> TrackingP
     if not stored and ret.status not in (ReturnStatus.REJECTED, ReturnStatus.CANCELLED):
         try:
             expected = plan_rows(flow.planned_resolutions(svc, shop.id, ret.reference), lang)
-        except (flow.NotFound, ValueError):
+        except (NotFound, ValueError):
             expected = ()
     fee = details.get("return_shipping_fee")
     lines = tuple(

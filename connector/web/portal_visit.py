@@ -8,7 +8,6 @@ its path_prefix, and state travels in signed tokens because Shopify strips cooki
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import LookupLimiter, Tokens
 from connector.web.security_headers import frame_policy, origin, shopify_admin_ancestors, storefront_ancestors
+from connector.workflow import portal
 from platforms.shopify.signatures import InvalidSignature, ProxyRequest, verify_app_proxy
 
 # The items form may carry a few photos per line: above the app's 5 MiB body limit.
@@ -137,10 +137,8 @@ def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
 proxy_bp.url_value_preprocessor(_size_limit)
 
 
-def _active_shop(find: Callable[[Any], Shop | None]) -> Shop:
-    with services().uow() as uow:
-        shop = find(uow)
-    if shop is None or not shop.active:
+def _active_shop(shop: Shop | None) -> Shop:
+    if shop is None:
         abort(404)
     return shop
 
@@ -148,7 +146,7 @@ def _active_shop(find: Callable[[Any], Shop | None]) -> Shop:
 @portal_bp.before_request
 def _open_direct() -> None:
     slug = g.pop("portal_slug", "")
-    shop = _active_shop(lambda uow: uow.shops.by_slug(slug))
+    shop = _active_shop(portal.open_shop(services(), slug=slug))
     g.portal = Visit(shop=shop, order_id=(session.get(_SESSION_KEY) or {}).get(str(shop.id)))
     g.shop_locale = shop.locale
 
@@ -165,7 +163,7 @@ def _open_proxy() -> None:
         abort(401)
     if not proxied.path_prefix.startswith("/") or proxied.path_prefix.startswith("//"):
         proxied = ProxyRequest(proxied.shop, proxied.logged_in_customer_id, "/apps/returns")
-    shop = _active_shop(lambda uow: uow.shops.by_domain("shopify", proxied.shop))
+    shop = _active_shop(portal.open_shop(svc, shopify_domain=proxied.shop))
     signer = tokens()
     carried = request.values.get("t", "")
     data = signer.load("visit", carried)
@@ -198,9 +196,8 @@ def visit_order() -> Order | None:
     visit = current_visit()
     if not visit.order_id:
         return None
-    with services().uow() as uow:
-        # The shop's scope only sees its own orders: another shop's id finds nothing.
-        return uow.scope(visit.shop).orders.get(visit.order_id)
+    # The shop's scope only sees its own orders: another shop's id finds nothing.
+    return portal.visit_order(services(), visit.shop, visit.order_id)
 
 
 @portal_bp.after_request
@@ -258,9 +255,8 @@ def _ensure_visit() -> bool:
         slug = request.path.split("/")[2]
     if not slug:
         return False
-    with services().uow() as uow:
-        shop = uow.shops.by_slug(slug)
-    if shop is None or not shop.active:
+    shop = portal.open_shop(services(), slug=slug)
+    if shop is None:
         return False
     g.portal = Visit(shop=shop)
     g.shop_locale = shop.locale

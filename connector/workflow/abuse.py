@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connector.domain.policy import InvalidPolicy
-from connector.workflow.returns import NotFound, policy_for
+from connector.workflow.errors import NotFound
+from connector.workflow.returns import policy_for
 
 if TYPE_CHECKING:
     from connector.ports.services import Services

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.domain.policy import InvalidPolicy, ReturnPolicy
 from connector.domain.policy_page import policy_summary
-from connector.workflow.returns import NotFound
+from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
@@ -52,6 +52,24 @@ def save_policy(svc: Services, shop_id: int, data: Mapping[str, Any], locale: st
         uow.shops.update(shop_id, policy=policy.to_dict())
         uow.commit()
     return policy, {}
+
+
+def replace_policy(svc: Services, shop_id: int, settings: dict[str, Any]) -> ReturnPolicy:
+    """Replace the whole policy; raises InvalidPolicy naming the setting. Left-out settings take defaults."""
+    with svc.uow() as uow:
+        shop = uow.shops.get(shop_id)
+        if shop is None:
+            raise NotFound(f"no shop {shop_id}")
+        data = {name: value for name, value in settings.items() if value is not None or name in _NULLABLE}
+        data.setdefault("currency", shop.currency)
+        policy = ReturnPolicy.from_dict(data)
+        uow.shops.update(shop.id, policy=policy.to_dict())
+        uow.commit()
+    return policy
+
+
+# Settings where null means something ("no limit"); for the others null means "the default".
+_NULLABLE = frozenset({"auto_approve_max_order_value", "auto_approve_max_previous_returns"})
 
 
 def preview(policy: ReturnPolicy) -> dict[str, list[tuple[str, str]]]:

@@ -18,6 +18,7 @@ from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.workflow import returns as flow
+from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
@@ -74,11 +75,11 @@ def return_page(svc: Services, shop_id: int, reference: str) -> ReturnPage:
     with svc.uow() as uow:
         shop = uow.shops.get(shop_id)
         if shop is None:
-            raise flow.NotFound(f"no shop {shop_id}")
+            raise NotFound(f"no shop {shop_id}")
         scope = uow.scope(shop)
         ret = scope.returns.get_by_reference(reference)
         if ret is None or ret.id is None:
-            raise flow.NotFound(f"no return {reference} in this shop")
+            raise NotFound(f"no return {reference} in this shop")
         order = scope.orders.get(ret.order_id)
         policy = flow.policy_for(shop)
         created = (scope.returns.row_details(ret.id) or {}).get("created_at")
@@ -123,7 +124,7 @@ def bulk_decide(svc: Services, shop_id: int, references: Sequence[str], action: 
                 flow.approve(svc, shop_id, reference, actor, message.strip())
             else:
                 flow.reject(svc, shop_id, reference, actor, message.strip())
-        except (DomainError, flow.NotFound) as exc:
+        except (DomainError, NotFound) as exc:
             outcome.refused[reference] = str(exc)
         else:
             outcome.done.append(reference)

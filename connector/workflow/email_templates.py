@@ -23,7 +23,7 @@ from connector.domain.messages import format_money
 from connector.domain.money import Money
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
-from connector.workflow.returns import NotFound
+from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.ports.services import Services

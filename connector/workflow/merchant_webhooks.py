@@ -27,10 +27,13 @@ from urllib.parse import urlsplit
 
 from connector.domain.errors import DomainError
 from connector.domain.shops import Shop
+from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import DeliveryRecord, Endpoint, OutgoingDelivery, UnitOfWork
+    from connector.ports.storage import DeliveryRecord as DeliveryRecord
+    from connector.ports.storage import Endpoint as Endpoint
+    from connector.ports.storage import OutgoingDelivery, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +53,6 @@ TIMEOUT_SECONDS = 10.0
 MAX_ATTEMPTS = 10
 MAX_ENDPOINTS = 20
 ANSWER_EXCERPT = 2000
-
-
-class NotFound(LookupError):
-    """No such shop or endpoint in this shop (answered 404).
-
-    Its own class, not returns.NotFound: returns.py calls emit(), so importing from it here
-    would make the two modules import each other.
-    """
 
 
 class EndpointLimitReached(DomainError):

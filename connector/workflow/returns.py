@@ -39,6 +39,7 @@ from connector.domain.returns import (
 from connector.domain.shops import Shop
 from connector.ports import MirroringPlatform, StorageConflict
 from connector.workflow import labels, merchant_webhooks
+from connector.workflow.errors import NotFound
 from connector.workflow.markers import idempotency_key
 from connector.workflow.mirror import queue_mirror
 from connector.workflow.notifications import queue_shopper_email
@@ -46,10 +47,6 @@ from connector.workflow.notifications import queue_shopper_email
 if TYPE_CHECKING:
     from connector.ports.services import Services
     from connector.ports.storage import ShopScope, StoredResolution, UnitOfWork
-
-
-class NotFound(LookupError):
-    """No such shop, order, return or resolution in this shop (answered 404)."""
 
 
 class ReturnRefused(DomainError):

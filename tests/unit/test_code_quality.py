@@ -47,8 +47,6 @@ _MONEY_WORDS = re.compile(
 _NOT_MONEY_LEAVING = {
     # Dashboard figures computed for reports (rates, averages, a per-unit value inside SQL
     # aggregates); shown to the merchant, never refunded, credited or sent to a platform.
-    ("connector/persistence/analytics.py", "Decimal(part) / Decimal(whole)"),
-    ("connector/persistence/analytics.py", '(Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))'),
     ("connector/persistence/analytics.py", '(Decimal(self.returns) / self.orders).quantize(Decimal("0.01"))'),
     ("connector/persistence/analytics.py",
      '(Decimal(sum(s * n for s, n in by_score.items())) / answers).quantize(Decimal("0.1"))'),

@@ -11,8 +11,7 @@ from connector.domain.errors import DomainError
 from connector.web.api import spec
 from connector.web.api.auth import authenticate
 from connector.web.api.errors import ApiError, from_domain, render
-from connector.workflow.merchant_webhooks import NotFound as EndpointNotFound
-from connector.workflow.returns import NotFound
+from connector.workflow.errors import NotFound
 
 bp = Blueprint("api", __name__)
 
@@ -27,7 +26,6 @@ def _api_error(exc: ApiError) -> Response:
 
 
 @bp.errorhandler(NotFound)
-@bp.errorhandler(EndpointNotFound)
 @bp.errorhandler(DomainError)
 def _domain_error(exc: Exception) -> Response:
     error = from_domain(exc)

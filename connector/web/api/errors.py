@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from connector.domain.errors import DomainError, IllegalTransition
 from connector.domain.policy import InvalidPolicy
+from connector.workflow.errors import NotFound
 from connector.workflow.merchant_webhooks import EndpointLimitReached, InvalidEndpoint
-from connector.workflow.merchant_webhooks import NotFound as EndpointNotFound
-from connector.workflow.returns import NotFound, ReturnRefused, decision_snapshot
+from connector.workflow.returns import ReturnRefused, decision_snapshot
 
 
 class ApiError(Exception):
@@ -59,7 +59,7 @@ def from_validation(exc: ValidationError, *, where: str) -> ApiError:
 
 def from_domain(exc: Exception) -> ApiError | None:
     """The answer for a workflow or domain failure, or None for one we do not know (a bug: 500)."""
-    if isinstance(exc, NotFound | EndpointNotFound):
+    if isinstance(exc, NotFound):
         return ApiError(404, "not_found", str(exc))
     if isinstance(exc, EndpointLimitReached):
         return ApiError(409, exc.code, str(exc))

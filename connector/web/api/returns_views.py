@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from connector.domain.money import Money as DomainMoney
 from connector.domain.returns import Channel, Inspection, ReturnItem, ReturnRequest
-from connector.persistence.resolutions import StoredResolution
-from connector.persistence.returns import ReturnListFilter
-from connector.web.api import cursors, queries
+from connector.ports.queries import ReturnListFilter
+from connector.web.api import cursors
 from connector.web.api import schemas as s
 from connector.web.api.blueprint import operation
 from connector.web.api.spec import PREFIX, string_param
 from connector.web.context import services
+from connector.workflow import merchant_queries as queries
 from connector.workflow import returns as flow
+
+if TYPE_CHECKING:
+    from connector.workflow.merchant_queries import StoredResolution
 
 ACTOR = "api"
 REFERENCE = {"reference": string_param(32, "The return's reference, such as R-7KQ2MX.")}
@@ -24,8 +27,8 @@ REFERENCE = {"reference": string_param(32, "The return's reference, such as R-7K
 
 # ---- shaping answers ----
 
-def money(value: DomainMoney) -> s.Money:
-    return s.Money(amount=str(value.amount), currency=value.currency)
+def money(value: DomainMoney) -> s.MoneyOut:
+    return s.MoneyOut(amount=str(value.amount), currency=value.currency)
 
 
 def _item(item: ReturnItem) -> s.ReturnItemOut:
@@ -73,7 +76,7 @@ def return_out(view: queries.ReturnView) -> s.ReturnOut:
         **_summary(ret, details["created_at"], details["updated_at"]),
         order_name=str(details.get("order_name", "")), locale=ret.locale, tracking_number=ret.tracking_number,
         merchant_message=ret.merchant_message, free_return=bool(details.get("free_return")),
-        return_shipping_fee=money(fee) if isinstance(fee, DomainMoney) else s.Money(amount="0", currency=""),
+        return_shipping_fee=money(fee) if isinstance(fee, DomainMoney) else s.MoneyOut(amount="0", currency=""),
         allowed_actions=ret.allowed_actions, decision=decision(details.get("decision")),
         resolutions=[_resolution(r) for r in view.resolutions],
         timeline=[s.TimelineEventOut(at=e.at, kind=e.kind, actor=e.actor, message=e.message,
@@ -101,7 +104,7 @@ def list_returns(shop_id: int, query: s.ReturnListQuery) -> s.ReturnPage:
     page, more = queries.list_returns(services(), shop_id, flt, after, query.limit)
     last = page[-1] if page and more else None
     return s.ReturnPage(
-        data=[s.ReturnSummary(**_summary(p.ret, p.created_at, p.updated_at)) for p in page],
+        data=[s.ReturnListItem(**_summary(p.ret, p.created_at, p.updated_at)) for p in page],
         next_cursor=cursors.return_cursor(last.created_at, last.ret.id or 0) if last else None,
     )
 

@@ -176,7 +176,9 @@ class Error(Answer):
 
 # ---- returns ----
 
-class Money(Answer):
+class MoneyOut(Answer):
+    """A domain Money as the API writes it: the amount as a decimal string, and its currency."""
+
     amount: str = Field(examples=["40.00"])
     currency: str = Field(examples=["EUR"])
 
@@ -213,11 +215,11 @@ class TimelineEventOut(Answer):
 class ResolutionOut(Answer):
     id: int
     kind: ResolutionKind
-    amount: Money
-    tax: Money
-    bonus: Money
-    restocking_fee: Money
-    shipping_fee: Money
+    amount: MoneyOut
+    tax: MoneyOut
+    bonus: MoneyOut
+    restocking_fee: MoneyOut
+    shipping_fee: MoneyOut
     push_status: str = Field(description="pending, awaiting_merchant, pushed, failed or done_by_merchant")
     platform_reference: str | None
     code: str = Field(description="A coupon or gift card code the shopper is given, if any.")
@@ -227,7 +229,9 @@ class ResolutionOut(Answer):
     pushed_at: datetime | None
 
 
-class ReturnSummary(Answer):
+class ReturnListItem(Answer):
+    """A return as a list page shows it; ReturnOut adds the rest."""
+
     reference: str = Field(examples=["R-7KQ2MX"])
     status: ReturnStatus
     channel: str
@@ -238,13 +242,13 @@ class ReturnSummary(Answer):
     items: list[ReturnItemOut]
 
 
-class ReturnOut(ReturnSummary):
+class ReturnOut(ReturnListItem):
     order_name: str
     locale: str
     tracking_number: str
     merchant_message: str
     free_return: bool
-    return_shipping_fee: Money
+    return_shipping_fee: MoneyOut
     allowed_actions: list[str]
     decision: Decision | None
     resolutions: list[ResolutionOut]
@@ -252,7 +256,7 @@ class ReturnOut(ReturnSummary):
 
 
 class ReturnPage(Answer):
-    data: list[ReturnSummary]
+    data: list[ReturnListItem]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
@@ -325,7 +329,7 @@ class OrderLineOut(Answer):
     variant_id: str | None
     quantity: int
     fulfilled_quantity: int
-    unit_price: Money
+    unit_price: MoneyOut
     returnable: bool
     returnable_quantity: int
     already_returned: int

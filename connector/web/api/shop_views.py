@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from connector.domain.messages import Reason
-from connector.persistence.merchant_webhooks import DeliveryRecord, Endpoint, WebhookScopes
-from connector.web.api import cursors, queries
+from connector.web.api import cursors
 from connector.web.api import schemas as s
 from connector.web.api.blueprint import operation
 from connector.web.api.returns_views import money
 from connector.web.api.spec import PREFIX, id_param, string_param
 from connector.web.context import services
+from connector.workflow import admin_policy
+from connector.workflow import merchant_queries as queries
 from connector.workflow import merchant_webhooks as hooks
+
+if TYPE_CHECKING:
+    from connector.workflow.merchant_webhooks import DeliveryRecord, Endpoint
 
 ORDER_ID = {"platform_order_id": string_param(64, "The platform's order id (Shopify or WooCommerce id).")}
 ENDPOINT_ID = {"endpoint_id": id_param("The webhook endpoint's id.")}
@@ -18,11 +24,6 @@ ENDPOINT_ID = {"endpoint_id": id_param("The webhook endpoint's id.")}
 
 def _texts(reasons: tuple[Reason, ...]) -> s.Texts:
     return s.Texts(fr=[r.text("fr") for r in reasons], en=[r.text("en") for r in reasons])
-
-
-def _scopes() -> WebhookScopes:
-    # Until ShopScope carries merchant_webhooks itself, the edge says how to reach the store.
-    return WebhookScopes(services().box)
 
 
 # ---- orders ----
@@ -61,7 +62,7 @@ def get_policy(shop_id: int) -> s.Policy:
            body=s.Policy)
 def put_policy(shop_id: int, body: s.Policy) -> s.Policy:
     """Validated by the policy engine itself; 422 `invalid_policy` names the setting in `error.field`."""
-    policy = queries.replace_policy(services(), shop_id, body.model_dump(mode="json", exclude_unset=True))
+    policy = admin_policy.replace_policy(services(), shop_id, body.model_dump(mode="json", exclude_unset=True))
     return s.Policy.model_validate(policy.to_dict())
 
 
@@ -79,8 +80,7 @@ def _delivery(record: DeliveryRecord) -> s.DeliveryOut:
            answer=s.EndpointCreated, status=201, body=s.NewEndpoint, errors=(409,))
 def create_endpoint(shop_id: int, body: s.NewEndpoint) -> tuple[s.EndpointCreated, dict[str, str]]:
     """Deliveries are POSTed with `X-Returns-Signature: t=<ts>,v1=<hex>`, HMAC-SHA256 over `<ts>.<body>`."""
-    endpoint, secret = hooks.create_endpoint(services(), shop_id, body.url, tuple(body.events), body.description,
-                                             scope_for=_scopes())
+    endpoint, secret = hooks.create_endpoint(services(), shop_id, body.url, tuple(body.events), body.description)
     answer = s.EndpointCreated(**_endpoint(endpoint).model_dump(), secret=secret)
     return answer, {"Location": f"{PREFIX}/webhook-endpoints/{endpoint.id}"}
 
@@ -88,21 +88,20 @@ def create_endpoint(shop_id: int, body: s.NewEndpoint) -> tuple[s.EndpointCreate
 @operation("GET", "/webhook-endpoints", summary="The shop's webhook endpoints", tag="webhooks",
            answer=s.EndpointList)
 def list_endpoints(shop_id: int) -> s.EndpointList:
-    return s.EndpointList(data=[_endpoint(e) for e in hooks.list_endpoints(services(), shop_id, scope_for=_scopes())])
+    return s.EndpointList(data=[_endpoint(e) for e in hooks.list_endpoints(services(), shop_id)])
 
 
 @operation("DELETE", "/webhook-endpoints/{endpoint_id}", summary="Remove an endpoint; pending deliveries stop",
            tag="webhooks", answer=None, status=204, path_params=ENDPOINT_ID)
 def delete_endpoint(shop_id: int, endpoint_id: int) -> None:
-    hooks.delete_endpoint(services(), shop_id, endpoint_id, scope_for=_scopes())
+    hooks.delete_endpoint(services(), shop_id, endpoint_id)
 
 
 @operation("GET", "/webhook-endpoints/{endpoint_id}/deliveries", summary="The endpoint's delivery log, newest first",
            tag="webhooks", answer=s.DeliveryPage, query=s.PageQuery, path_params=ENDPOINT_ID)
 def list_deliveries(shop_id: int, endpoint_id: int, query: s.PageQuery) -> s.DeliveryPage:
     before = cursors.read_delivery_cursor(query.cursor) if query.cursor else None
-    records = hooks.list_deliveries(services(), shop_id, endpoint_id, before_id=before, limit=query.limit + 1,
-                                    scope_for=_scopes())
+    records = hooks.list_deliveries(services(), shop_id, endpoint_id, before_id=before, limit=query.limit + 1)
     page, more = records[:query.limit], len(records) > query.limit
     return s.DeliveryPage(data=[_delivery(r) for r in page],
                           next_cursor=cursors.delivery_cursor(page[-1].id) if more else None)
