@@ -31,6 +31,7 @@ from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.orders import normalise_order_name
 from connector.ports import PlatformError
+from connector.ports.platforms import ListsVariants
 from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejected, read_photo
 from connector.workflow import returns as flow
 
@@ -171,13 +172,12 @@ def exchange_variants(svc: Services, shop: Shop, order: Order, policy: ReturnPol
             gateway = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id))
     except LookupError:
         return {}
-    lister = getattr(gateway, "variants_of", None)
-    if lister is None:
+    if not isinstance(gateway, ListsVariants):
         return {}
     found: dict[str, tuple[Variant, ...]] = {}
     for product_id in {ln.product_id for ln in order.lines if ln.product_id}:
         try:
-            listed = lister(product_id)
+            listed = gateway.variants_of(product_id)
         except PlatformError:
             log.warning("variants of %s could not be listed", product_id, exc_info=True)
             continue

@@ -13,6 +13,7 @@ from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.resolutions import StoredResolution
+from connector.ports.platforms import resolves_automatically
 from connector.web.portal_pages import PlanRow, plan_rows, resolution_label, status_label
 from connector.workflow import returns as flow
 
@@ -94,8 +95,7 @@ def tracking_page(svc: Services, shop: Shop, token: str, lang: str) -> TrackingP
         details = scope.returns.row_details(ret.id) or {}
         stored = scope.resolutions.for_return(ret.id)
         order = scope.orders.get(ret.order_id)
-    automatic = bool(getattr(svc.adapter(shop.platform), "automatic_resolutions", True)) \
-        if shop.platform in svc.adapters else False
+    automatic = resolves_automatically(svc.adapter(shop.platform)) if shop.platform in svc.adapters else False
     steps = []
     for event in ret.timeline:
         if event.private:
