@@ -481,6 +481,8 @@ class CheckFinding:
     reactivated_webhooks: tuple[ReactivatedWebhook, ...] = ()
     # Re-read the orders changed since the last sync (deliveries were lost meanwhile).
     resync: bool = False
+    # The platform as the merchant knows it, for the message ("WooCommerce").
+    platform_title: str = ""
 
 
 @dataclass(frozen=True)
