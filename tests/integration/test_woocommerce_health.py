@@ -10,8 +10,8 @@ import pytest
 import responses
 
 from connector.bootstrap import Services
-from connector.workflow.sync import reconcile_shop
 from connector.workflow.platform_checks import run_platform_check
+from connector.workflow.sync import reconcile_shop
 from tests.conftest import FrozenClock
 from tests.unit.woocommerce.app_helpers import RECORDED_API, RECORDED_STORE, recorded_shop
 from tests.unit.woocommerce.recordings import rest_body
