@@ -503,6 +503,10 @@ class SchedulesChecks(Protocol):
 
 # ---- platform web flows: connecting a shop from the merchant's browser ----
 
+# A request's query string (or form) as pairs, repeated names kept (signatures cover them all).
+Query = Sequence[tuple[str, str]]
+
+
 @dataclass(frozen=True)
 class FlowContext:
     """What a connect flow may know of the app: its public URL, its signing key, the time."""
@@ -514,7 +518,7 @@ class FlowContext:
 
 @dataclass(frozen=True)
 class FlowRedirect:
-    """Send the browser to `url`; `bind` is remembered in a signed cookie for the flow's next step."""
+    """Send the browser to `url`; `bind` is kept in a signed cookie for this browser's next steps."""
 
     url: str
     bind: str = ""
@@ -530,7 +534,7 @@ class FlowConnect:
 
 @dataclass(frozen=True)
 class FlowRefused:
-    """Stop here: `status` is the HTTP answer, `code` a stable word, `title` and `message` for the page."""
+    """Stop here: `status` is the HTTP answer, `code` a stable word, `title` and `message` for the merchant."""
 
     status: int
     code: str
@@ -540,7 +544,7 @@ class FlowRefused:
 
 @dataclass(frozen=True)
 class FlowForm:
-    """Show the flow's start form again (nothing given yet, or what was given is refused)."""
+    """Show the flow's start form (the platform's `connect.html`) again, with what was given and why it was refused."""
 
     given: str = ""
     refused: FlowRefused | None = None
@@ -550,37 +554,66 @@ FlowStep = FlowRedirect | FlowConnect | FlowRefused | FlowForm
 
 
 @dataclass(frozen=True)
-class ConnectFlowRoutes:
-    """Where the core web edge mounts a connect flow: /<platform>/<begin> and /<platform>/<complete>.
+class FlowLanded:
+    """Where the merchant's browser came back after the platform's consent page.
 
-    `complete_method` GET for a browser coming back (Shopify's callback), POST for a
-    platform's server posting the credentials (WooCommerce), answered in JSON then.
+    `token` names this connect in the app's next form (the merchant's sign-in); `domain`
+    the shop it was for, once read from the token; `error` why the token is not good.
+    """
+
+    declined: bool = False
+    domain: str = ""
+    token: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectFlowRoutes:
+    """Where the core web edge mounts a connect flow: /<platform>/<begin>, /<platform>/<complete>, ...
+
+    `complete_method` GET for a browser coming back (Shopify's OAuth callback: a redirect to the
+    admin, pages for refusals), POST for the platform's server posting the credentials
+    (WooCommerce: answered in JSON, 200 only when kept). `landing`, when set, is where the
+    browser comes back after a POST completion (a result page, and the merchant's sign-in at
+    /<platform>/account). `bind_max_age`: how long what `begin` bound to the browser holds.
     """
 
     begin: str
     complete: str
     complete_method: str = "GET"
+    landing: str = ""
+    bind_max_age: int = 600
 
 
 @runtime_checkable
 class ConnectFlow(Protocol):
-    """A platform's way for a merchant to connect a shop from the browser (OAuth, key generation).
+    """A platform's way for a merchant to connect a shop from the browser (OAuth install, key generation).
 
-    Framework-free: the core's one web edge turns the steps into redirects, cookies and pages.
+    Framework-free: the core's one web edge (connector.web.connect_flows) turns the steps into
+    redirects, signed cookies, pages and JSON answers, and stores the shop through the
+    connect_shop use case.
     """
 
     routes: ConnectFlowRoutes
 
-    def enabled(self) -> bool:
-        """False when this server is not configured for it (the edge answers 404)."""
+    def unavailable(self) -> FlowRefused | None:
+        """Why this server cannot offer the flow (not configured), or None; every route answers it."""
         ...
 
-    def begin(self, params: Mapping[str, str], ctx: FlowContext) -> FlowStep:
-        """From the merchant's request to the platform's consent page (FlowRedirect) or a refusal."""
+    def begin(self, query: Query, ctx: FlowContext) -> FlowStep:
+        """From the merchant's request to the platform's consent page (FlowRedirect), the form, or a refusal."""
         ...
 
-    def complete(self, params: Mapping[str, str], body: bytes, bound: str, ctx: FlowContext) -> FlowStep:
-        """From the platform's answer (and what `begin` bound to the browser) to the shop to store."""
+    def complete(self, query: Query, body: bytes, bound: str, ctx: FlowContext) -> FlowStep:
+        """From the platform's answer (and what `begin` bound to this browser, "" if nothing or stale) to the shop."""
+        ...
+
+    def landed(self, query: Query, ctx: FlowContext) -> FlowLanded:
+        """The browser back on `routes.landing` (only called when the flow has one)."""
+        ...
+
+    def shop_of(self, token: str, ctx: FlowContext) -> str:
+        """The shop a landing's `token` names (the merchant's sign-in form posts it back); ValueError if not good."""
         ...
 
 
@@ -590,6 +623,29 @@ class OffersConnectFlow(Protocol):
 
     @property
     def connect_flow(self) -> ConnectFlow: ...
+
+
+class InvalidSessionToken(Exception):
+    """An embedded admin's session token that is forged, expired or for another app."""
+
+
+@runtime_checkable
+class EmbeddedSessions(Protocol):
+    """An adapter whose admin embeds the app and hands it a session token (Shopify App Bridge).
+
+    A first embedded load of a shop without a usable token trades the session token for
+    the shop's credentials (token exchange) and connects it.
+    """
+
+    def embedded_enabled(self) -> bool: ...
+
+    def shop_of_session_token(self, token: str, now: datetime) -> str:
+        """The shop's domain; raises InvalidSessionToken."""
+        ...
+
+    def exchange_session_token(self, token: str, now: datetime) -> tuple[str, dict[str, str]]:
+        """The shop's domain and the credentials to store; InvalidSessionToken, or PlatformError when refused."""
+        ...
 
 
 @runtime_checkable

@@ -54,7 +54,7 @@ OPTIONAL_CAPABILITIES: dict[str, type[Any]] = {
 # What PlatformAdapter requires: an attribute, then the methods (checked callable, by name).
 REQUIRED_ATTRIBUTES = ("name",)
 REQUIRED_METHODS = ("envelope", "verify_webhook", "parse_webhook", "gateway")
-_FLOW_METHODS = ("enabled", "begin", "complete")
+_FLOW_METHODS = ("unavailable", "begin", "complete", "landed", "shop_of")
 
 
 class AdapterLoadError(RuntimeError):

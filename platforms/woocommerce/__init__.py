@@ -25,6 +25,7 @@ from connector.ports import (
 from connector.ports.platforms import CheckFinding, ReactivatedWebhook, ScheduledCheck
 from platforms.woocommerce import mapping
 from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient, WooCommerceError
+from platforms.woocommerce.connect_flow import WooCommerceConnectFlow
 from platforms.woocommerce.gateway import WooCommerceGateway
 from platforms.woocommerce.probe import site_name
 from platforms.woocommerce.signatures import (
@@ -161,6 +162,20 @@ class WooCommerceAdapter:
 
     def normalise_domain(self, text: str) -> str:
         return normalise_store_url(text)
+
+    @property
+    def connect_flow(self) -> WooCommerceConnectFlow:
+        """The two-click connect (ports.OffersConnectFlow)."""
+        return WooCommerceConnectFlow()
+
+    def credentials_from(self, fields: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """The store and its REST API keys made by hand (ports.ConnectsWithKeys): url, consumer_key, consumer_secret."""
+        key = fields.get("consumer_key", "").strip()
+        secret = fields.get("consumer_secret", "").strip()
+        if not key.startswith("ck_") or not secret.startswith("cs_"):
+            raise ValueError("WooCommerce keys look like ck_… (consumer key) and cs_… (consumer secret): "
+                             "make them in WooCommerce > Settings > Advanced > REST API, with Read/Write permission")
+        return normalise_store_url(fields.get("url", "")), {"consumer_key": key, "consumer_secret": secret}
 
     def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome:
         """Check the keys with a real call, then create (or update) our order webhooks."""
