@@ -21,7 +21,7 @@ from connector.persistence.unit_of_work import UnitOfWork
 from connector.ports import Clock, JobQueue, PlatformAdapter
 from connector.ports.carriers import CarrierAdapter, ReadsOurClock
 from connector.ports.platforms import UsesRetryAfterHolds, UsesSharedRedis
-from connector.ports.registry import AdapterLoadError, PlatformRegistry
+from connector.ports.registry import AdapterLoadError, PlatformRegistry, register_platform
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,12 @@ def load_adapters(settings: Settings) -> PlatformRegistry:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             factory = ep.load()
-            adapter = factory(settings.adapter_settings())
         except Exception as exc:
             raise AdapterLoadError(
                 f"platform adapter {ep.name!r} ({ep.value}) could not be loaded: "
                 f"{exc.__class__.__name__}: {exc}. Fix its configuration or uninstall its package."
             ) from exc
-        registry.register(ep.name, adapter, origin=ep.value)
+        register_platform(registry, ep.name, factory, settings.adapter_settings(), origin=ep.value)
         log.debug("platform %s registered with %s", ep.name, ", ".join(sorted(registry.capabilities(ep.name))))
     return registry
 

@@ -13,7 +13,7 @@ Plain Python: imports the ports only.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from connector.ports.platforms import (
@@ -139,3 +139,25 @@ class PlatformRegistry(MutableMapping[str, PlatformAdapter]):
 
     def __repr__(self) -> str:
         return f"PlatformRegistry({sorted(self._adapters)})"
+
+
+# What an entry point of the `returns_connector.platforms` group names: settings in, adapter out.
+AdapterFactory = Callable[[Mapping[str, str]], object]
+
+
+def register_platform(registry: PlatformRegistry, name: str, factory: AdapterFactory,
+                      settings: Mapping[str, str], *, origin: str = "") -> PlatformAdapter:
+    """Build an adapter with its factory and register it: what the loader does for every entry point.
+
+    `settings` is the app's adapter configuration (Settings.adapter_settings()). A factory that
+    raises, or an adapter that does not keep the contract, is an AdapterLoadError naming the platform.
+    """
+    try:
+        adapter = factory(settings)
+    except Exception as exc:
+        where = f" ({origin})" if origin else ""
+        raise AdapterLoadError(
+            f"platform adapter {name!r}{where} could not be loaded: "
+            f"{exc.__class__.__name__}: {exc}. Fix its configuration or uninstall its package."
+        ) from exc
+    return registry.register(name, adapter, origin=origin)
