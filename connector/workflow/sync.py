@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 
+
 def sync_shop_orders(svc: Services, shop_id: int, since: datetime | None, progress: Progress | None) -> int:
     """Read orders updated since `since` (all when None) and store them, in batches."""
     started = svc.clock.now()
