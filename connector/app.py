@@ -111,8 +111,7 @@ def _register_optional(app: Flask) -> None:
         "connector.web.portal",
         "connector.web.admin",
         "connector.web.api",
-        "connector.web.shopify_install",
-        "connector.web.woocommerce_connect",
+        "connector.web.connect_flows",
     ):
         try:
             module = importlib.import_module(module_name)

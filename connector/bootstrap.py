@@ -21,8 +21,10 @@ from connector.persistence.database import make_engine, make_session_factory, pi
 from connector.persistence.queue_tables import WebhookIntakeStore
 from connector.persistence.unit_of_work import UnitOfWork
 from connector.ports import Clock, JobQueue, PlatformAdapter
-from connector.ports.carriers import CarrierAdapter
+from connector.ports.carriers import CarrierAdapter, ReadsOurClock
 from connector.ports.operations import FailedWork, FailedWorkDesk
+from connector.ports.platforms import UsesRetryAfterHolds, UsesSharedRedis
+from connector.ports.registry import AdapterLoadError, PlatformRegistry, register_platform
 from connector.ports.storage import WebhookIntake
 
 log = logging.getLogger(__name__)
@@ -36,27 +38,28 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class AdapterLoadError(RuntimeError):
-    """An installed platform adapter could not be built: the app must not start without it."""
+__all__ = ["AdapterLoadError", "Services", "build_services", "load_adapters"]
 
 
-def load_adapters(settings: Settings) -> dict[str, PlatformAdapter]:
-    """Every platform adapter installed, by name, from the entry point group.
+def load_adapters(settings: Settings) -> PlatformRegistry:
+    """Every platform adapter installed, by name, from the entry point group, each checked at registration.
 
-    An adapter that cannot load stops the start: running on without it would leave its
-    shops' webhooks answered 404 and their refunds unpushed, silently.
+    An adapter that cannot load, or lacks part of the PlatformAdapter contract, stops the
+    start: running on without it would leave its shops' webhooks answered 404 and their
+    refunds unpushed, silently. The registry records which optional capabilities each offers.
     """
-    adapters: dict[str, PlatformAdapter] = {}
+    registry = PlatformRegistry()
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             factory = ep.load()
-            adapters[ep.name] = factory(settings.adapter_settings())
         except Exception as exc:
             raise AdapterLoadError(
                 f"platform adapter {ep.name!r} ({ep.value}) could not be loaded: "
                 f"{exc.__class__.__name__}: {exc}. Fix its configuration or uninstall its package."
             ) from exc
-    return adapters
+        register_platform(registry, ep.name, factory, settings.adapter_settings(), origin=ep.value)
+        log.debug("platform %s registered with %s", ep.name, ", ".join(sorted(registry.capabilities(ep.name))))
+    return registry
 
 
 def load_carriers(settings: Settings) -> dict[str, CarrierAdapter]:
@@ -78,7 +81,7 @@ class Services:
     engine: Engine
     session_factory: sessionmaker[Session]
     box: CredentialBox
-    adapters: dict[str, PlatformAdapter]
+    adapters: PlatformRegistry
     queue: JobQueue
     clock: Clock = field(default_factory=SystemClock)
     # Retry-After holds per platform and shop, shared through Redis when there is one.
@@ -143,16 +146,16 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
     for adapter in adapters.values():
         # Platforms may not import connector.jobs: an adapter that wants the shared
         # Retry-After limiter declares the attribute and is given it here.
-        if hasattr(adapter, "retry_after_limiter"):
+        if isinstance(adapter, UsesRetryAfterHolds):
             adapter.retry_after_limiter = limiter
         # The same for a Redis connection (the Shopify cost bucket shared by workers):
         # built here from any URL the app accepts, fakeredis:// included.
-        if shared_redis is not None and hasattr(adapter, "use_shared_redis"):
+        if shared_redis is not None and isinstance(adapter, UsesSharedRedis):
             adapter.use_shared_redis(shared_redis)
     clock = clock or SystemClock()
     carriers = load_carriers(settings)
     for carrier in carriers.values():
-        if hasattr(carrier, "clock"):  # a carrier that draws its own events (the specimen) reads our clock
+        if isinstance(carrier, ReadsOurClock):  # a carrier that draws its own events (the specimen) reads our clock
             carrier.clock = clock
     return Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),

@@ -151,12 +151,12 @@ def shop_list() -> None:
 @click.option("--token", required=True, help="the Admin API access token of a custom app")
 def connect_shopify(domain: str, token: str) -> None:
     """Connect a Shopify shop with a custom app's token made in the Shopify admin."""
-    from connector.workflow.shops import ConnectError, connect_shopify_with_token
+    from connector.workflow.shops import ConnectError, connect_with_keys
 
     svc = _services()
     _upgrade(svc)
     try:
-        shop = connect_shopify_with_token(svc, domain, token)
+        shop, _notes = connect_with_keys(svc, "shopify", {"domain": domain, "access_token": token})
     except ConnectError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"connected {shop.domain} as shop {shop.id} ({shop.slug})")
@@ -168,12 +168,13 @@ def connect_shopify(domain: str, token: str) -> None:
 @click.option("--secret", required=True, help="consumer secret (cs_...)")
 def connect_woocommerce(url: str, key: str, secret: str) -> None:
     """Connect a WooCommerce store with REST API keys made by hand (read/write)."""
-    from connector.workflow.shops import ConnectError, connect_woocommerce_with_keys
+    from connector.workflow.shops import ConnectError, connect_with_keys
 
     svc = _services()
     _upgrade(svc)
     try:
-        shop, notes = connect_woocommerce_with_keys(svc, url, key, secret)
+        shop, notes = connect_with_keys(svc, "woocommerce",
+                                        {"url": url, "consumer_key": key, "consumer_secret": secret})
     except ConnectError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"connected {shop.domain} as shop {shop.id} ({shop.slug})")

@@ -1,4 +1,4 @@
-"""Periodic work: reconciliation of connected shops and platform health checks.
+"""Periodic work: reconciliation of connected shops and the checks each platform schedules.
 
 Platforms do not guarantee webhook delivery (WooCommerce never retries, and disables a
 webhook after a few failures), so each connected shop is re-read on a schedule. With
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from connector.bootstrap import Services
 from connector.jobs.queues import RedisJobQueue
+from connector.ports.platforms import SchedulesChecks
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +29,13 @@ class Periodic:
     platforms: frozenset[str] | None = None
     # Instead: every active shop (manual ones too) with a carrier account for return labels.
     with_carrier: bool = False
+    # A platform's own check (SchedulesChecks): the task is given the shop and this check's name.
+    check: str = ""
 
 
 SCHEDULE = (
     # Re-reads what changed since the last run minus ten minutes: nothing falls between runs.
     Periodic("reconcile", timedelta(hours=1), "connector.jobs.tasks.reconcile", "sync"),
-    # WooCommerce disables a webhook after six failed deliveries and never retries one.
-    Periodic("webhook-health", timedelta(minutes=15), "connector.jobs.tasks.check_webhooks", "sync",
-             frozenset({"woocommerce"})),
     # Looks for parcels due a tracking poll; each carrier's own wait between polls is kept per parcel.
     Periodic("carrier-tracking", timedelta(minutes=1), "connector.jobs.tasks.track_shipments", "sync",
              with_carrier=True),
@@ -63,6 +63,18 @@ def _claim(svc: Services, key: str, now: datetime, every: timedelta) -> bool:
     return True
 
 
+PLATFORM_CHECK_TASK = "connector.jobs.tasks.run_platform_check"
+
+
+def platform_checks(svc: Services) -> tuple[Periodic, ...]:
+    """The checks the installed platforms schedule, each for the shops of its platform only."""
+    return tuple(
+        Periodic(check.name, check.every, PLATFORM_CHECK_TASK, "sync", frozenset({name}), check=check.name)
+        for name, adapter in sorted(svc.adapters.items()) if isinstance(adapter, SchedulesChecks)
+        for check in adapter.scheduled_checks()
+    )
+
+
 def run_due(svc: Services, now: datetime | None = None,
             is_wanted: Callable[[Periodic], bool] = lambda _p: True) -> list[str]:
     """Enqueue every periodic job that is due; returns what was enqueued (for logs and tests)."""
@@ -76,7 +88,7 @@ def run_due(svc: Services, now: datetime | None = None,
         from connector.workflow.push import warn_stuck_pushes
 
         enqueued += [f"stuck-push:{r}" for r in warn_stuck_pushes(svc)]
-    for periodic in SCHEDULE:
+    for periodic in (*SCHEDULE, *platform_checks(svc)):
         if not is_wanted(periodic):
             continue
         for shop in carrier_shops if periodic.with_carrier else shops:
@@ -85,7 +97,8 @@ def run_due(svc: Services, now: datetime | None = None,
             key = f"{periodic.name}:{shop.id}"
             if not _claim(svc, key, now, periodic.every):
                 continue
-            svc.queue.enqueue(periodic.task, shop.id, queue=periodic.queue,
+            args = (shop.id, periodic.check) if periodic.check else (shop.id,)
+            svc.queue.enqueue(periodic.task, *args, queue=periodic.queue,
                               job_id=f"{periodic.name}-{shop.id}-{int(now.timestamp())}")
             enqueued.append(key)
     for periodic in GLOBAL_SCHEDULE:

@@ -31,10 +31,10 @@ def reconcile(shop_id: int) -> int:
     return sync.reconcile_shop(current_services(), int(shop_id))
 
 
-def check_webhooks(shop_id: int) -> list[str]:
-    from connector.workflow.woocommerce_health import check_webhooks as check
+def run_platform_check(shop_id: int, check: str) -> list[str]:
+    from connector.workflow.platform_checks import run_platform_check as run
 
-    return check(current_services(), int(shop_id))
+    return run(current_services(), int(shop_id), str(check))
 
 
 def purge_webhook_bodies() -> int:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from connector.domain.shipping import Label, LabelRequest, TrackingEvent
+from connector.ports.runtime import Clock
 
 
 class CarrierError(Exception):
@@ -72,3 +73,10 @@ class CarrierAdapter(Protocol):
     specimen: bool
 
     def gateway(self, account: CarrierAccount) -> CarrierGateway: ...
+
+
+@runtime_checkable
+class ReadsOurClock(Protocol):
+    """A carrier that draws its own events (the specimen): the composition root gives it the app's clock."""
+
+    clock: Clock | None

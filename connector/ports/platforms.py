@@ -5,11 +5,11 @@ Plain dataclasses cross these boundaries; platform JSON never does. Imports the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from connector.domain.money import Money
 from connector.domain.orders import Order
@@ -363,4 +363,298 @@ class MirroringPlatform(Protocol):
 
     def mirror_return(self, shop: ShopConnection, change: ReturnMirror) -> str | None:
         """Apply the change idempotently; returns the platform's return id when known."""
+        ...
+
+
+# ---- optional capabilities: an adapter offers any of these on top of PlatformAdapter ----
+#
+# Each is a runtime_checkable Protocol: the registry records at registration which ones an
+# adapter offers (connector.ports.registry), and the use cases ask with isinstance, never
+# with getattr on a name. An adapter without one gets the documented default behaviour.
+
+TopicHandler = Callable[[bytes], list[PlatformEvent]]
+
+
+@runtime_checkable
+class RoutesTopics(Protocol):
+    """An adapter with its own table from topic to handler.
+
+    Every topic it handles is named: any other is recorded and acknowledged as ignored
+    without a job. Without it, every topic goes through `parse_webhook`.
+    """
+
+    @property
+    def webhook_handlers(self) -> Mapping[str, TopicHandler]: ...
+
+
+@runtime_checkable
+class SendsCreationPings(Protocol):
+    """A platform that sends an unsigned ping when a webhook is created (WooCommerce): answered 200."""
+
+    def is_creation_ping(self, headers: Mapping[str, str], body: bytes) -> bool: ...
+
+
+@runtime_checkable
+class ChecksBodyShapes(Protocol):
+    """An adapter that can tell, before anything is recorded, why a verified body cannot be the topic's."""
+
+    def body_problem(self, topic: str, payload: Mapping[str, Any]) -> str:
+        """Empty when the body fits the topic; else the reason (answered 400)."""
+        ...
+
+
+@runtime_checkable
+class RequestsReturnsInOrders(Protocol):
+    """A platform where a change of an order asks for a return (a WooCommerce return status)."""
+
+    def return_requests_in(self, order: Order, options: Mapping[str, Any]) -> list[PlatformReturnRequested]: ...
+
+
+@runtime_checkable
+class DeclaresResolutionMode(Protocol):
+    """An adapter that says whether resolutions are pushed (True) or carried out by the merchant (False).
+
+    Without it, resolutions are pushed to the platform.
+    """
+
+    automatic_resolutions: bool
+
+
+def resolves_automatically(adapter: object) -> bool:
+    """Whether the app pushes this adapter's resolutions itself (the default) or leaves them to the merchant."""
+    return bool(adapter.automatic_resolutions) if isinstance(adapter, DeclaresResolutionMode) else True
+
+
+class RetryAfterHolds(Protocol):
+    """The app's Retry-After holds per platform and shop (connector.jobs.ratelimit builds it)."""
+
+    def hold(self, key: str, seconds: float) -> None: ...
+
+    def wait_time(self, key: str) -> float: ...
+
+
+@runtime_checkable
+class UsesRetryAfterHolds(Protocol):
+    """An adapter given the app's shared Retry-After holds at start (platforms may not import connector.jobs)."""
+
+    retry_after_limiter: RetryAfterHolds
+
+
+@runtime_checkable
+class UsesSharedRedis(Protocol):
+    """An adapter given the app's Redis connection at start (the Shopify cost bucket shared by workers)."""
+
+    def use_shared_redis(self, connection: object) -> None: ...
+
+
+# ---- optional capabilities of a shop's gateway (asked of the gateway, per shop) ----
+
+@runtime_checkable
+class ListsVariants(Protocol):
+    """A gateway that lists the variants a shopper may exchange for."""
+
+    def variants_of(self, product_id: str) -> list[ProductVariant]: ...
+
+
+@runtime_checkable
+class ReadsReturnEvents(Protocol):
+    """A gateway whose platform has returns of its own, read again since a moment (reconciliation)."""
+
+    def return_events_since(self, since: datetime) -> list[PlatformEvent]: ...
+
+
+# ---- platform jobs: what a platform wants run on a schedule, for each of its shops ----
+
+@dataclass(frozen=True)
+class ReactivatedWebhook:
+    """A webhook the platform had turned off, turned back on by a check."""
+
+    webhook_id: str
+    topic: str
+    previous_status: str
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """What a scheduled check found and repaired; the core re-reads and tells the merchant."""
+
+    reactivated_webhooks: tuple[ReactivatedWebhook, ...] = ()
+    # Re-read the orders changed since the last sync (deliveries were lost meanwhile).
+    resync: bool = False
+    # The platform as the merchant knows it, for the message ("WooCommerce").
+    platform_title: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduledCheck:
+    """A check the scheduler runs for every active shop of the platform, once per `every`."""
+
+    name: str
+    every: timedelta
+    run: Callable[[ShopConnection], CheckFinding]
+
+
+@runtime_checkable
+class SchedulesChecks(Protocol):
+    """An adapter with periodic checks of its own (WooCommerce: webhooks it disabled)."""
+
+    def scheduled_checks(self) -> Sequence[ScheduledCheck]: ...
+
+
+# ---- platform web flows: connecting a shop from the merchant's browser ----
+
+# A request's query string (or form) as pairs, repeated names kept (signatures cover them all).
+Query = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What a connect flow may know of the app: its public URL, its signing key, the time."""
+
+    app_url: str
+    secret_key: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class FlowRedirect:
+    """Send the browser to `url`; `bind` is kept in a signed cookie for this browser's next steps."""
+
+    url: str
+    bind: str = ""
+
+
+@dataclass(frozen=True)
+class FlowConnect:
+    """Store this shop with these credentials (the core checks them with `connect` and subscribes webhooks)."""
+
+    domain: str
+    credentials: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class FlowRefused:
+    """Stop here: `status` is the HTTP answer, `code` a stable word, `title` and `message` for the merchant."""
+
+    status: int
+    code: str
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FlowForm:
+    """Show the flow's start form (the platform's `connect.html`) again, with what was given and why it was refused."""
+
+    given: str = ""
+    refused: FlowRefused | None = None
+
+
+FlowStep = FlowRedirect | FlowConnect | FlowRefused | FlowForm
+
+
+@dataclass(frozen=True)
+class FlowLanded:
+    """Where the merchant's browser came back after the platform's consent page.
+
+    `token` names this connect in the app's next form (the merchant's sign-in); `domain`
+    the shop it was for, once read from the token; `error` why the token is not good.
+    """
+
+    declined: bool = False
+    domain: str = ""
+    token: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectFlowRoutes:
+    """Where the core web edge mounts a connect flow: /<platform>/<begin>, /<platform>/<complete>, ...
+
+    `complete_method` GET for a browser coming back (Shopify's OAuth callback: a redirect to the
+    admin, pages for refusals), POST for the platform's server posting the credentials
+    (WooCommerce: answered in JSON, 200 only when kept). `landing`, when set, is where the
+    browser comes back after a POST completion (a result page, and the merchant's sign-in at
+    /<platform>/account). `bind_max_age`: how long what `begin` bound to the browser holds.
+    """
+
+    begin: str
+    complete: str
+    complete_method: str = "GET"
+    landing: str = ""
+    bind_max_age: int = 600
+
+
+@runtime_checkable
+class ConnectFlow(Protocol):
+    """A platform's way for a merchant to connect a shop from the browser (OAuth install, key generation).
+
+    Framework-free: the core's one web edge (connector.web.connect_flows) turns the steps into
+    redirects, signed cookies, pages and JSON answers, and stores the shop through the
+    connect_shop use case.
+    """
+
+    routes: ConnectFlowRoutes
+
+    def unavailable(self) -> FlowRefused | None:
+        """Why this server cannot offer the flow (not configured), or None; every route answers it."""
+        ...
+
+    def begin(self, query: Query, ctx: FlowContext) -> FlowStep:
+        """From the merchant's request to the platform's consent page (FlowRedirect), the form, or a refusal."""
+        ...
+
+    def complete(self, query: Query, body: bytes, bound: str, ctx: FlowContext) -> FlowStep:
+        """From the platform's answer (and what `begin` bound to this browser, "" if nothing or stale) to the shop."""
+        ...
+
+    def landed(self, query: Query, ctx: FlowContext) -> FlowLanded:
+        """The browser back on `routes.landing` (only called when the flow has one)."""
+        ...
+
+    def shop_of(self, token: str, ctx: FlowContext) -> str:
+        """The shop a landing's `token` names (the merchant's sign-in form posts it back); ValueError if not good."""
+        ...
+
+
+@runtime_checkable
+class OffersConnectFlow(Protocol):
+    """An adapter with a browser connect flow mounted by the core web edge."""
+
+    @property
+    def connect_flow(self) -> ConnectFlow: ...
+
+
+class InvalidSessionToken(Exception):
+    """An embedded admin's session token that is forged, expired or for another app."""
+
+
+@runtime_checkable
+class EmbeddedSessions(Protocol):
+    """An adapter whose admin embeds the app and hands it a session token (Shopify App Bridge).
+
+    A first embedded load of a shop without a usable token trades the session token for
+    the shop's credentials (token exchange) and connects it.
+    """
+
+    def embedded_enabled(self) -> bool: ...
+
+    def shop_of_session_token(self, token: str, now: datetime) -> str:
+        """The shop's domain; raises InvalidSessionToken."""
+        ...
+
+    def exchange_session_token(self, token: str, now: datetime) -> tuple[str, dict[str, str]]:
+        """The shop's domain and the credentials to store; InvalidSessionToken, or PlatformError when refused."""
+        ...
+
+
+@runtime_checkable
+class ConnectsWithKeys(Protocol):
+    """An adapter a shop connects to with pasted credentials (the CLI and the admin's forms)."""
+
+    def credentials_from(self, fields: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """The shop's domain and the credentials to store, from what the merchant typed.
+
+        Raises ValueError with a message for the merchant when something is missing or malformed.
+        """
         ...

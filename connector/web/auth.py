@@ -260,10 +260,10 @@ def embedded_entry() -> Response:
     if shop is None or not shop.active:
         # A first embedded load (managed install) or a reinstall: swap the ID token for an
         # offline access token and connect the shop, then carry on to its admin.
-        from connector.web.shopify_install import TokenExchangeError, ensure_offline_token
+        from connector.workflow.shops import TokenExchangeError, connect_embedded
 
         try:
-            shop = ensure_offline_token(svc, token)
+            shop = connect_embedded(svc, "shopify", token)
         except TokenExchangeError as exc:
             if exc.status == 401:
                 raise _unauthorized() from None

@@ -22,6 +22,7 @@ from connector.domain.returns import ReturnRequest
 from connector.domain.shipping import PostalAddress
 from connector.domain.shops import Shop
 from connector.ports import PlatformError, ProductVariant
+from connector.ports.platforms import ListsVariants, resolves_automatically
 from connector.workflow import labels
 from connector.workflow import returns as flow
 
@@ -109,13 +110,12 @@ def product_variants(svc: Services, shop: Shop, product_ids: Sequence[str]) -> d
             gateway = svc.adapter(shop.platform).gateway(uow.shops.connection(shop.id))
     except LookupError:
         return {}
-    lister = getattr(gateway, "variants_of", None)
-    if lister is None:
+    if not isinstance(gateway, ListsVariants):
         return {}
     found: dict[str, list[ProductVariant]] = {}
     for product_id in product_ids:
         try:
-            found[product_id] = list(lister(product_id))
+            found[product_id] = list(gateway.variants_of(product_id))
         except PlatformError:
             log.warning("variants of %s could not be listed", product_id, exc_info=True)
     return found
@@ -161,8 +161,7 @@ def return_progress(svc: Services, shop: Shop, token: str) -> ReturnProgress | N
         details = scope.returns.row_details(ret.id) or {}
         stored = scope.resolutions.for_return(ret.id)
         order = scope.orders.get(ret.order_id)
-    automatic = bool(getattr(svc.adapter(shop.platform), "automatic_resolutions", True)) \
-        if shop.platform in svc.adapters else False
+    automatic = resolves_automatically(svc.adapter(shop.platform)) if shop.platform in svc.adapters else False
     return ReturnProgress(ret, details, stored, order, automatic)
 
 

@@ -38,6 +38,7 @@ from connector.domain.returns import (
 )
 from connector.domain.shops import Shop
 from connector.ports import MirroringPlatform, StorageConflict
+from connector.ports.platforms import resolves_automatically
 from connector.workflow import labels, merchant_webhooks
 from connector.workflow.errors import NotFound
 from connector.workflow.markers import idempotency_key
@@ -339,7 +340,7 @@ def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: d
         amount = Money.zero(order.currency)  # worth a percentage of an order not placed yet
     elif amount.is_zero():
         return None
-    automatic = getattr(svc.adapter(scope.shop.platform), "automatic_resolutions", True)
+    automatic = resolves_automatically(svc.adapter(scope.shop.platform))
     zero = Money.zero(order.currency)
     coupon = scope.resolutions.add(
         return_id=_stored_id(ret), kind=ResolutionKind.COUPON, amount=amount, tax=zero, bonus=zero,
@@ -424,7 +425,7 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
             ret.resolve(now, actor)  # raises IllegalTransition with the status in the message
         plans = _plans(scope, ret, now)
         shop = scope.shop
-        automatic = getattr(svc.adapter(shop.platform), "automatic_resolutions", True)
+        automatic = resolves_automatically(svc.adapter(shop.platform))
         order = scope.orders.get(ret.order_id)
         assert order is not None
         stored = []

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from connector.domain.errors import DomainError
 from connector.domain.money import Money
 from connector.domain.shops import LANGUAGES, Shop
 from connector.ports import ConnectablePlatform, IdentifiedPlatform, PlatformError, ShopConnection
+from connector.ports.platforms import ConnectsWithKeys, EmbeddedSessions, InvalidSessionToken
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
@@ -23,6 +25,14 @@ PLATFORM_ADDRESS_OPTION = "platform_address"
 
 class ConnectError(Exception):
     """The shop could not be connected; the message tells the merchant what to fix."""
+
+
+class TokenExchangeError(Exception):
+    """The embedded load could not get a token; `status` is the HTTP answer to give (401, 404, 502)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def connect_shop(
@@ -112,26 +122,54 @@ def refresh_identity(svc: Services, shop_id: int) -> Shop:
     return shop
 
 
-def _domain(svc: Services, platform: str, text: str) -> str:
+def connect_with_keys(svc: Services, platform: str, fields: Mapping[str, str]) -> tuple[Shop, list[str]]:
+    """Connect a shop with credentials the merchant pasted (a custom app's token, REST API keys).
+
+    The platform reads its own fields (ConnectsWithKeys): which it needs, what they look like.
+    """
     adapter = svc.adapters.get(platform)
-    if not isinstance(adapter, ConnectablePlatform):
-        raise ConnectError(f"no {platform} adapter is installed")
+    if not isinstance(adapter, ConnectsWithKeys):
+        raise ConnectError(f"no {platform} adapter that connects with keys is installed")
     try:
-        return adapter.normalise_domain(text)
+        domain, credentials = adapter.credentials_from(fields)
     except ValueError as exc:
         raise ConnectError(str(exc)) from exc
+    return connect_shop(svc, platform, domain, credentials)
 
 
-def connect_woocommerce_with_keys(svc: Services, url: str, key: str, secret: str) -> tuple[Shop, list[str]]:
-    if not key.startswith("ck_") or not secret.startswith("cs_"):
-        raise ConnectError("WooCommerce keys look like ck_… (consumer key) and cs_… (consumer secret): "
-                           "make them in WooCommerce > Settings > Advanced > REST API, with Read/Write permission")
-    domain = _domain(svc, "woocommerce", url)
-    return connect_shop(svc, "woocommerce", domain, {"consumer_key": key, "consumer_secret": secret})
+def connected_shop(svc: Services, platform: str, domain: str) -> Shop | None:
+    """The active shop a connect flow stored for `domain`, or None (not stored, or uninstalled)."""
+    with svc.uow() as uow:
+        shop = uow.shops.by_domain(platform, domain)
+    return shop if shop is not None and shop.active else None
 
 
-def connect_shopify_with_token(svc: Services, domain: str, token: str) -> Shop:
-    if not token.strip():
-        raise ConnectError("the Admin API access token is empty")
-    shop, _notes = connect_shop(svc, "shopify", _domain(svc, "shopify", domain), {"access_token": token.strip()})
+def connect_embedded(svc: Services, platform: str, session_token: str) -> Shop:
+    """The shop of an embedded admin's session token, connected with a token exchange if it has no usable token.
+
+    For a first embedded load (a managed install) or a reinstall. Raises TokenExchangeError:
+    status 401 for a forged, expired or foreign session token, 404 when this server does not
+    offer the platform's embedded admin, 502 when the platform refuses the exchange or the shop
+    cannot be connected.
+    """
+    adapter = svc.adapters.get(platform)
+    if not isinstance(adapter, EmbeddedSessions) or not adapter.embedded_enabled():
+        raise TokenExchangeError(f"the {platform} embedded app is off on this server", 404)
+    now = svc.clock.now()
+    try:
+        domain = adapter.shop_of_session_token(session_token, now)
+    except InvalidSessionToken as exc:
+        raise TokenExchangeError(f"the ID token is not valid: {exc}", 401) from exc
+    with svc.uow() as uow:
+        found = uow.shops.by_domain(platform, domain)
+        usable = found is not None and found.active and bool(uow.shops.connection(found.id).access_token)
+    if found is not None and usable:
+        return found
+    try:
+        domain, credentials = adapter.exchange_session_token(session_token, now)
+        shop, _notes = connect_shop(svc, platform, domain, credentials)
+    except InvalidSessionToken as exc:
+        raise TokenExchangeError(f"the ID token is not valid: {exc}", 401) from exc
+    except (PlatformError, ConnectError) as exc:
+        raise TokenExchangeError(str(exc), 502) from exc
     return shop

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.ports import PlatformError, PlatformEvent, Progress
+from connector.ports import PlatformError, Progress
+from connector.ports.platforms import ReadsReturnEvents
 from connector.workflow.shops import refresh_identity
 from connector.workflow.webhooks import dispatch
 
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 100
-
-ReturnEventsSince = Callable[[datetime], list[PlatformEvent]]
 
 
 def sync_shop_orders(svc: Services, shop_id: int, since: datetime | None, progress: Progress | None) -> int:
@@ -95,11 +93,10 @@ def catch_up_returns(svc: Services, shop_id: int, since: datetime) -> int:
             raise LookupError(f"no shop {shop_id}")
         connection = uow.shops.connection(shop_id)
     gateway = svc.adapter(shop.platform).gateway(connection)
-    read: ReturnEventsSince | None = getattr(gateway, "return_events_since", None)
-    if read is None:
+    if not isinstance(gateway, ReadsReturnEvents):
         return 0
     failed = 0
-    for event in read(since):
+    for event in gateway.return_events_since(since):
         try:
             with svc.uow() as uow:
                 dispatch(svc, uow, uow.scope(shop), event)

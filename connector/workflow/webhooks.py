@@ -41,6 +41,12 @@ from connector.ports import (
     StoreCreditSpent,
     WebhookEnvelope,
 )
+from connector.ports.platforms import (
+    ChecksBodyShapes,
+    RequestsReturnsInOrders,
+    RoutesTopics,
+    SendsCreationPings,
+)
 from connector.workflow.markers import resolution_marker
 from connector.workflow.store_credit import apply_store_credit_released, apply_store_credit_spent
 
@@ -82,8 +88,7 @@ def topic_handlers(adapter: PlatformAdapter) -> Mapping[str, TopicHandler] | Non
     topic is recorded and acknowledged as ignored without a job. Without the table,
     every topic goes through `parse_webhook`, which answers `Ignored` for the others.
     """
-    handlers = getattr(adapter, "webhook_handlers", None)
-    return handlers if isinstance(handlers, Mapping) else None
+    return adapter.webhook_handlers if isinstance(adapter, RoutesTopics) else None
 
 
 def events_for(adapter: PlatformAdapter, topic: str, body: bytes) -> list[PlatformEvent]:
@@ -129,8 +134,7 @@ def receive_webhook(svc: Services, platform: str, headers: Mapping[str, str], bo
     if adapter is None:
         return Intake(404, f"unknown platform {platform}")
     try:
-        ping = getattr(adapter, "is_creation_ping", None)
-        if ping is not None and ping(headers, body):
+        if isinstance(adapter, SendsCreationPings) and adapter.is_creation_ping(headers, body):
             return Intake(200, "ping acknowledged")
         envelope = adapter.envelope(headers, body)
     except BadWebhook as exc:
@@ -159,10 +163,9 @@ def receive_webhook(svc: Services, platform: str, headers: Mapping[str, str], bo
     if not isinstance(parsed, dict):
         return Intake(400, "body is not a JSON object")
     # The topic's shape, checked before anything is recorded (a few dict lookups).
-    shape = getattr(adapter, "body_problem", None)
-    if shape is not None:
+    if isinstance(adapter, ChecksBodyShapes):
         try:
-            problem = shape(envelope.topic, parsed)
+            problem = adapter.body_problem(envelope.topic, parsed)
         except Exception:  # adapter code reading an untrusted body: whatever trips it is bad input
             log.warning("the %s adapter could not check a webhook body", platform, exc_info=True)
             problem = "unreadable webhook body"
@@ -291,8 +294,9 @@ class _OrderSaves:
         """Hold the event's order when saving it is all its handler would do; False otherwise."""
         if not isinstance(event, OrderChanged) or _handler_of(event) is not _order_changed:
             return False
-        asked_by = getattr(svc.adapter(scope.shop.platform), "return_requests_in", None)
-        if asked_by is not None and asked_by(event.order, scope.shop.options):
+        asked_by = svc.adapter(scope.shop.platform)
+        if isinstance(asked_by, RequestsReturnsInOrders) and asked_by.return_requests_in(event.order,
+                                                                                          scope.shop.options):
             return False  # it opens a return, which reads the saved order: applied in turn
         held = self._held.get(scope.shop.id)
         if held is not None and event.order.platform_order_id in held[1]:
@@ -413,8 +417,9 @@ def _order_changed(svc: Services, uow: UnitOfWork, scope: ShopScope, event: Orde
     # save() keeps a newer stored order when an older event arrives late (out of order).
     scope.orders.save(event.order)
     # Platforms where a status change asks for a return (a WooCommerce return plugin).
-    asked_by = getattr(svc.adapter(scope.shop.platform), "return_requests_in", None)
-    for asked in asked_by(event.order, scope.shop.options) if asked_by else ():
+    asked_by = svc.adapter(scope.shop.platform)
+    for asked in (asked_by.return_requests_in(event.order, scope.shop.options)
+                  if isinstance(asked_by, RequestsReturnsInOrders) else ()):
         _open_platform_return(svc, uow, scope, asked, svc.clock.now())
 
 

@@ -25,11 +25,13 @@ from connector.ports import (
     StoreIdentity,
     WebhookEnvelope,
 )
+from connector.ports.platforms import InvalidSessionToken
 from platforms.shopify import connect as connecting
 from platforms.shopify import oauth, shapes
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
 from platforms.shopify.gateway import BULK_THRESHOLD, ShopifyGateway
 from platforms.shopify.identity import read_identity
+from platforms.shopify.install import ShopifyInstallFlow
 from platforms.shopify.mapping import parse_event
 from platforms.shopify.mirror import ShopifyMirror
 from platforms.shopify.oauth import DEFAULT_OAUTH_URL, AccessToken
@@ -169,6 +171,13 @@ class ShopifyAdapter:
     def normalise_domain(self, text: str) -> str:
         return connecting.normalise_domain(text)
 
+    def credentials_from(self, fields: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """A shop and a custom app's Admin API token (ports.ConnectsWithKeys): domain, access_token."""
+        token = fields.get("access_token", "").strip()
+        if not token:
+            raise ValueError("the Admin API access token is empty")
+        return connecting.normalise_domain(fields.get("domain", "")), {"access_token": token}
+
     def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome:
         """Read the shop with its token, check the scopes, subscribe the webhooks."""
         scopes = [s.strip() for s in self.config.scopes.split(",") if s.strip()]
@@ -179,12 +188,32 @@ class ShopifyAdapter:
     def mirror_return(self, shop: ShopConnection, change: ReturnMirror) -> str | None:
         return ShopifyMirror(self.returns(shop)).apply(change)
 
-    # ---- OAuth install and embedded token exchange ----
+    # ---- OAuth install (ports.OffersConnectFlow) and embedded token exchange (ports.EmbeddedSessions) ----
 
     @property
     def install_enabled(self) -> bool:
         """Public install needs the app's client id and secret; a custom app's token does not."""
         return bool(self.config.api_key and self.config.api_secret)
+
+    @property
+    def connect_flow(self) -> ShopifyInstallFlow:
+        return ShopifyInstallFlow(self)
+
+    def embedded_enabled(self) -> bool:
+        return self.install_enabled
+
+    def shop_of_session_token(self, token: str, now: datetime) -> str:
+        try:
+            return self.shop_of_id_token(token, now)
+        except (InvalidSignature, ValueError) as exc:
+            raise InvalidSessionToken(str(exc)) from exc
+
+    def exchange_session_token(self, token: str, now: datetime) -> tuple[str, dict[str, str]]:
+        try:
+            exchanged = self.exchange_id_token(token, now)
+        except InvalidSignature as exc:
+            raise InvalidSessionToken(str(exc)) from exc
+        return exchanged.shop, {"access_token": exchanged.access_token}
 
     def authorize_url(self, shop: str, redirect_uri: str, state: str) -> str:
         """Where the merchant grants the app its scopes (an offline token: no per-user grant)."""

@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from connector.domain.orders import Order
@@ -21,8 +22,10 @@ from connector.ports import (
     StoreIdentity,
     WebhookEnvelope,
 )
+from connector.ports.platforms import CheckFinding, ReactivatedWebhook, ScheduledCheck
 from platforms.woocommerce import mapping
 from platforms.woocommerce.client import READ_TIMEOUT, WooCommerceClient, WooCommerceError
+from platforms.woocommerce.connect_flow import WooCommerceConnectFlow
 from platforms.woocommerce.gateway import WooCommerceGateway
 from platforms.woocommerce.probe import site_name
 from platforms.woocommerce.signatures import (
@@ -46,6 +49,8 @@ DEFAULT_APP_URL = "http://127.0.0.1:5000"
 # The order status (slug, without WooCommerce's "wc-" prefix) that means "the shopper asked
 # for a return": set by the merchant, or by a returns plugin. Shop option return_request_status.
 DEFAULT_RETURN_REQUEST_STATUS = "return-requested"
+# WooCommerce disables a webhook after six failed deliveries and never retries one.
+WEBHOOK_HEALTH_EVERY = timedelta(minutes=15)
 
 
 class CreationPing(BadWebhook):
@@ -158,6 +163,20 @@ class WooCommerceAdapter:
     def normalise_domain(self, text: str) -> str:
         return normalise_store_url(text)
 
+    @property
+    def connect_flow(self) -> WooCommerceConnectFlow:
+        """The two-click connect (ports.OffersConnectFlow)."""
+        return WooCommerceConnectFlow()
+
+    def credentials_from(self, fields: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """The store and its REST API keys made by hand (ports.ConnectsWithKeys): url, consumer_key, consumer_secret."""
+        key = fields.get("consumer_key", "").strip()
+        secret = fields.get("consumer_secret", "").strip()
+        if not key.startswith("ck_") or not secret.startswith("cs_"):
+            raise ValueError("WooCommerce keys look like ck_… (consumer key) and cs_… (consumer secret): "
+                             "make them in WooCommerce > Settings > Advanced > REST API, with Read/Write permission")
+        return normalise_store_url(fields.get("url", "")), {"consumer_key": key, "consumer_secret": secret}
+
     def connect(self, shop: ShopConnection, app_url: str) -> ConnectOutcome:
         """Check the keys with a real call, then create (or update) our order webhooks."""
         gateway = self.gateway(shop)
@@ -189,6 +208,19 @@ class WooCommerceAdapter:
         """The store's name, currency, language and address (connector.ports.IdentifiedPlatform)."""
         identity = self.gateway(shop).store_identity()
         return replace(identity, name=site_name(shop.domain) or identity.name)
+
+    # ---- scheduled checks (ports.SchedulesChecks) ----
+
+    def scheduled_checks(self) -> tuple[ScheduledCheck, ...]:
+        return (ScheduledCheck("webhook-health", WEBHOOK_HEALTH_EVERY, self.webhook_health),)
+
+    def webhook_health(self, shop: ShopConnection) -> CheckFinding:
+        """Turn our disabled or paused webhooks back on; orders changed meanwhile must be read again."""
+        changes = self.gateway(shop).reactivate_disabled_webhooks()
+        return CheckFinding(
+            reactivated_webhooks=tuple(ReactivatedWebhook(c.webhook_id, c.topic, c.previous_status) for c in changes),
+            resync=bool(changes), platform_title="WooCommerce",
+        )
 
     def gateway(self, shop: ShopConnection) -> WooCommerceGateway:
         return WooCommerceGateway(

@@ -47,3 +47,14 @@ def test_reconcile_reads_orders_changed_since_the_last_run(services: Services, c
     assert reconcile_shop(services, shop.id) == 1
     with services.uow() as uow:
         assert uow.scope(shop).orders.get("9001") is not None
+
+
+def test_a_platform_check_is_scheduled_for_the_shops_of_its_platform_only(
+    services: Services, clock: FrozenClock
+) -> None:
+    services.adapters["fake"] = FakePlatform()
+    builders.shop(services, platform="fake", domain="fake.example")
+    store = builders.shop(services, platform="woocommerce", domain="https://store.example")
+    health = lambda p: p.name == "webhook-health"  # noqa: E731
+    assert schedule.run_due(services, is_wanted=health) == [f"webhook-health:{store.id}"]
+    assert schedule.run_due(services, is_wanted=health) == []

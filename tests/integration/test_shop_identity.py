@@ -7,12 +7,14 @@ import responses
 from connector.bootstrap import Services
 from connector.domain.returns import Channel, ResolutionKind
 from connector.workflow import returns as flow
-from connector.workflow.shops import connect_woocommerce_with_keys, refresh_identity
+from connector.workflow.shops import connect_with_keys, refresh_identity
 from platforms.woocommerce.mapping import order_from_rest
 from tests.integration.test_woocommerce_connect import API, STORE, store_accepts_keys
 from tests.unit.woocommerce.recordings import rest_body
 
 ADDRESS = "1 Test Street\n94105 San Francisco\nCA US"
+
+KEYS = {"url": STORE, "consumer_key": "ck_live123", "consumer_secret": "cs_live456"}
 
 
 def store_named(name: str) -> None:
@@ -26,7 +28,7 @@ def test_a_connected_store_takes_its_name_currency_language_and_address_from_woo
     store_named("Harness &amp; Co")  # WordPress sends the site title HTML-escaped
     store_accepts_keys()  # with the recorded settings/general (USD) and system_status (en_US)
 
-    shop, _notes = connect_woocommerce_with_keys(services, STORE, "ck_live123", "cs_live456")
+    shop, _notes = connect_with_keys(services, "woocommerce", KEYS)
 
     assert (shop.name, shop.currency, shop.locale) == ("Harness & Co", "USD", "en")
     assert shop.return_address == ADDRESS
@@ -39,7 +41,7 @@ def test_a_return_opened_through_the_api_speaks_the_shoppers_language_else_the_s
 ) -> None:
     store_named("Harness")
     store_accepts_keys()
-    shop, _notes = connect_woocommerce_with_keys(services, STORE, "ck_live123", "cs_live456")
+    shop, _notes = connect_with_keys(services, "woocommerce", KEYS)
     order = order_from_rest(rest_body("multirate-orders-get-b-68"))
     with services.uow() as uow:
         uow.scope(shop).orders.save(order)
@@ -55,7 +57,7 @@ def test_a_return_opened_through_the_api_speaks_the_shoppers_language_else_the_s
 def test_the_address_read_follows_the_store_but_one_the_merchant_typed_stays(services: Services) -> None:
     store_named("Harness")
     store_accepts_keys()
-    shop, _notes = connect_woocommerce_with_keys(services, STORE, "ck_live123", "cs_live456")
+    shop, _notes = connect_with_keys(services, "woocommerce", KEYS)
     moved = rest_body("multirate-settings-general")
     for setting in moved:
         if setting["id"] == "woocommerce_store_address":

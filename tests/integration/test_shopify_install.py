@@ -19,7 +19,8 @@ from connector.bootstrap import Services, build_services
 from connector.cli import main
 from connector.jobs.queues import InlineJobQueue
 from connector.persistence.tables import ShopRow
-from connector.web.shopify_install import STATE_COOKIE, TokenExchangeError, ensure_offline_token
+from connector.web.connect_flows import bind_cookie
+from connector.workflow.shops import TokenExchangeError, connect_embedded
 from platforms.shopify.signatures import oauth_hmac
 from tests import builders
 from tests.conftest import FrozenClock
@@ -90,7 +91,7 @@ def test_install_redirects_to_the_authorize_page_with_a_state_bound_to_the_brows
     assert query["redirect_uri"] == ["https://returns.example.test/shopify/callback"]
     assert "grant_options[]" not in query  # offline token
     cookie = answer.headers["Set-Cookie"]
-    assert cookie.startswith(f"{STATE_COOKIE}=")
+    assert cookie.startswith(f"{bind_cookie('shopify')}=")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" in cookie
@@ -200,7 +201,7 @@ def test_a_first_embedded_load_swaps_the_id_token_for_an_offline_token(
 ) -> None:
     _fake, rsps = shopify
     token_endpoint(rsps, token="shpat_exchanged")
-    shop = ensure_offline_token(services, id_token(services))
+    shop = connect_embedded(services, "shopify", id_token(services))
     with services.uow() as uow:
         assert uow.shops.connection(shop.id).access_token == "shpat_exchanged"
     sent = json.loads(rsps.calls[0].request.body or b"{}")
@@ -211,7 +212,7 @@ def test_a_first_embedded_load_swaps_the_id_token_for_an_offline_token(
 def test_a_shop_with_a_token_is_not_exchanged_again(services: Services) -> None:
     existing = builders.shop(services, platform="shopify", domain=SHOP, credentials={"access_token": "shpat_kept"})
     with responses.RequestsMock():  # any outbound call would fail the test
-        assert ensure_offline_token(services, id_token(services)).id == existing.id
+        assert connect_embedded(services, "shopify", id_token(services)).id == existing.id
 
 
 @short_secret
@@ -224,7 +225,7 @@ def test_a_shop_that_uninstalled_gets_a_new_token(
     with services.uow() as uow:
         uow.shops.uninstall(existing.id, services.clock.now())
         uow.commit()
-    shop = ensure_offline_token(services, id_token(services))
+    shop = connect_embedded(services, "shopify", id_token(services))
     assert shop.id == existing.id
     assert shop.active
     with services.uow() as uow:
@@ -236,7 +237,7 @@ def test_a_shop_that_uninstalled_gets_a_new_token(
 def test_a_forged_id_token_is_refused_with_401(services: Services, bad: dict[str, Any]) -> None:
     secret = bad.pop("secret", API_SECRET)
     with responses.RequestsMock(), pytest.raises(TokenExchangeError) as refused:
-        ensure_offline_token(services, id_token(services, secret, **bad))
+        connect_embedded(services, "shopify", id_token(services, secret, **bad))
     assert refused.value.status == 401
     assert stored_shops(services) == []
 
@@ -244,7 +245,7 @@ def test_a_forged_id_token_is_refused_with_401(services: Services, bad: dict[str
 @short_secret
 def test_garbage_is_not_an_id_token(services: Services) -> None:
     with pytest.raises(TokenExchangeError) as refused:
-        ensure_offline_token(services, "not.a.jwt")
+        connect_embedded(services, "shopify", "not.a.jwt")
     assert refused.value.status == 401
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import responses
@@ -220,3 +222,32 @@ def test_return_for_a_store_that_was_not_stored_explains_the_usual_causes(
     page = client.get("/woocommerce/return", query_string={"success": "1", "user_id": user_id, "lang": "en"})
     assert page.status_code == 400
     assert b"Authorization header" in page.data
+
+
+def _form_value(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found is not None, f"no {name} in the page"
+    return html.unescape(found.group(1))
+
+
+@responses.activate
+def test_only_the_browser_that_started_the_connect_may_set_the_admin_sign_in(client: FlaskClient) -> None:
+    rest_index()
+    store_accepts_keys()
+    user_id = start(client)
+    client.post("/woocommerce/callback", data=callback_body(user_id), content_type="application/json")
+    page = client.get("/woocommerce/return", query_string={"success": "1", "user_id": user_id, "lang": "en"})
+    text = page.get_data(as_text=True)
+    form = {"token": _form_value(text, "token"), "csrf_token": _form_value(text, "csrf_token"),
+            "email": "owner@shop.example.test", "password": "a long enough secret"}
+    # Without what the connect bound to the browser (another browser read the URL): refused.
+    bound = client.get_cookie("woocommerce_connect_state", path="/woocommerce")
+    assert bound is not None
+    client.delete_cookie("woocommerce_connect_state", path="/woocommerce")
+    refused = client.post("/woocommerce/account?lang=en", data=form)
+    assert b"Sign-in created" not in refused.data
+    assert b'name="token"' not in refused.data  # no sign-in form either
+    client.set_cookie("woocommerce_connect_state", bound.value, path="/woocommerce")
+    answer = client.post("/woocommerce/account?lang=en", data=form)
+    assert answer.status_code == 200
+    assert b"Sign-in created for owner@shop.example.test" in answer.data

@@ -10,8 +10,8 @@ import pytest
 import responses
 
 from connector.bootstrap import Services
+from connector.workflow.platform_checks import run_platform_check
 from connector.workflow.sync import reconcile_shop
-from connector.workflow.woocommerce_health import check_webhooks
 from tests.conftest import FrozenClock
 from tests.unit.woocommerce.app_helpers import RECORDED_API, RECORDED_STORE, recorded_shop
 from tests.unit.woocommerce.recordings import rest_body
@@ -68,7 +68,7 @@ def test_disabled_webhook_is_reactivated_orders_resynced_and_the_merchant_emaile
                                                    webhook(12, "order.created", "active")])
     responses.put(RECORDED_API + "webhooks/11", json=webhook(11, "order.updated", "active"))
     store_lists_recorded_orders()
-    lines = check_webhooks(services, shop.id)
+    lines = run_platform_check(services, shop.id, "webhook-health")
     assert lines == ["Webhook order.updated (#11) was disabled: it is active again."]
     with services.uow() as uow:
         assert uow.scope(shop).orders.count() == 3
@@ -83,7 +83,7 @@ def test_disabled_webhook_is_reactivated_orders_resynced_and_the_merchant_emaile
 def test_all_webhooks_active_means_nothing_written(services: Services) -> None:
     shop = recorded_shop(services)
     responses.get(RECORDED_API + "webhooks", json=[webhook(11, "order.updated", "active")])
-    assert check_webhooks(services, shop.id) == []
+    assert run_platform_check(services, shop.id, "webhook-health") == []
     with services.uow() as uow:
         assert uow.scope(shop).emails.recent() == []
         assert uow.shops.last_synced_at(shop.id) is None
