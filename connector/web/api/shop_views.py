@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connector.domain.messages import Reason
+from connector.i18n import say
 from connector.persistence.merchant_webhooks import DeliveryRecord, Endpoint, WebhookScopes
 from connector.web.api import cursors, queries
 from connector.web.api import schemas as s
@@ -17,7 +18,7 @@ ENDPOINT_ID = {"endpoint_id": id_param("The webhook endpoint's id.")}
 
 
 def _texts(reasons: tuple[Reason, ...]) -> s.Texts:
-    return s.Texts(fr=[r.text("fr") for r in reasons], en=[r.text("en") for r in reasons])
+    return s.Texts(fr=[say(r, "fr") for r in reasons], en=[say(r, "en") for r in reasons])
 
 
 def _scopes() -> WebhookScopes:
