@@ -33,8 +33,8 @@ DOMAIN = "messages"
 
 @lru_cache(maxsize=8)
 def translations(locale: str | None) -> NullTranslations:
-    """The catalog in `locale`'s language; English is the msgids themselves."""
-    # English, the source language, has no catalog: Babel then answers with the msgids themselves.
+    """The catalog in `locale`'s language. English, the source language, has no catalog:
+    Babel then answers with the msgids themselves."""
     return Translations.load(str(CATALOG_DIR), [language(locale)], DOMAIN)
 
 
@@ -59,7 +59,7 @@ def ngettext(singular: str, plural: str, num: int, locale: str | None, /, **para
 
 
 def pgettext(context: str, message: str, locale: str | None, /, **params: object) -> str:
-    """A short msgid that means something else elsewhere ("refund" as a resolution's name)."""
+    """A msgid that means something else elsewhere: "MMMM d, y" as the 1st of a month's date pattern."""
     return _fill(str(translations(locale).pgettext(context, message)), params)
 
 
@@ -85,7 +85,7 @@ _CODE_GLUED = re.compile(r"([A-Z]{2,3})(\d)")
 
 def format_percent(rate: Decimal | float | int, locale: str | None) -> str:
     """10 -> "10 %" (fr, with the no-break space) or "10%" (en); 12.50 -> "12,5 %": no useless zeros."""
-    return str(format_percent_babel(Decimal(str(rate)) / 100, locale=language(locale),
+    return str(format_percent_babel(Decimal(str(rate)).scaleb(-2), locale=language(locale),
                                     decimal_quantization=False))
 
 

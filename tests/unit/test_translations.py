@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-METHOD_MAP = [("connector/**.py", "python"), ("webhooks/**.py", "python"), ("templates/**.html", "jinja2")]
+with (ROOT / "babel.cfg").open() as _cfg:  # what `scripts/i18n.py extract` reads, so the two never differ
+    METHOD_MAP = parse_mapping_cfg(_cfg)[0]
 
 
 def _catalogs() -> list[Path]:
