@@ -65,10 +65,14 @@ def pgettext(context: str, message: str, locale: str | None, /, **params: object
 
 # ---- numbers, money, percentages and dates: Babel (CLDR) writes them ----
 
-def format_number(value: Decimal, locale: str | None, places: int | None = None) -> str:
-    """1234.5 -> "1 234,5" (fr, narrow no-break space) or "1,234.5" (en); `places` fixes the decimals."""
-    if places is not None:  # a pattern with that many decimals, in the language's own symbols
-        pattern = "#,##0" + ("." + "0" * places if places else "")
+def format_number(value: Decimal, locale: str | None, places: int | None = None, *,
+                  grouped: bool = True) -> str:
+    """1234.5 -> "1 234,5" (fr, narrow no-break space) or "1,234.5" (en); `places` fixes the decimals.
+
+    `grouped=False` writes "1234,50": what a merchant types back into a form field."""
+    if places is not None or not grouped:  # a pattern, in the language's own symbols
+        decimals = places if places is not None else max(0, -int(value.as_tuple().exponent))
+        pattern = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
         return str(format_decimal(value, pattern, locale=language(locale)))
     return str(format_decimal(value, locale=language(locale), decimal_quantization=False))
 

@@ -2,7 +2,7 @@
 
     python scripts/i18n.py extract   # every marked text (babel.cfg) -> connector/translations/messages.pot
     python scripts/i18n.py update    # extract, then add new texts to each messages.po and drop unused ones
-    python scripts/i18n.py compile   # each messages.po -> its messages.mo (committed: `pip install -e .` needs no step)
+    python scripts/i18n.py compile   # each messages.po -> its messages.mo (committed: pip install needs no step)
 
 Texts are marked with gettext/ngettext/pgettext (web: Flask-Babel's, elsewhere connector.i18n's),
 `_` in templates, and in the domain with the no-op markers `N_` and `Nn_` (plural forms).
@@ -39,7 +39,8 @@ def method_map() -> list[tuple[str, str]]:
 def extract() -> Catalog:
     template = Catalog(project="returns-connector", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), method_map(), keywords=KEYWORDS, comment_tags=("Translators:",), strip_comment_tags=True):
+            str(ROOT), method_map(), keywords=KEYWORDS, comment_tags=("Translators:",),
+            strip_comment_tags=True):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     with TEMPLATE.open("wb") as handle:
         write_po(handle, template, width=110, omit_header=False, sort_output=True)
@@ -56,7 +57,8 @@ def update() -> None:
         catalog.obsolete.clear()  # a text no longer used leaves the catalog
         with po.open("wb") as handle:
             write_po(handle, catalog, width=110, sort_output=True)
-        missing = [m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.id, tuple) else m.string)]
+        missing = [m.id for m in catalog
+                   if m.id and not (all(m.string) if isinstance(m.id, tuple) else m.string)]
         print(f"updated {po.relative_to(ROOT)}: {len(missing)} texts to translate")
 
 

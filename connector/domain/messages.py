@@ -1,4 +1,4 @@
-"""What the domain says, as message codes with params; the words are in the Babel catalog. Standard library only.
+"""What the domain says: message codes with params; the words are in the Babel catalog. Standard library only.
 
 The domain never translates: it names a text by code (`Reason.of("window_passed", last_day_date=...)`)
 and its English msgid is marked here with `N_` (or `Nn_` for a text with plural forms) so that
@@ -123,7 +123,8 @@ MESSAGES: dict[str, Wording] = {
     "auto_reason_not_listed": Wording(N_("The reason “%(reason)s” is not approved automatically.")),
     "auto_history_ok": Wording(*Nn_(
         "The customer has %(previous_returns)s previous return, at most %(max_previous_returns)s.",
-        "The customer has %(previous_returns)s previous returns, at most %(max_previous_returns)s."), count="previous_returns"),
+        "The customer has %(previous_returns)s previous returns, at most %(max_previous_returns)s."),
+        count="previous_returns"),
     "auto_too_many_returns": Wording(*Nn_(
         "The customer has %(previous_returns)s previous return, more than %(max_previous_returns)s.",
         "The customer has %(previous_returns)s previous returns, more than "
@@ -149,7 +150,8 @@ MESSAGES: dict[str, Wording] = {
     "policy_final_sale": Wording(N_("Items sold as final sale cannot be returned.")),
     "policy_final_sale_tag": Wording(N_("Items sold as final sale, or marked %(tag)s, cannot be returned.")),
     "policy_not_returnable_tags": Wording(N_("Products marked %(tags)s cannot be returned.")),
-    "policy_not_returnable_types": Wording(N_("Products of these types cannot be returned: %(product_types)s.")),
+    "policy_not_returnable_types": Wording(N_(
+        "Products of these types cannot be returned: %(product_types)s.")),
     "policy_not_returnable_skus": Wording(N_("These product references cannot be returned: %(skus)s.")),
     "policy_all_returnable": Wording(N_("Every product can be returned.")),
     "policy_resolutions": Wording(N_("You can choose: %(resolutions)s.")),
@@ -170,9 +172,12 @@ MESSAGES: dict[str, Wording] = {
         "return shipping.")),
     "policy_free_returns_tags": Wording(N_("Free returns apply to products marked %(tags)s.")),
     "policy_photos": Wording(N_("Please add a photo of the item when the reason is: %(reasons)s.")),
-    "policy_rejected_send_back": Wording(N_("Items refused at inspection are sent back to you for %(fee_amount)s.")),
-    "policy_rejected_send_back_free": Wording(N_("Items refused at inspection are sent back to you at no cost.")),
-    "policy_rejected_keep": Wording(N_("Items refused at inspection are not sent back and are not refunded.")),
+    "policy_rejected_send_back": Wording(N_(
+        "Items refused at inspection are sent back to you for %(fee_amount)s.")),
+    "policy_rejected_send_back_free": Wording(N_(
+        "Items refused at inspection are sent back to you at no cost.")),
+    "policy_rejected_keep": Wording(N_(
+        "Items refused at inspection are not sent back and are not refunded.")),
     "policy_goodwill_coupon": Wording(N_(
         "For an item refused at inspection, we offer you a coupon worth %(coupon_percent)s of its "
         "price.")),
@@ -204,7 +209,7 @@ def _as_param(name: str, value: object) -> str:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why the engine decided something, as a code and string params; `connector.i18n.say` says it to a person."""
+    """Why the engine decided something, as a code and string params; `connector.i18n.say` words it."""
 
     code: str
     params: dict[str, str] = field(default_factory=dict)

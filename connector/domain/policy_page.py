@@ -10,7 +10,7 @@ from connector.domain.returns import RejectedItemHandling, ResolutionKind
 
 
 def policy_summary(policy: ReturnPolicy, words: Words) -> list[tuple[str, str]]:
-    """The public policy page as (title, text) sections, in the language of `words` (the edge's translator)."""
+    """The public policy page as (title, text) sections, in the language of `words`, the edge's translator."""
     lang = words.locale
 
     def say(code: str, **params: object) -> str:

@@ -65,7 +65,7 @@ def _decimal_typed(text: str) -> str:
 
 
 def _decimal_shown(value: Any) -> str:
-    """5.90 -> "5,90" for a French merchant (read back by _decimal_typed); what does not parse is shown as typed."""
+    """5.90 -> "5,90" for a French merchant (read back by _decimal_typed); anything else shown as typed."""
     text = "" if value is None else str(value)
     try:
         number = Decimal(text)
@@ -73,7 +73,7 @@ def _decimal_shown(value: Any) -> str:
         return text
     if not number.is_finite():
         return text
-    return format_number(number, locale(), max(0, -int(number.as_tuple().exponent)))
+    return format_number(number, locale(), grouped=False)
 
 
 def _slug(label: str) -> str:

@@ -1,4 +1,4 @@
-"""Typography per language for the pages: French puts a narrow no-break space before : ; ! ? (the catalog says so)."""
+"""Typography per language for the pages: French puts a narrow no-break space before : ; ! ? (catalog)."""
 
 from __future__ import annotations
 

@@ -70,7 +70,8 @@ def warn_stuck_pushes(svc: Services) -> list[int]:
             next_try = row.locked_until if row.running(now) and row.locked_until else row.available_at
             subject, body = render_email("merchant_push_stuck", locale, {
                 "label": resolution_name(resolution.kind, locale), "reference": ret.reference,
-                "amount": format_money(resolution.amount, locale), "since": format_moment(row.created_at, locale, utc=True),
+                "amount": format_money(resolution.amount, locale),
+                "since": format_moment(row.created_at, locale, utc=True),
                 "next_try": format_moment(next_try, locale, utc=True), "error": row.last_error[:300],
                 "jobs_url": f"{svc.settings.app_url}/admin/{shop.slug}/jobs"})
             if any(e.subject == subject for e in scope.emails.recent(limit=100, return_id=ret.id)):

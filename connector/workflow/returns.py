@@ -459,8 +459,9 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
             stored.append(resolution)
         # Written in the shop's language: the merchant reads it on the timeline.
         lang = shop.locale
-        summary = ", ".join(say(Reason.of("note_resolution", resolution_kind=r.kind, resolution_amount=r.amount), lang)
-                            for r in stored) or say(Reason.of("note_nothing_to_pay"), lang)
+        summary = ", ".join(
+            say(Reason.of("note_resolution", resolution_kind=r.kind, resolution_amount=r.amount), lang)
+            for r in stored) or say(Reason.of("note_nothing_to_pay"), lang)
         before = ret.status
         ret.resolve(now, actor, summary)
         scope.returns.save(ret, now)

@@ -28,7 +28,8 @@ def test_every_text_has_the_same_placeholders_in_both_languages() -> None:
     french = translations("fr")
     for code, wording in MESSAGES.items():
         english = wording.singular
-        translated = french.ngettext(english, wording.plural, 2) if wording.plural else french.gettext(english)
+        translated = (french.ngettext(english, wording.plural, 2) if wording.plural
+                      else french.gettext(english))
         fields = {text: set(re.findall(r"%\((\w+)\)s", text)) for text in (english, translated)}
         assert fields[english] == fields[translated], code
 

@@ -555,7 +555,8 @@ def test_policy_page_of_the_default_policy_reads_in_both_languages() -> None:
 
 def test_policy_page_changes_when_the_policy_does() -> None:
     before = dict(policy_summary(ReturnPolicy(), Translator("fr")))
-    after = dict(policy_summary(ReturnPolicy(window_days=60, window_starts_from=WindowStart.ORDER), Translator("fr")))
+    after = dict(policy_summary(ReturnPolicy(window_days=60, window_starts_from=WindowStart.ORDER),
+                                Translator("fr")))
 
     assert "30 jours" in before["Délai de retour"]
     assert "60 jours à compter de la date de commande" in after["Délai de retour"]

@@ -39,7 +39,8 @@ def _used_msgids() -> dict[str, str]:
     used: dict[str, str] = {}
     # N_ and Nn_ are the domain's no-op markers (connector/domain/messages.py).
     keywords = {**DEFAULT_KEYWORDS, "Nn_": (1, 2)}
-    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), METHOD_MAP, keywords=keywords):
+    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), METHOD_MAP,
+                                                                             keywords=keywords):
         ids = message if isinstance(message, tuple) else (message,)
         for msgid in ids:
             if msgid:
