@@ -191,3 +191,17 @@ def test_french_money_numbers_and_percentages_are_written_as_babel_writes_them(a
     assert format_money(Money(value, "EUR"), "en") == format_currency(value, "EUR", locale="en_US")
     assert format_number(value, "fr") == format_decimal(value, locale="fr", decimal_quantization=False)
     assert format_percent(Decimal("15.5"), "fr") == "15,5\u00a0%"
+
+
+def test_a_number_for_a_form_field_is_written_without_grouping_so_it_reads_back() -> None:
+    assert format_number(Decimal("1234.50"), "fr", grouped=False) == "1234,50"
+    assert format_number(Decimal("1234.50"), "en", grouped=False) == "1234.50"
+    assert format_number(Decimal("1234.5"), "fr", 2) == "1\u202f234,50"
+
+
+def test_resolution_names_come_from_the_catalog() -> None:
+    from connector.i18n import resolution_name
+
+    assert [resolution_name(kind, "fr") for kind in ResolutionKind] == [
+        "remboursement", "avoir", "bon de réduction", "échange"]
+    assert resolution_name("no_such_kind", "fr") == "no_such_kind"
