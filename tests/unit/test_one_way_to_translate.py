@@ -17,11 +17,13 @@ from connector.domain.messages import MESSAGES, Reason, Wording
 from connector.i18n import CATALOG_DIR, gettext, ngettext, say
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted((ROOT / "connector").rglob("*.py"))
+# connector/ and the packages that plug into it: a platform's flow moved out of the core keeps the rule.
+SOURCES = sorted(path for package in ("connector", "platforms", "webhooks", "carriers")
+                 for path in (ROOT / package).rglob("*.py"))
 LANGUAGE_CODES = {"fr", "en", "fr_FR", "en_US", "fr-FR", "en-US"}
 
-# Files another change moves out of the core (issue 15, platform flows): until then they keep
-# their own French branch. The list only shrinks.
+# Files another change of issue 15 moves into platforms/woocommerce (h4): they keep their own
+# French branch until they are worded through connector.i18n. The list only shrinks.
 NOT_YET = {"connector/workflow/woocommerce_health.py", "connector/web/woocommerce_connect.py"}
 
 
