@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from connector.bootstrap import Services, build_services, use_services
 from connector.config import Settings
+from connector.i18n import CATALOG_DIR
 from connector.ports import StorageConflict
 from connector.web.context import SUPPORTED_LOCALES as SUPPORTED_LOCALES
 from connector.web.context import csrf as csrf
@@ -37,9 +38,8 @@ def select_locale() -> str:
 
 
 def translation_directories() -> list[Path]:
-    """Every catalog of the app: the shared pages', and one per edge (portal, admin, ...)."""
-    return [ROOT / "connector" / "translations",
-            *sorted(p for p in (ROOT / "connector" / "web").glob("*_translations") if p.is_dir())]
+    """The app's one catalog: Flask-Babel reads the same .mo as connector.i18n does outside requests."""
+    return [CATALOG_DIR]
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:

@@ -16,7 +16,7 @@ from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
 from connector.domain.errors import DomainError
-from connector.domain.messages import Reason, language
+from connector.domain.messages import Reason, Words, language
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
@@ -34,9 +34,9 @@ class InvalidPolicy(DomainError):
         self.field = field_name
         self.reason = reason  # the same problem in the merchant's language, when it has a text
 
-    def text(self, locale: str) -> str:
+    def text(self, words: Words) -> str:
         """What the merchant reads next to the setting: translated, without the setting's code name."""
-        return self.reason.text(locale) if self.reason else str(self).removeprefix(f"{self.field}: ")
+        return words.say(self.reason) if self.reason else str(self).removeprefix(f"{self.field}: ")
 
 
 class WindowStart(StrEnum):
@@ -77,7 +77,8 @@ class ReturnReason:
     needs_photo: bool = False
 
     def label(self, locale: str) -> str:
-        return self.label_fr if language(locale) == "fr" else self.label_en
+        # The merchant's own words in each language (data, not a translation): label_fr or label_en.
+        return str(getattr(self, f"label_{language(locale)}"))
 
 
 DEFAULT_REASONS = (

@@ -4,41 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from connector.domain.messages import Reason, join_words, language, quote, resolution_name
+from connector.domain.messages import Reason, Words
 from connector.domain.policy import CouponType, OriginalShipping, ReturnPolicy, ShippingPayer
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
 
 
-def policy_summary(policy: ReturnPolicy, locale: str) -> list[tuple[str, str]]:
-    """The public policy page as (title, text) sections, in French or English."""
-    lang = language(locale)
+def policy_summary(policy: ReturnPolicy, words: Words) -> list[tuple[str, str]]:
+    """The public policy page as (title, text) sections, in the language of `words`, the edge's translator."""
+    lang = words.locale
 
     def say(code: str, **params: object) -> str:
-        return Reason.of(code, **params).text(lang)
+        return words.say(Reason.of(code, **params))
 
     def labels(codes: Sequence[str]) -> str:
         found = (policy.reason(code) for code in codes)
-        return join_words([quote(reason.label(lang), lang) for reason in found if reason], lang, last="or")
+        return words.join([words.quote(reason.label(lang)) for reason in found if reason], last="or")
 
-    def tags(words: Sequence[str]) -> str:
-        return join_words([quote(word, lang) for word in words], lang, last="or")
+    def tags(items: Sequence[str]) -> str:
+        return words.join([words.quote(item) for item in items], last="or")
 
     sections = [(say("title_window"),
                  say(f"policy_window_{policy.window_starts_from.value}", window_days=policy.window_days))]
 
-    refused = [say("policy_final_sale_tag", tag=quote(policy.final_sale_tag, lang))
+    refused = [say("policy_final_sale_tag", tag=words.quote(policy.final_sale_tag))
                if policy.final_sale_tag else say("policy_final_sale")]
     if policy.non_returnable_tags:
         refused.append(say("policy_not_returnable_tags", tags=tags(policy.non_returnable_tags)))
     if policy.non_returnable_product_types:
         refused.append(say("policy_not_returnable_types",
-                           product_types=join_words(policy.non_returnable_product_types, lang)))
+                           product_types=words.join(policy.non_returnable_product_types)))
     if policy.non_returnable_skus:
-        refused.append(say("policy_not_returnable_skus", skus=join_words(policy.non_returnable_skus, lang)))
+        refused.append(say("policy_not_returnable_skus", skus=words.join(policy.non_returnable_skus)))
     sections.append((say("title_not_returnable"), " ".join(refused)))
 
-    offered = [say("policy_resolutions", resolutions=join_words(
-        [resolution_name(kind, lang) for kind in policy.allowed_resolutions], lang, last="or"))]
+    offered = [say("policy_resolutions", resolutions=words.join(
+        [words.resolution(kind) for kind in policy.allowed_resolutions], last="or"))]
     if ResolutionKind.STORE_CREDIT in policy.allowed_resolutions and policy.store_credit_bonus_percent:
         offered.append(say("policy_store_credit_bonus", bonus_percent=policy.store_credit_bonus_percent))
     sections.append((say("title_resolutions"), " ".join(offered)))

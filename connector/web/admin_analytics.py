@@ -19,8 +19,8 @@ from werkzeug.wrappers import Response
 
 from connector.domain import charts
 from connector.domain.charts import percent
-from connector.domain.messages import format_money, format_number
 from connector.domain.money import Money
+from connector.i18n import format_money, format_number, format_percent
 from connector.ports.queries import GRAINS, Range
 from connector.web.admin_core import _, bp, day_after, day_start, locale, parse_day, query_string, shop
 from connector.web.admin_returns import csv_response
@@ -127,8 +127,7 @@ def _figures(period: Range, grain: str, start: date, end: date) -> dict[str, Any
 def _pct(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
-    text = format_number(Decimal(str(value)).quantize(Decimal("0.1")), locale())
-    return f"{text}\u00a0%" if locale() == "fr" else f"{text}%"
+    return format_percent(Decimal(str(value)).quantize(Decimal("0.1")), locale())
 
 
 def _svg(svg: str) -> Markup:
@@ -148,7 +147,7 @@ def _charts(data: dict[str, Any]) -> dict[str, Markup]:
     def num(value: float) -> str:
         return format_number(Decimal(str(value)).quantize(Decimal("0.1")).normalize(), lang)
 
-    from connector.domain.messages import resolution_name
+    from connector.i18n import resolution_name
 
     # A period without sales has no rate: a gap in the line, never a false 0 %; its place stays on the axis.
     rate_points = [(p.label, float(p.unit_rate) if p.unit_rate is not None else None) for p in data["periods"]]

@@ -19,9 +19,9 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from connector.domain.errors import DomainError
-from connector.domain.messages import format_date, format_money, format_number, resolution_name
 from connector.domain.money import Money
 from connector.domain.shops import Shop
+from connector.i18n import format_date, format_money, format_number, resolution_name
 from connector.web.auth import AdminIdentity, identify, signed_in_elsewhere
 from connector.web.context import services
 from connector.web.security_headers import NOBODY, frame_policy, shopify_admin_ancestors

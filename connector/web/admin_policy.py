@@ -6,6 +6,7 @@ Imports Flask and the web helpers; the rules are the domain's (connector.domain.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import flash, render_template, request
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from connector.domain.policy import CouponType, OriginalShipping, ReturnPolicy, ShippingPayer, WindowStart
 from connector.domain.returns import RejectedItemHandling, ResolutionKind
+from connector.i18n import format_number
 from connector.web.admin_core import _, back_to, bp, locale, shop
 from connector.web.context import services
 from connector.workflow import admin_policy
@@ -63,8 +65,15 @@ def _decimal_typed(text: str) -> str:
 
 
 def _decimal_shown(value: Any) -> str:
+    """5.90 -> "5,90" for a French merchant (read back by _decimal_typed); anything else shown as typed."""
     text = "" if value is None else str(value)
-    return text.replace(".", ",") if locale() == "fr" else text
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    return format_number(number, locale(), grouped=False)
 
 
 def _slug(label: str) -> str:

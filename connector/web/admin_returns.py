@@ -14,9 +14,9 @@ from flask import Response, abort, flash, render_template, request, send_file, u
 from flask_babel import format_timedelta, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from connector.domain.messages import format_money, format_percent
 from connector.domain.money import Money
 from connector.domain.returns import Condition, ReturnStatus
+from connector.i18n import format_money, format_percent
 from connector.ports.queries import RETURN_SORT_KEYS, ReturnListFilter
 from connector.web.admin_core import (
     _,

@@ -34,7 +34,7 @@ from connector.ports.platforms import (
     OffersConnectFlow,
 )
 from connector.web.auth import create_merchant_user
-from connector.web.context import Services, services
+from connector.web.context import SUPPORTED_LOCALES, Services, services
 from connector.web.portal import portal_embed_snippet
 from connector.workflow.shops import ConnectError, connect_shop, connected_shop
 
@@ -90,7 +90,8 @@ def _bound(svc: Services, platform: str, flow: ConnectFlow) -> str:
 
 def _lang() -> str:
     locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "fr"
+    # The page's language for the flow's own texts; French, the first language of our shops, otherwise.
+    return locale.language if locale is not None and locale.language in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0]
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:

@@ -25,6 +25,7 @@ from connector.domain.errors import IllegalTransition, InvalidReturn
 from connector.domain.orders import Order, normalise_order_name
 from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
+from connector.i18n import Translator, say
 from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
 from connector.web import portal_pages as pages
 from connector.web.context import services
@@ -101,7 +102,7 @@ def _refusal_summary(problems: dict[int, list[str]], order: Order) -> list[str]:
 def _refused(order: Order, decision: PolicyDecision, values: dict[str, str] | None = None) -> tuple[str, int]:
     lang = shopper_lang()
     problems = pages.item_problems(decision, order, lang)
-    general = [r.text(lang) for r in decision.reasons if r.code != "no_eligible_item" or not problems]
+    general = [say(r, lang) for r in decision.reasons if r.code != "no_eligible_item" or not problems]
     general += _refusal_summary(problems, order)
     return _items(order, problems, general or [_("Please check your request.")], values, 422)
 
@@ -265,7 +266,7 @@ def by_reference(reference: str) -> Any:
 def policy() -> Any:
     lang = shopper_lang()
     rules = flow.policy_for(current_visit().shop)
-    return render_template("portal/policy.html", sections=policy_summary(rules, lang),
+    return render_template("portal/policy.html", sections=policy_summary(rules, Translator(lang)),
                            reasons=[(r.label(lang), r.needs_photo) for r in rules.reasons])
 
 

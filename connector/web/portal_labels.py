@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shipping import ParcelStep, PostalAddress
+from connector.i18n import format_moment
 from connector.web.context import services
 from connector.web.portal_visit import current_visit, link, portal_bp, proxy_bp, shopper_lang
 from connector.workflow import portal
@@ -62,7 +63,7 @@ def return_label(ret: ReturnRequest) -> LabelBox | None:
         # segno writes the SVG from the carrier's tracking number (letters and digits): safe as markup.
         qr = Markup(segno.make(shipment.tracking_number, error="m").svg_inline(scale=4, omitsize=True))  # noqa: S704
     lang = shopper_lang()
-    steps = tuple((e.occurred_at.strftime("%d/%m/%Y %H:%M" if lang == "fr" else "%Y-%m-%d %H:%M"),
+    steps = tuple((format_moment(e.occurred_at, lang),
                    e.description or _step_title(e.step), e.location) for e in reversed(shipment.events))
     customer = order.customer if order else None
     return LabelBox(state=state, shipment=shipment, carrier_title=carrier.title if carrier else shipment.carrier,

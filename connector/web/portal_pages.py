@@ -19,13 +19,13 @@ from connector.domain.eligibility import (
     PolicyDecision,
     store_credit_bonus_per_unit,
 )
-from connector.domain.messages import format_date, format_money, resolution_name
 from connector.domain.money import Money
 from connector.domain.orders import Order, OrderLine
 from connector.domain.policy import ReturnPolicy
 from connector.domain.resolutions import ResolutionPlan, returned_line_amount
 from connector.domain.returns import ResolutionKind, ReturnStatus
 from connector.domain.shops import Shop
+from connector.i18n import format_date, format_money, resolution_name, say
 from connector.web.portal_photos import MAX_PHOTOS_PER_ITEM, Photo, PhotoRejected, read_photo
 from connector.workflow import portal
 from connector.workflow import returns as flow
@@ -153,7 +153,7 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
                       if verdict.returnable else Money.zero(order.currency))
         bonus = "" if unit_bonus.is_zero() else format_money(unit_bonus, lang)
         rows.append(ItemRow(
-            index=index, line=line, verdict=verdict, why_not=tuple(r.text(lang) for r in verdict.reasons),
+            index=index, line=line, verdict=verdict, why_not=tuple(say(r, lang) for r in verdict.reasons),
             unit_price=format_money(_unit_paid(line), lang),
             bonus_per_unit=bonus, variants=listed.get(line.product_id or "", ()) if exchanges else (),
             image_url=_picture(line, listed.get(line.product_id or "", ())),
@@ -343,7 +343,7 @@ def review_page(order: Order, policy: ReturnPolicy, wanted: Sequence[flow.Wanted
     net = sum((p.net.amount for p in plans), Money.zero(order.currency).amount)
     return ReviewPage(
         lines=tuple(lines), plans=plan_rows(plans, lang),
-        notes=tuple(n.text(lang) for n in decision.notes),
+        notes=tuple(say(n, lang) for n in decision.notes),
         free_return=decision.free_return,
         return_shipping_fee=format_money(decision.return_shipping_fee, lang),
         total=format_money(Money(net, order.currency), lang), auto_approved=decision.auto_approved,
@@ -356,7 +356,7 @@ def item_problems(decision: PolicyDecision, order: Order, lang: str) -> dict[int
     problems: dict[int, list[str]] = {}
     for item in decision.items:
         if not item.eligible and item.line_id in index:
-            problems.setdefault(index[item.line_id], []).extend(r.text(lang) for r in item.reasons)
+            problems.setdefault(index[item.line_id], []).extend(say(r, lang) for r in item.reasons)
     return problems
 
 

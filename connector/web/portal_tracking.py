@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
-from connector.domain.messages import format_date, format_money
 from connector.domain.money import Money
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
+from connector.i18n import format_date, format_money
 from connector.web.portal_pages import PlanRow, plan_rows, resolution_label, status_label
 from connector.workflow import portal
 from connector.workflow import returns as flow

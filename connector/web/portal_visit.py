@@ -18,9 +18,10 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from connector.domain.messages import format_date, language
+from connector.domain.messages import language
 from connector.domain.orders import Order
 from connector.domain.shops import Shop
+from connector.i18n import format_date
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import LookupLimiter, Tokens

@@ -1,17 +1,13 @@
-"""Typography per language for the pages: French puts a narrow no-break space before : ; ! ?. Flask-Babel."""
+"""Typography per language for the pages: French puts a narrow no-break space before : ; ! ? (catalog)."""
 
 from __future__ import annotations
 
 from flask_babel import get_locale
 
-NARROW_NBSP = "\u202f"
-
-
-def _french() -> bool:
-    found = get_locale()
-    return bool(found and found.language == "fr")
+from connector.i18n import colon as _colon
 
 
 def colon(label: str) -> str:
     """"Quantité" -> "Quantité :" (narrow space) in French, "Quantity:" in English."""
-    return f"{label}{NARROW_NBSP}:" if _french() else f"{label}:"
+    found = get_locale()
+    return _colon(label, found.language if found else None)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.domain.policy import InvalidPolicy, ReturnPolicy
 from connector.domain.policy_page import policy_summary
+from connector.i18n import Translator
 from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def check_policy(data: Mapping[str, Any], locale: str = "en") -> tuple[ReturnPol
         try:
             policy = ReturnPolicy(**values)
         except InvalidPolicy as exc:
-            errors.setdefault(exc.field, exc.text(locale))
+            errors.setdefault(exc.field, exc.text(Translator(locale)))
             if exc.field not in values:
                 break
             values.pop(exc.field)
@@ -74,4 +75,4 @@ _NULLABLE = frozenset({"auto_approve_max_order_value", "auto_approve_max_previou
 
 def preview(policy: ReturnPolicy) -> dict[str, list[tuple[str, str]]]:
     """The public policy page in both languages: the same data the engine decides with."""
-    return {lang: policy_summary(policy, lang) for lang in ("fr", "en")}
+    return {lang: policy_summary(policy, Translator(lang)) for lang in ("fr", "en")}

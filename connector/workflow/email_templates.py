@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from connector.domain.messages import format_money
 from connector.domain.money import Money
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
+from connector.i18n import format_money, gettext, resolution_name
 from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
@@ -101,13 +101,14 @@ def sample_context(shop: Shop, locale: str, app_url: str) -> dict[str, Any]:
     return {
         "shop": shop, "ret": ret, "reference": ret.reference,
         "tracking_url": f"{app_url}/portal/{shop.slug}/track/example",
-        "message": "Merci pour votre retour." if locale == "fr" else "Thank you for your return.",
+        "message": gettext("Thank you for your return.", locale),
         "format_money": lambda m: format_money(m, locale), "amount": amount, "code": "MERCI-7KQ2",
         "delay": "", "order_name": "#1001",
-        "resolutions": [{"label": "remboursement" if locale == "fr" else "refund", "amount": amount, "code": ""}],
-        "label": "bon de réduction" if locale == "fr" else "coupon",
-        "rejected": [{"title": "Robe lin" if locale == "fr" else "Linen dress", "quantity": 1,
-                      "reason": "Étiquette retirée" if locale == "fr" else "Label removed"}],
+        "resolutions": [{"label": resolution_name(ResolutionKind.REFUND, locale), "amount": amount,
+                         "code": ""}],
+        "label": resolution_name(ResolutionKind.COUPON, locale),
+        "rejected": [{"title": gettext("Linen dress", locale), "quantity": 1,
+                      "reason": gettext("Label removed", locale)}],
         "rejected_kept": False, "rejected_fee": Money(Decimal("6.50"), shop.currency),
         "payment_url": f"https://{shop.domain}/checkout/order-pay/1002/", "percent": "",
     }

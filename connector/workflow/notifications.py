@@ -55,7 +55,7 @@ def queue_shopper_email(svc: Services, scope: ShopScope, ret: ReturnRequest, kin
     """Write the email and its outbox row; the caller's commit makes both real together."""
     if kind not in SHOPPER_EVENTS or ret.id is None or ret.customer_email.endswith("@invalid"):
         return
-    from connector.domain.messages import format_money
+    from connector.i18n import format_money
 
     context: dict[str, Any] = {
         "shop": scope.shop, "ret": ret, "reference": ret.reference,

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from connector.i18n import gettext
 from connector.ports.platforms import ReactivatedWebhook, SchedulesChecks
 from connector.workflow.sync import reconcile_shop
 
@@ -25,23 +26,19 @@ log = logging.getLogger(__name__)
 
 def _texts(shop: Shop, platform: str, changes: Sequence[ReactivatedWebhook],
            synced: int) -> tuple[str, str, list[str]]:
-    """Subject, body and one line per webhook, in the shop's language."""
-    if shop.locale == "fr":
-        lines = [f"Le webhook {c.topic} (n° {c.webhook_id}) était « {c.previous_status} » : il est réactivé."
-                 for c in changes]
-        subject = f"{shop.name} : webhooks {platform} réactivés"
-        body = (f"Bonjour,\n\n{platform} avait arrêté d'envoyer des webhooks à returns-connector "
-                "(après plusieurs échecs de livraison, ou mis en pause dans l'administration) :\n\n"
-                + "\n".join(f"- {line}" for line in lines)
-                + f"\n\nLes commandes modifiées entre-temps ont été relues ({synced}). Si cela se répète, vérifiez "
-                  "qu'aucun pare-feu ou extension de sécurité ne bloque les requêtes sortantes de votre boutique.\n")
-        return subject, body, lines
-    lines = [f"Webhook {c.topic} (#{c.webhook_id}) was {c.previous_status}: it is active again." for c in changes]
-    subject = f"{shop.name}: {platform} webhooks turned back on"
-    body = (f"Hello,\n\n{platform} had stopped sending webhooks to returns-connector (after repeated failed "
-            "deliveries, or paused in the admin):\n\n" + "\n".join(f"- {line}" for line in lines)
-            + f"\n\nOrders changed meanwhile were read again ({synced}). If this happens again, check that no "
-              "firewall or security plugin blocks your store's outgoing requests.\n")
+    """Subject, body and one line per webhook, in the shop's language (the one catalog)."""
+    lang = shop.locale
+    lines = [gettext("Webhook %(topic)s (#%(webhook_id)s) was %(status)s: it is active again.", lang,
+                     topic=c.topic, webhook_id=c.webhook_id, status=c.previous_status)
+             for c in changes]
+    subject = gettext("%(shop)s: %(platform)s webhooks turned back on", lang, shop=shop.name, platform=platform)
+    body = (gettext("Hello,", lang) + "\n\n"
+            + gettext("%(platform)s had stopped sending webhooks to returns-connector (after repeated failed "
+                      "deliveries, or paused in the admin):", lang, platform=platform) + "\n\n"
+            + "\n".join(f"- {line}" for line in lines) + "\n\n"
+            + gettext("Orders changed meanwhile were read again (%(synced)s). If this happens again, check that "
+                      "no firewall or security plugin blocks your store's outgoing requests.", lang, synced=synced)
+            + "\n")
     return subject, body, lines
 
 

@@ -15,11 +15,11 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connector.domain.messages import format_percent, resolution_name
 from connector.domain.money import Money, total
 from connector.domain.resolutions import RefundLine, keep_on_lines
 from connector.domain.returns import ResolutionKind
 from connector.domain.shops import Shop
+from connector.i18n import format_moment, format_percent, resolution_name
 from connector.ports import PlatformError, PushLine, ResolutionPush, ShopConnection
 from connector.workflow import merchant_webhooks
 from connector.workflow.leases import heartbeat, lease
@@ -51,7 +51,7 @@ def warn_stuck_pushes(svc: Services) -> list[int]:
     Returns the resolutions warned about. Once per push: the email is kept on the return,
     and one with the same subject is not written again.
     """
-    from connector.domain.messages import format_money
+    from connector.i18n import format_money
     from connector.workflow.notifications import render_email
 
     now = svc.clock.now()
@@ -67,12 +67,12 @@ def warn_stuck_pushes(svc: Services) -> list[int]:
             if resolution is None or resolution.push_status != "pending" or ret is None or ret.id is None:
                 continue
             locale = shop.locale if shop.locale in ("fr", "en") else "en"
-            moment = "%d/%m/%Y %H:%M UTC" if locale == "fr" else "%Y-%m-%d %H:%M UTC"
             next_try = row.locked_until if row.running(now) and row.locked_until else row.available_at
             subject, body = render_email("merchant_push_stuck", locale, {
                 "label": resolution_name(resolution.kind, locale), "reference": ret.reference,
-                "amount": format_money(resolution.amount, locale), "since": row.created_at.strftime(moment),
-                "next_try": next_try.strftime(moment), "error": row.last_error[:300],
+                "amount": format_money(resolution.amount, locale),
+                "since": format_moment(row.created_at, locale, utc=True),
+                "next_try": format_moment(next_try, locale, utc=True), "error": row.last_error[:300],
                 "jobs_url": f"{svc.settings.app_url}/admin/{shop.slug}/jobs"})
             if any(e.subject == subject for e in scope.emails.recent(limit=100, return_id=ret.id)):
                 continue

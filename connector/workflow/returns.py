@@ -22,7 +22,7 @@ from connector.domain.eligibility import (
     resolution_plans,
 )
 from connector.domain.errors import DomainError, InvalidReturn
-from connector.domain.messages import Reason, resolution_name
+from connector.domain.messages import Reason
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.policy import CouponType, ReturnPolicy
@@ -37,6 +37,7 @@ from connector.domain.returns import (
     ReturnStatus,
 )
 from connector.domain.shops import Shop
+from connector.i18n import gettext, resolution_name, say
 from connector.ports import MirroringPlatform, StorageConflict
 from connector.ports.platforms import resolves_automatically
 from connector.workflow import labels, merchant_webhooks
@@ -56,8 +57,8 @@ class ReturnRefused(DomainError):
     code = "return_refused"
 
     def __init__(self, decision: PolicyDecision) -> None:
-        texts = [r.text("en") for r in decision.reasons] + [
-            f"{item.line_id}: {r.text('en')}" for item in decision.items for r in item.reasons
+        texts = [say(r, "en") for r in decision.reasons] + [
+            f"{item.line_id}: {say(r, 'en')}" for item in decision.items for r in item.reasons
         ]
         super().__init__("; ".join(texts) or "nothing in this request can be returned")
         self.decision = decision
@@ -147,7 +148,7 @@ def decision_snapshot(decision: PolicyDecision) -> dict[str, Any]:
     """The decision as stored with the return: what the merchant sees as 'why'."""
 
     def texts(reasons: Sequence[Reason]) -> dict[str, list[str]]:
-        return {lang: [r.text(lang) for r in reasons] for lang in ("fr", "en")}
+        return {lang: [say(r, lang) for r in reasons] for lang in ("fr", "en")}
 
     return {
         "eligible": decision.eligible, "auto_approved": decision.auto_approved,
@@ -455,8 +456,9 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
             stored.append(resolution)
         # Written in the shop's language: the merchant reads it on the timeline.
         lang = shop.locale
-        summary = ", ".join(Reason.of("note_resolution", resolution_kind=r.kind, resolution_amount=r.amount).text(lang)
-                            for r in stored) or Reason.of("note_nothing_to_pay").text(lang)
+        summary = ", ".join(
+            say(Reason.of("note_resolution", resolution_kind=r.kind, resolution_amount=r.amount), lang)
+            for r in stored) or say(Reason.of("note_nothing_to_pay"), lang)
         before = ret.status
         ret.resolve(now, actor, summary)
         scope.returns.save(ret, now)
@@ -481,11 +483,9 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
 def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bool) -> str:
     if not any(r.kind is ResolutionKind.REFUND for r in stored):
         return ""
-    if locale == "fr":
-        return ("Le remboursement arrive sur votre moyen de paiement d'origine sous 5 à 10 jours ouvrés."
-                if automatic else "Le marchand vous rembourse par virement ou chèque sous quelques jours.")
-    return ("The refund reaches your original payment method within 5 to 10 business days."
-            if automatic else "The merchant refunds you by bank transfer or cheque within a few days.")
+    if automatic:
+        return gettext("The refund reaches your original payment method within 5 to 10 business days.", locale)
+    return gettext("The merchant refunds you by bank transfer or cheque within a few days.", locale)
 
 
 def _resolution_in(uow: UnitOfWork, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
@@ -523,7 +523,7 @@ def _mark_resolution_done_once(svc: Services, shop_id: int, resolution_id: int, 
         if ret is not None:
             done = Reason.of("note_done_by_hand", resolution_kind=resolution.kind, resolution_amount=resolution.amount,
                              note=note.strip())
-            ret.note(now, actor, done.text(scope.shop.locale), private=True)
+            ret.note(now, actor, say(done, scope.shop.locale), private=True)
             scope.returns.save(ret, now)
         uow.commit()
 

@@ -514,8 +514,9 @@ def test_the_real_app_factory_registers_the_portal_and_its_catalog(services: Ser
 
     real = create_app(services.settings, services)
     assert any(rule.rule == "/proxy/track/<token>" for rule in real.url_map.iter_rules())
-    assert str(Path(__file__).resolve().parents[2] / "connector/web/portal_translations") in \
-        real.extensions["babel"].translation_directories
+    # The one catalog, the same the emails and use cases read through connector.i18n.
+    assert real.extensions["babel"].translation_directories == [
+        str(Path(__file__).resolve().parents[2] / "connector/translations")]
 
 
 def test_exchange_offers_the_platforms_variants_and_keeps_the_one_chosen(

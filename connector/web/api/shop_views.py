@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connector.domain.messages import Reason
+from connector.i18n import say
 from connector.web.api import cursors
 from connector.web.api import schemas as s
 from connector.web.api.blueprint import operation
@@ -23,7 +24,7 @@ ENDPOINT_ID = {"endpoint_id": id_param("The webhook endpoint's id.")}
 
 
 def _texts(reasons: tuple[Reason, ...]) -> s.Texts:
-    return s.Texts(fr=[r.text("fr") for r in reasons], en=[r.text("en") for r in reasons])
+    return s.Texts(fr=[say(r, "fr") for r in reasons], en=[say(r, "en") for r in reasons])
 
 
 # ---- orders ----
