@@ -11,7 +11,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from connector.bootstrap import Services, build_services, use_services
+from connector.bootstrap import Services, build_services
 from connector.config import Settings
 from connector.ports import StorageConflict
 
@@ -44,7 +44,6 @@ def translation_directories() -> list[Path]:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     settings = settings or (services.settings if services else Settings.from_env())
     services = services or build_services(settings)
-    use_services(services)
 
     app = Flask(
         __name__,

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from connector.bootstrap import Services
 from connector.domain.messages import format_date, format_money
 from connector.domain.money import Money
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
-from connector.persistence.resolutions import StoredResolution
 from connector.web.portal_pages import PlanRow, plan_rows, resolution_label, status_label
 from connector.workflow import returns as flow
 
@@ -72,7 +72,7 @@ def _step(kind: str, ret: ReturnRequest, message: str) -> tuple[str, str] | None
     return titles[kind], message
 
 
-def _credit(resolution: StoredResolution, automatic: bool, lang: str) -> Credit:
+def _credit(resolution: Resolution, automatic: bool, lang: str) -> Credit:
     if resolution.kind is ResolutionKind.REFUND:
         when = (_("The money reaches your original payment method within 5 to 10 business days.")
                 if automatic else _("The shop refunds you by bank transfer or cheque within a few days."))

@@ -21,8 +21,8 @@ from connector.workflow import returns as flow
 
 if TYPE_CHECKING:
     from connector.bootstrap import Services
+    from connector.domain.resolutions import Resolution
     from connector.persistence.emails import StoredEmail
-    from connector.persistence.resolutions import StoredResolution
     from connector.persistence.returns import ReturnSummary
 
 BULK_ACTIONS = ("approve", "reject")
@@ -47,7 +47,7 @@ class ReturnPage:
     ret: ReturnRequest
     order: Order | None
     details: dict[str, Any]
-    resolutions: list[StoredResolution]
+    resolutions: list[Resolution]
     earlier_returns: list[ReturnSummary]
     customer_orders: int
     previous_returns: int  # counted as the policy counts them: before this one, cancelled ones left out

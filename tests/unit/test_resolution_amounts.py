@@ -214,7 +214,7 @@ def test_resolution_records_the_plan_with_a_key_that_is_the_same_on_every_retry(
 
 
 def test_a_failed_push_stays_retryable_and_a_pushed_one_is_never_pushed_again() -> None:
-    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), "R-1:refund")
+    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), eur("0"), "R-1:refund")
 
     resolution.mark_failed("HTTP 503")
     assert (resolution.push_status, resolution.last_error) == (PushStatus.FAILED, "HTTP 503")
@@ -230,7 +230,7 @@ def test_a_failed_push_stays_retryable_and_a_pushed_one_is_never_pushed_again() 
 
 
 def test_merchant_can_settle_a_resolution_by_hand() -> None:
-    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), "R-1:refund")
+    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), eur("0"), "R-1:refund")
 
     resolution.mark_done_by_merchant()
 

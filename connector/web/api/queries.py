@@ -14,9 +14,9 @@ from connector.bootstrap import Services
 from connector.domain.eligibility import LineEligibility
 from connector.domain.orders import Order
 from connector.domain.policy import ReturnPolicy
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import ReturnRequest
 from connector.domain.shops import Shop
-from connector.persistence.resolutions import StoredResolution
 from connector.persistence.returns import ReturnListFilter
 from connector.persistence.unit_of_work import UnitOfWork
 from connector.workflow.returns import NotFound, eligibility, policy_for
@@ -51,7 +51,7 @@ def list_returns(svc: Services, shop_id: int, flt: ReturnListFilter, after: tupl
 class ReturnView:
     ret: ReturnRequest
     details: dict[str, Any]
-    resolutions: list[StoredResolution]
+    resolutions: list[Resolution]
 
 
 def return_view(svc: Services, shop_id: int, reference: str) -> ReturnView:

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from connector.domain.money import Money as DomainMoney
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import Channel, Inspection, ReturnItem, ReturnRequest
-from connector.persistence.resolutions import StoredResolution
 from connector.persistence.returns import ReturnListFilter
 from connector.web.api import cursors, queries
 from connector.web.api import schemas as s
@@ -41,10 +41,11 @@ def _item(item: ReturnItem) -> s.ReturnItemOut:
     )
 
 
-def _resolution(r: StoredResolution) -> s.ResolutionOut:
+def _resolution(r: Resolution) -> s.ResolutionOut:
+    assert r.created_at is not None  # a stored resolution (the repository sets it)
     return s.ResolutionOut(
         id=r.id, kind=r.kind, amount=money(r.amount), tax=money(r.tax), bonus=money(r.bonus),
-        restocking_fee=money(r.restocking_fee), shipping_fee=money(r.shipping_fee), push_status=r.push_status,
+        restocking_fee=money(r.restocking_fee), shipping_fee=money(r.return_shipping_fee), push_status=r.push_status,
         platform_reference=r.platform_reference, code=r.code, attempts=r.attempts, last_error=r.last_error,
         created_at=r.created_at, pushed_at=r.pushed_at,
     )
