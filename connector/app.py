@@ -12,7 +12,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from connector.bootstrap import Services, build_services, use_services
+from connector.bootstrap import Services, build_services
 from connector.config import Settings
 from connector.i18n import CATALOG_DIR
 from connector.ports import StorageConflict
@@ -45,7 +45,6 @@ def translation_directories() -> list[Path]:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     settings = settings or (services.settings if services else Settings.from_env())
     services = services or build_services(settings)
-    use_services(services)
 
     app = Flask(
         __name__,
@@ -151,7 +150,8 @@ def _install_webhook_edge(app: Flask, services: Services) -> None:
     """
     from webhooks.fastpath import WebhookFastPath
 
-    app.wsgi_app = WebhookFastPath(app.wsgi_app, services, after_intake=_ensure_sweep)  # type: ignore[method-assign]
+    app.wsgi_app = WebhookFastPath(  # type: ignore[method-assign]
+        app.wsgi_app, services, after_intake=lambda _intake_services: _ensure_sweep(services))
 
 
 def _wants_json() -> bool:

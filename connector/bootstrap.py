@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,6 +86,8 @@ class Services:
     # Retry-After holds per platform and shop, shared through Redis when there is one.
     limiter: RetryAfterLimiter = field(default_factory=InProcessLimiter)
     carriers: dict[str, CarrierAdapter] = field(default_factory=dict)
+    # When each periodic job last ran, for a process without Redis (connector.jobs.schedule).
+    schedule_runs: dict[str, datetime] = field(default_factory=dict)
     _intake: WebhookIntake | None = field(default=None, repr=False)
 
     def uow(self) -> UnitOfWork:
@@ -157,27 +158,11 @@ def build_services(settings: Settings, *, queue: JobQueue | None = None, clock: 
     for carrier in carriers.values():
         if isinstance(carrier, ReadsOurClock):  # a carrier that draws its own events (the specimen) reads our clock
             carrier.clock = clock
-    return Services(
+    services = Services(
         settings=settings, engine=engine, session_factory=make_session_factory(engine),
         box=CredentialBox(settings.token_encryption_key, settings.token_encryption_key_file), adapters=adapters,
         queue=queue, clock=clock, limiter=limiter, carriers=carriers,
     )
-
-
-_current: Services | None = None
-_lock = threading.Lock()
-
-
-def use_services(services: Services | None) -> None:
-    """Make these the services that jobs see (the app and the tests set them)."""
-    global _current
-    _current = services
-
-
-def current_services() -> Services:
-    """The services of this process; a worker builds them from the environment once."""
-    global _current
-    with _lock:
-        if _current is None:
-            _current = build_services(Settings.from_env())
-        return _current
+    if isinstance(queue, InlineJobQueue):
+        queue.attach(services)  # its jobs run in this process, with these services
+    return services

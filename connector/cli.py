@@ -10,7 +10,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from connector.bootstrap import AdapterLoadError, Services, build_services, use_services
+from connector.bootstrap import AdapterLoadError, Services, build_services
 from connector.config import Settings
 
 
@@ -22,7 +22,6 @@ def _services() -> Services:
             svc = build_services(Settings.from_env())
         except AdapterLoadError as exc:
             raise click.ClickException(str(exc)) from exc
-        use_services(svc)
         obj["services"] = svc
     services: Services = obj["services"]
     return services

@@ -14,9 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from connector.app import create_app
-from connector.bootstrap import Services, build_services, use_services
+from connector.bootstrap import Services, build_services
 from connector.config import Settings
-from connector.jobs import schedule
 from connector.jobs.queues import InlineJobQueue
 from connector.persistence.database import make_engine
 from connector.persistence.migrate import upgrade
@@ -95,12 +94,9 @@ def _empty_tables(services: Services) -> None:
 def services(settings: Settings, clock: FrozenClock) -> Iterator[Services]:
     svc = build_services(settings, queue=InlineJobQueue(eager=True), clock=clock)
     _empty_tables(svc)
-    # Without Redis the schedule remembers its last runs in the process: every test starts
-    # at the same frozen moment, so one test's run must not make the next one's look early.
-    schedule._last_run.clear()
-    use_services(svc)
+    # Without Redis the schedule remembers its last runs on the services (schedule_runs):
+    # fresh services per test, so one test's run never makes the next one's look early.
     yield svc
-    use_services(None)
     svc.engine.dispose()
 
 

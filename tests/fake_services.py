@@ -7,7 +7,7 @@ the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,10 +42,10 @@ class RecordingQueue:
     """A queue that keeps what was enqueued; the test runs the job itself when it wants to."""
 
     mode: str = "inline"
-    jobs: list[tuple[str, tuple[int | str, ...], str]] = field(default_factory=list)
+    jobs: list[tuple[Callable[..., Any], tuple[int | str, ...], str]] = field(default_factory=list)
 
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None:
-        self.jobs.append((task, args, queue))
+    def enqueue(self, job: Callable[..., Any], *args: int | str, queue: str, job_id: str | None = None) -> None:
+        self.jobs.append((job, args, queue))
 
     def healthy(self) -> bool:
         return True

@@ -10,7 +10,7 @@ work's current copy at each call, so a rollback or a savepoint undoes what they 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from connector.domain.money import Money
 from connector.domain.orders import Order, normalise_order_name
-from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
+from connector.domain.resolutions import Resolution
+from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shipping import Label, LabelMode, ParcelSize, ParcelStep, PostalAddress, TrackingEvent
 from connector.domain.shops import Shop
 from connector.ports.carriers import CarrierAccount
@@ -43,7 +44,6 @@ from connector.ports.storage import (
     ReturnSummary,
     StoredEmail,
     StoredEvent,
-    StoredResolution,
     StoredShipment,
 )
 
@@ -102,7 +102,7 @@ class FakeData:
     outbox: dict[int, OutboxRecord] = field(default_factory=dict)
     orders: dict[tuple[int, str], Order] = field(default_factory=dict)
     returns: dict[int, ReturnRecord] = field(default_factory=dict)
-    resolutions: dict[int, tuple[int, StoredResolution]] = field(default_factory=dict)
+    resolutions: dict[int, tuple[int, Resolution]] = field(default_factory=dict)
     emails: dict[int, StoredEmail] = field(default_factory=dict)
     credit: dict[int, list[CreditMovement]] = field(default_factory=dict)
     endpoints: dict[int, tuple[int, Endpoint, str, datetime | None]] = field(default_factory=dict)
@@ -666,56 +666,56 @@ class FakeReturns(_Repo):
 
 
 class FakeResolutions(_Repo):
-    def _put(self, resolution: StoredResolution) -> None:
-        self._data.resolutions[resolution.id] = (self.shop_id, resolution)
+    """The domain's Resolution kept as is; its transitions are the domain's, as in the SQL repository."""
 
-    def get(self, resolution_id: int) -> StoredResolution | None:
+    def _put(self, resolution: Resolution) -> None:
+        self._data.resolutions[resolution.id] = (self.shop_id, copy.deepcopy(resolution))
+
+    def get(self, resolution_id: int) -> Resolution | None:
         found = self._data.resolutions.get(resolution_id)
-        return found[1] if found is not None and found[0] == self.shop_id else None
+        return copy.deepcopy(found[1]) if found is not None and found[0] == self.shop_id else None
 
-    def for_return(self, return_id: int) -> list[StoredResolution]:
-        return [r for shop_id, r in self._data.resolutions.values() if shop_id == self.shop_id
-                and r.return_id == return_id]
+    def for_return(self, return_id: int) -> list[Resolution]:
+        return [copy.deepcopy(r) for shop_id, r in sorted(self._data.resolutions.values(), key=lambda x: x[1].id)
+                if shop_id == self.shop_id and r.return_id == return_id]
 
-    def add(
-        self, *, return_id: int, kind: ResolutionKind, amount: Money, tax: Money, bonus: Money,
-        restocking_fee: Money, shipping_fee: Money, lines: Sequence[dict[str, Any]],
-        exchange_variant_id: str | None, idempotency_key: str, now: datetime, push_status: str = "pending",
-        coupon_percent: Decimal | None = None,
-    ) -> StoredResolution:
-        if any(r.idempotency_key == idempotency_key for _, r in self._data.resolutions.values()):
-            raise ValueError(f"idempotency key {idempotency_key} already used")  # the SQL unique index
-        resolution = StoredResolution(
-            id=self._data.new_id(), return_id=return_id, kind=kind, amount=amount, tax=tax, bonus=bonus,
-            restocking_fee=restocking_fee, shipping_fee=shipping_fee, lines=[dict(ln) for ln in lines],
-            exchange_variant_id=exchange_variant_id, idempotency_key=idempotency_key, push_status=push_status,
-            platform_reference=None, code="", attempts=0, last_error="", created_at=now, pushed_at=None,
-            coupon_percent=coupon_percent)
+    def add(self, resolution: Resolution, *, return_id: int, now: datetime) -> Resolution:
+        if any(r.idempotency_key == resolution.idempotency_key for _, r in self._data.resolutions.values()):
+            raise ValueError(f"idempotency key {resolution.idempotency_key} already used")  # the SQL unique index
+        stored = replace(resolution, id=self._data.new_id(), return_id=return_id, created_at=now)
+        self._put(stored)
+        return copy.deepcopy(stored)
+
+    def save(self, resolution: Resolution) -> None:
+        if self.get(resolution.id) is None:
+            raise LookupError(f"no resolution {resolution.id} in this shop")
         self._put(resolution)
-        return resolution
+
+    def _transition(self, resolution_id: int, change: Callable[[Resolution], None]) -> bool:
+        found = self.get(resolution_id)
+        if found is None:
+            return False
+        change(found)
+        self._put(found)
+        return True
 
     def mark_pushed(self, resolution_id: int, *, platform_reference: str, code: str, now: datetime) -> None:
-        found = self.get(resolution_id)
-        if found is not None:
-            self._put(replace(found, push_status="pushed", platform_reference=platform_reference,
-                              code=code or found.code, pushed_at=now, last_error=""))
+        if not self._transition(resolution_id, lambda r: r.mark_pushed(platform_reference, code=code, at=now)):
+            raise LookupError(f"no resolution {resolution_id} in this shop")
 
     def mark_failed(self, resolution_id: int, error: str, *, final: bool) -> None:
-        found = self.get(resolution_id)
-        if found is not None:
-            self._put(replace(found, attempts=found.attempts + 1, last_error=error[:2000],
-                              push_status="failed" if final else found.push_status))
+        def fail(resolution: Resolution) -> None:
+            if not resolution.settled:
+                resolution.mark_failed(error, final=final)
+
+        self._transition(resolution_id, fail)
 
     def mark_done_by_merchant(self, resolution_id: int, note: str, now: datetime) -> None:
-        found = self.get(resolution_id)
-        if found is not None:
-            self._put(replace(found, push_status="done_by_merchant", platform_reference=note or "manual",
-                              pushed_at=now))
+        if not self._transition(resolution_id, lambda r: r.mark_done_by_merchant(note or "manual", at=now)):
+            raise LookupError(f"no resolution {resolution_id} in this shop")
 
     def retry(self, resolution_id: int) -> None:
-        found = self.get(resolution_id)
-        if found is not None and found.push_status == "failed":
-            self._put(replace(found, push_status="pending"))
+        self._transition(resolution_id, lambda r: r.retry())
 
 
 class FakeEmails(_Repo):

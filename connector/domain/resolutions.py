@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -339,10 +340,45 @@ def settle_exchange(credit: Money, new_total: Money) -> ExchangeSettlement:
 
 
 class PushStatus(StrEnum):
-    PENDING = "pending"
+    """Where a resolution stands at the shop's platform."""
+
+    PENDING = "pending"  # the outbox pushes it
+    # The platform carries out no resolution by itself (manual shops): the merchant does, then marks it done.
+    AWAITING_MERCHANT = "awaiting_merchant"
     PUSHED = "pushed"
-    FAILED = "failed"
+    FAILED = "failed"  # given up; the merchant may retry it or settle it by hand
     DONE_BY_MERCHANT = "done_by_merchant"
+
+
+@dataclass(frozen=True)
+class ResolutionLine:
+    """One line of a recorded resolution: its refund line, and what the platform is told about the item.
+
+    `fee` is None on lines recorded before the fees were kept on the lines (their amounts
+    are before fees: the push keeps the fees on them then).
+    """
+
+    line_id: str
+    quantity: int
+    amount: Money
+    tax: Money
+    tax_by_rate: tuple[tuple[str, Money], ...] = ()
+    fee: Money | None = None
+    shipping: bool = False
+    restock: bool = False
+    exchange_variant_id: str | None = None
+
+    @classmethod
+    def of(cls, line: RefundLine, *, restock: bool = False, exchange_variant_id: str | None = None) -> ResolutionLine:
+        return cls(line_id=line.line_id, quantity=line.quantity, amount=line.amount, tax=line.tax,
+                   tax_by_rate=line.tax_by_rate, fee=line.fee, shipping=line.shipping, restock=restock,
+                   exchange_variant_id=exchange_variant_id)
+
+    @property
+    def refund_line(self) -> RefundLine:
+        return RefundLine(line_id=self.line_id, quantity=self.quantity, amount=self.amount, tax=self.tax,
+                          tax_by_rate=self.tax_by_rate, fee=self.fee or Money.zero(self.amount.currency),
+                          shipping=self.shipping)
 
 
 def resolution_key(return_reference: str, kind: ResolutionKind) -> str:
@@ -356,10 +392,12 @@ class Resolution:
 
     `amount` is what the shopper receives, bonus included; `bonus` is the part of it
     that is the store-credit extra. A failed push stays visible and retryable.
+    `id` and `return_id` are 0 until it is stored (the repository returns it with both).
     """
 
     kind: ResolutionKind
     amount: Money
+    tax: Money
     bonus: Money
     restocking_fee: Money
     return_shipping_fee: Money
@@ -367,19 +405,37 @@ class Resolution:
     platform_reference: str | None = None
     push_status: PushStatus = PushStatus.PENDING
     last_error: str = ""
-    lines: tuple[LineAmount, ...] = field(default=())
-    id: int | None = None
+    lines: tuple[ResolutionLine, ...] = field(default=())
+    id: int = 0
+    return_id: int = 0
+    exchange_variant_id: str | None = None
+    coupon_percent: Decimal | None = None  # a coupon worth a percentage of a later order (amount zero)
+    code: str = ""  # the coupon or gift card code the platform issued
+    attempts: int = 0  # failed pushes so far
+    created_at: datetime | None = None
+    pushed_at: datetime | None = None
 
     @classmethod
-    def from_plan(cls, plan: ResolutionPlan, return_reference: str) -> Resolution:
+    def from_plan(cls, plan: ResolutionPlan, return_reference: str, *, automatic: bool = True,
+                  restocked: Mapping[str, bool] | None = None,
+                  exchange_variants: Mapping[str, str | None] | None = None) -> Resolution:
+        """The resolution of `plan`; `automatic` False: the merchant carries it out by hand."""
+        restocked = restocked or {}
+        variants = exchange_variants or {}
+        lines = tuple(ResolutionLine.of(line, restock=restocked.get(line.line_id, False),
+                                        exchange_variant_id=variants.get(line.line_id))
+                      for line in plan.refund_lines)
         return cls(
             kind=plan.kind,
             amount=plan.net,
+            tax=plan.tax,
             bonus=plan.bonus,
             restocking_fee=plan.restocking_fee,
             return_shipping_fee=plan.return_shipping_fee,
             idempotency_key=resolution_key(return_reference, plan.kind),
-            lines=plan.lines,
+            lines=lines,
+            exchange_variant_id=next((v for v in (ln.exchange_variant_id for ln in lines) if v), None),
+            push_status=PushStatus.PENDING if automatic else PushStatus.AWAITING_MERCHANT,
         )
 
     @property
@@ -390,25 +446,42 @@ class Resolution:
     def settled(self) -> bool:
         return self.push_status in (PushStatus.PUSHED, PushStatus.DONE_BY_MERCHANT)
 
-    def mark_pushed(self, platform_reference: str) -> None:
-        if self.push_status is PushStatus.PUSHED and self.platform_reference == platform_reference:
-            return  # a retry that adopted what the first attempt created
-        if self.settled:
+    @property
+    def refunds_shipping(self) -> bool:
+        """Whether it gives the order's own shipping back (once per order)."""
+        return any(line.shipping for line in self.lines)
+
+    def mark_pushed(self, platform_reference: str, *, code: str = "", at: datetime | None = None) -> None:
+        """The platform holds it. Also over a settlement by hand that crossed the push already under way:
+        what the platform holds is what is recorded."""
+        if self.push_status is PushStatus.PUSHED:
+            if self.platform_reference == platform_reference:
+                return  # a retry that adopted what the first attempt created
             raise IllegalTransition("push", self.push_status.value)
         self.push_status = PushStatus.PUSHED
         self.platform_reference = platform_reference
+        self.code = code
+        self.pushed_at = at
         self.last_error = ""
 
-    def mark_failed(self, error: str) -> None:
+    def mark_failed(self, error: str, *, final: bool = True) -> None:
+        """A push failed: given up when `final`, else it stays pending for the next try."""
         if self.settled:
             raise IllegalTransition("fail", self.push_status.value)
-        self.push_status = PushStatus.FAILED
-        self.last_error = error
+        self.attempts += 1
+        self.push_status = PushStatus.FAILED if final else PushStatus.PENDING
+        self.last_error = error[:2000]
 
-    def mark_done_by_merchant(self, platform_reference: str | None = None) -> None:
+    def retry(self) -> None:
+        """The merchant asks for a failed push again; any other state is left as it is."""
+        if self.push_status is PushStatus.FAILED:
+            self.push_status = PushStatus.PENDING
+
+    def mark_done_by_merchant(self, platform_reference: str | None = None, at: datetime | None = None) -> None:
         """The merchant settled it by hand in the shop: never push it again."""
         if self.settled:
             raise IllegalTransition("mark done", self.push_status.value)
         self.push_status = PushStatus.DONE_BY_MERCHANT
         self.platform_reference = platform_reference
+        self.pushed_at = at
         self.last_error = ""

@@ -1,7 +1,10 @@
 """Job queues: RQ on Redis when REDIS_URL is set, else a thread in the web process.
 
-Jobs carry plain ids (JSON serialiser, never pickle) and are idempotent: a worker can die
-at any moment and the job, or the sweep, runs again.
+A job is a module-level workflow function taking the services first, then plain ids
+(JSON serialiser, never pickle). Callers hand the function itself to `enqueue`; RQ is
+given its dotted path, and the worker (a composition root) calls it with the services it
+built for its process (`bind_services`). Jobs are idempotent: a worker can die at any
+moment and the job, or the sweep, runs again.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ import queue as stdlib_queue
 import random
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.job import Job
 from rq.serializers import JSONSerializer
+
+if TYPE_CHECKING:
+    from connector.bootstrap import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +41,34 @@ def retry_intervals(max_retries: int = MAX_RETRIES, base: float = 5.0, rng: rand
     return [max(1, int(base * 2**attempt * rng.uniform(0.5, 1.5))) for attempt in range(max_retries)]
 
 
-def resolve_task(task: str) -> Callable[..., Any]:
-    module_name, _, name = task.rpartition(".")
-    if not module_name.startswith("connector.jobs."):
-        raise ValueError(f"not a job task: {task}")
-    func: Callable[..., Any] = getattr(importlib.import_module(module_name), name)
-    return func
+def job_path(job: Callable[..., Any]) -> str:
+    """The dotted path RQ stores for `job`; refuses what a worker could not import back."""
+    module_name, name = getattr(job, "__module__", ""), getattr(job, "__qualname__", "")
+    if not module_name.startswith("connector.") or not name or "." in name or "<" in name:
+        raise ValueError(f"not a job: {job!r} (a module-level function of the connector is)")
+    if getattr(importlib.import_module(module_name), name, None) is not job:
+        raise ValueError(f"not a job: {module_name}.{name} does not name {job!r}")
+    return f"{module_name}.{name}"
+
+
+class ServicesJob(Job):
+    """An RQ job called with the services of the worker that runs it, then its own arguments.
+
+    The worker binds its services to a subclass (`bind_services`): nothing is looked up
+    in a process global.
+    """
+
+    services: ClassVar[Services | None] = None
+
+    def _execute(self) -> Any:
+        if self.services is None:
+            raise RuntimeError("an RQ job ran without services: start it with connector.jobs.worker")
+        return self.func(self.services, *self.args, **self.kwargs)
+
+
+def bind_services(services: Services) -> type[ServicesJob]:
+    """The job class of a worker process: its jobs get these services."""
+    return type("BoundServicesJob", (ServicesJob,), {"services": services})
 
 
 def redis_from_url(url: str) -> Redis:
@@ -75,10 +104,9 @@ class RedisJobQueue:
     def queue(self, name: str) -> Queue:
         return self._queues[name]
 
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None:
-        resolve_task(task)  # fail now, in the caller, for a misspelt task
+    def enqueue(self, job: Callable[..., Any], *args: int | str, queue: str, job_id: str | None = None) -> None:
         self._queues[queue].enqueue(
-            task, *args, job_id=job_id, job_timeout=JOB_TIMEOUTS[queue],
+            job_path(job), *args, job_id=job_id, job_timeout=JOB_TIMEOUTS[queue],
             retry=Retry(max=MAX_RETRIES, interval=retry_intervals()),
             failure_ttl=30 * 24 * 3600, result_ttl=3600,
         )
@@ -93,23 +121,30 @@ class RedisJobQueue:
 class InlineJobQueue:
     """The embedded default: jobs run one at a time on a thread of the web process.
 
-    `eager=True` runs them at once in the caller (tests, CLI one-shots).
+    `eager=True` runs them at once in the caller (tests, CLI one-shots). Jobs are called
+    with the services given to `attach` (build_services does it).
     """
 
     mode = "inline"
 
     def __init__(self, eager: bool = False) -> None:
         self.eager = eager
-        self._jobs: stdlib_queue.Queue[tuple[str, tuple[int | str, ...]]] = stdlib_queue.Queue()
+        self._services: Services | None = None
+        self._jobs: stdlib_queue.Queue[tuple[Callable[..., Any], tuple[int | str, ...]]] = stdlib_queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None:
-        func = resolve_task(task)
+    def attach(self, services: Services) -> None:
+        """The services the jobs of this queue are called with."""
+        self._services = services
+
+    def enqueue(self, job: Callable[..., Any], *args: int | str, queue: str, job_id: str | None = None) -> None:
+        if self._services is None:
+            raise RuntimeError("an inline queue runs jobs only once it is given services (attach)")
         if self.eager:
-            self._call(task, func, args)
+            self._call(self._services, job, args)
             return
-        self._jobs.put((task, args))
+        self._jobs.put((job, args))
         self._ensure_thread()
 
     def _ensure_thread(self) -> None:
@@ -119,19 +154,20 @@ class InlineJobQueue:
                 self._thread.start()
 
     @staticmethod
-    def _call(task: str, func: Callable[..., Any], args: tuple[int | str, ...]) -> None:
+    def _call(services: Services, job: Callable[..., Any], args: tuple[int | str, ...]) -> None:
         try:
-            func(*args)
+            job(services, *args)
         except Exception:
             # The job's own records (delivery, outbox row) keep the failure, and the sweep
             # hands it on again later: there is no RQ here to retry it.
-            log.exception("inline job %s%r failed", task, args)
+            log.exception("inline job %s%r failed", getattr(job, "__qualname__", job), args)
 
     def _run(self) -> None:
         while True:
-            task, args = self._jobs.get()
+            job, args = self._jobs.get()
             try:
-                self._call(task, resolve_task(task), args)
+                if self._services is not None:
+                    self._call(self._services, job, args)
             finally:
                 self._jobs.task_done()
 

@@ -11,31 +11,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
-
-from sqlalchemy import or_, select, update
+from typing import Any, TypeVar
 
 from connector.bootstrap import Services
-from connector.persistence.tables import WebhookDeliveryRow
-from connector.workflow.labels import LABEL_TASK
+from connector.jobs.tasks import process_deliveries
+from connector.workflow import labels, merchant_webhooks, mirror, notifications, push
 from connector.workflow.leases import HAND_OFF_WAIT
-from connector.workflow.merchant_webhooks import DELIVER_TASK as MERCHANT_WEBHOOK_TASK
-from connector.workflow.mirror import MIRROR_TASK
-from connector.workflow.push import PUSH_TASK
-from connector.workflow.webhooks import BATCH_SIZE, PROCESS_BATCH_TASK
+from connector.workflow.webhooks import BATCH_SIZE
 
 log = logging.getLogger(__name__)
 J = TypeVar("J", int, str)
 
 # A delivery handed to the queue but still not processed after this is handed on again.
 REQUEUE_AFTER = timedelta(minutes=2)
-OUTBOX_TASKS = {
-    "push_resolution": (PUSH_TASK, "push"),
-    "send_email": ("connector.jobs.tasks.send_email", "notify"),
-    "mirror_return": (MIRROR_TASK, "push"),
-    "merchant_webhook": (MERCHANT_WEBHOOK_TASK, "notify"),
-    "buy_label": (LABEL_TASK, "push"),
+# Every kind of outgoing work: its outbox task, the job that runs a row of it (through the one
+# consumer, connector.workflow.outbox) and its queue.
+OUTBOX_JOBS: dict[str, tuple[Callable[..., Any], str]] = {
+    push.KIND.task: (push.push_resolution, push.KIND.queue),
+    notifications.KIND.task: (notifications.send_email, notifications.KIND.queue),
+    mirror.KIND.task: (mirror.mirror_return, mirror.KIND.queue),
+    merchant_webhooks.KIND.task: (merchant_webhooks.deliver_merchant_webhook, merchant_webhooks.KIND.queue),
+    labels.KIND.task: (labels.buy_label, labels.KIND.queue),
 }
 
 
@@ -48,42 +46,32 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
     now = svc.clock.now()
     stale = now - (timedelta(0) if sweep_all else REQUEUE_AFTER)
     with svc.uow() as uow:
-        session = uow.session
-        query = select(WebhookDeliveryRow.id).where(
-            WebhookDeliveryRow.status == "received",
-            or_(WebhookDeliveryRow.queued_at.is_(None), WebhookDeliveryRow.queued_at <= stale),
-        ).order_by(WebhookDeliveryRow.id).limit(batch)
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            # Several relays (one per worker) share the table: each takes different rows.
-            query = query.with_for_update(skip_locked=True)
-        ids = list(session.scalars(query))
-        if ids:
-            session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids)).values(queued_at=now))
+        ids = uow.deliveries.hand_off(now, stale, batch)
         uow.commit()
     # One job per batch of deliveries (see process_deliveries: one claim and one commit a batch).
     batches = [ids[start:start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
     made_it = _enqueue_all(svc, [
-        (PROCESS_BATCH_TASK, "webhooks", ",".join(map(str, chunk)),
+        (process_deliveries, "webhooks", ",".join(map(str, chunk)),
          f"deliveries-{chunk[0]}-{chunk[-1]}-{int(now.timestamp())}") for chunk in batches])
     handed = [i for chunk in batches[:len(made_it)] for i in chunk]
     if len(handed) < len(ids):
         lost = ids[len(handed):]
         with svc.uow() as uow:
-            uow.session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(lost))
-                                .values(queued_at=None))
+            uow.deliveries.give_back(lost)
             uow.commit()
     wait = HAND_OFF_WAIT
     with svc.uow() as uow:
         due = uow.all_outbox.pending(now, limit=batch)
         taken = [item for item in due if uow.all_outbox.hand_off(item.id, now, wait)]
         uow.commit()
-    jobs: list[tuple[str, str, int, str]] = []
+    jobs: list[tuple[Callable[..., Any], str, int, str]] = []
     for item in taken:
-        task, queue = OUTBOX_TASKS.get(item.task, (None, None))
-        if task is None or queue is None:
+        known = OUTBOX_JOBS.get(item.task)
+        if known is None:
             log.error("outbox row %s has an unknown task %s", item.id, item.task)
             continue
-        jobs.append((task, queue, item.id, f"outbox-{item.id}-{item.attempts + 1}-{int(now.timestamp())}"))
+        job, queue = known
+        jobs.append((job, queue, item.id, f"outbox-{item.id}-{item.attempts + 1}-{int(now.timestamp())}"))
     pushed = _enqueue_all(svc, jobs)
     if len(pushed) < len(jobs):
         with svc.uow() as uow:
@@ -94,16 +82,16 @@ def relay_once(svc: Services, *, sweep_all: bool = False, batch: int = 500) -> t
     return len(handed), len(pushed)
 
 
-def _enqueue_all(svc: Services, jobs: list[tuple[str, str, J, str]]) -> list[J]:
+def _enqueue_all(svc: Services, jobs: list[tuple[Callable[..., Any], str, J, str]]) -> list[J]:
     """Enqueue until the queue fails; returns the job arguments that made it, in order."""
     done: list[J] = []
-    for task, queue, subject_id, job_id in jobs:
+    for job, queue, subject_id, job_id in jobs:
         try:
-            svc.queue.enqueue(task, subject_id, queue=queue, job_id=job_id)
+            svc.queue.enqueue(job, subject_id, queue=queue, job_id=job_id)
         except Exception as exc:
             # Redis went away: stop here, the caller gives the rest back for the next pass.
             # Logged by run_relay once per outage, not once per pass.
-            log.debug("enqueue of %s %s failed; handed back", task, subject_id, exc_info=True)
+            log.debug("enqueue of %s %s failed; handed back", job.__qualname__, subject_id, exc_info=True)
             _queue_trouble.append(f"{type(exc).__name__}: {exc}")
             break
         done.append(subject_id)

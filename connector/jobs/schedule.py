@@ -11,10 +11,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from connector.bootstrap import Services
 from connector.jobs.queues import RedisJobQueue
 from connector.ports.platforms import SchedulesChecks
+from connector.workflow import labels, sync, webhooks
+from connector.workflow import platform_checks as platform_checks_job
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,7 @@ log = logging.getLogger(__name__)
 class Periodic:
     name: str
     every: timedelta
-    task: str
+    task: Callable[..., Any]  # a use case taking the services (and the shop's id, per shop)
     queue: str
     # Which shops it applies to, by platform; None: every active shop with an integration.
     platforms: frozenset[str] | None = None
@@ -35,20 +38,17 @@ class Periodic:
 
 SCHEDULE = (
     # Re-reads what changed since the last run minus ten minutes: nothing falls between runs.
-    Periodic("reconcile", timedelta(hours=1), "connector.jobs.tasks.reconcile", "sync"),
+    Periodic("reconcile", timedelta(hours=1), sync.reconcile_shop, "sync"),
     # Looks for parcels due a tracking poll; each carrier's own wait between polls is kept per parcel.
-    Periodic("carrier-tracking", timedelta(minutes=1), "connector.jobs.tasks.track_shipments", "sync",
+    Periodic("carrier-tracking", timedelta(minutes=1), labels.track_shipments, "sync",
              with_carrier=True),
 )
 
 # Work over every shop at once, not per shop.
 GLOBAL_SCHEDULE = (
     # Raw webhook bodies are kept only as long as needed (WEBHOOK_BODY_RETENTION_DAYS).
-    Periodic("purge-webhook-bodies", timedelta(hours=6), "connector.jobs.tasks.purge_webhook_bodies", "sync"),
+    Periodic("purge-webhook-bodies", timedelta(hours=6), webhooks.purge_webhook_bodies, "sync"),
 )
-
-_last_run: dict[str, datetime] = {}
-
 
 def _claim(svc: Services, key: str, now: datetime, every: timedelta) -> bool:
     """True for the one process that should run `key` in this period."""
@@ -56,20 +56,18 @@ def _claim(svc: Services, key: str, now: datetime, every: timedelta) -> bool:
         period = int(now.timestamp() // every.total_seconds())
         return bool(svc.queue.connection.set(f"rc:schedule:{key}:{period}", "1", nx=True,
                                              ex=int(every.total_seconds()) * 2))
-    last = _last_run.get(key)
+    # Without Redis this process is the only one: the services keep the last runs.
+    last = svc.schedule_runs.get(key)
     if last is not None and now - last < every:
         return False
-    _last_run[key] = now
+    svc.schedule_runs[key] = now
     return True
-
-
-PLATFORM_CHECK_TASK = "connector.jobs.tasks.run_platform_check"
 
 
 def platform_checks(svc: Services) -> tuple[Periodic, ...]:
     """The checks the installed platforms schedule, each for the shops of its platform only."""
     return tuple(
-        Periodic(check.name, check.every, PLATFORM_CHECK_TASK, "sync", frozenset({name}), check=check.name)
+        Periodic(check.name, check.every, platform_checks_job.run_platform_check, "sync", frozenset({name}), check=check.name)
         for name, adapter in sorted(svc.adapters.items()) if isinstance(adapter, SchedulesChecks)
         for check in adapter.scheduled_checks()
     )

@@ -32,7 +32,7 @@ from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from connector.bootstrap import Services
-from connector.jobs.queues import QUEUE_NAMES, RedisJobQueue
+from connector.jobs.queues import QUEUE_NAMES, RedisJobQueue, bind_services
 from connector.jobs.relay import run_relay
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: 
     if unknown or not queues:
         raise ConfigurationError(f"unknown queue(s) {unknown}; the queues are {', '.join(QUEUE_NAMES)}")
     stop = stop or threading.Event()
+    job_class = bind_services(svc)
     relay_stop = threading.Event()
     if relay:
         threading.Thread(target=run_relay, args=(svc, relay_stop), name="relay", daemon=True).start()
@@ -128,8 +129,9 @@ def run_worker(svc: Services, *, burst: bool = False, relay: bool = True, fork: 
                 down_since_logged = False
             wait = RETRY_FIRST
             worker_class = Worker if fork else SimpleWorker
+            # Its jobs are called with this process's services (built once, by the caller).
             worker = worker_class([queue.queue(name) for name in queues], connection=queue.connection,
-                                  serializer=JSONSerializer)
+                                  serializer=JSONSerializer, job_class=job_class)
             watcher = _forward_stop(stop, worker)
             try:
                 # The scheduler is what runs RQ's delayed retries (backoff with jitter).

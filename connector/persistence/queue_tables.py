@@ -274,6 +274,31 @@ class DeliveryRepository:
             .execution_options(populate_existing=True))
         return [_delivery(r) for r in rows]
 
+    def hand_off(self, now: datetime, requeue_before: datetime, limit: int = 500) -> list[int]:
+        """The relay takes received deliveries never handed on, or handed on before `requeue_before`.
+
+        Marks them handed on at `now` and returns their ids in order. Several relays (one per
+        worker) share the table: on PostgreSQL each takes different rows (SKIP LOCKED).
+        """
+        query = select(WebhookDeliveryRow.id).where(
+            WebhookDeliveryRow.status == "received",
+            or_(WebhookDeliveryRow.queued_at.is_(None), WebhookDeliveryRow.queued_at <= requeue_before),
+        ).order_by(WebhookDeliveryRow.id).limit(limit)
+        bind = self._session.get_bind()
+        if bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self._session.scalars(query))
+        if ids:
+            self._session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(ids))
+                                  .values(queued_at=now))
+        return ids
+
+    def give_back(self, delivery_ids: list[int]) -> None:
+        """Undo a hand-off whose enqueue failed (Redis away): the next relay pass takes them again."""
+        if delivery_ids:
+            self._session.execute(update(WebhookDeliveryRow).where(WebhookDeliveryRow.id.in_(delivery_ids))
+                                  .values(queued_at=None))
+
     def waiting(self, limit: int = 500, after_id: int = 0) -> list[Delivery]:
         rows = self._session.scalars(
             select(WebhookDeliveryRow).where(WebhookDeliveryRow.status == "received", WebhookDeliveryRow.id > after_id)

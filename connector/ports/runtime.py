@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class StorageConflict(Exception):
@@ -18,11 +19,15 @@ class Clock(Protocol):
 
 
 class JobQueue(Protocol):
-    """Where work goes after a commit: RQ on Redis, or a thread in the web process."""
+    """Where work goes after a commit: RQ on Redis, or a thread in the web process.
+
+    `job` is a module-level use case taking the services first, then `args` (plain ids):
+    whoever runs it (the worker, the inline thread) calls `job(services, *args)`.
+    """
 
     mode: str
 
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None: ...
+    def enqueue(self, job: Callable[..., Any], *args: int | str, queue: str, job_id: str | None = None) -> None: ...
 
     def healthy(self) -> bool: ...
 

@@ -20,7 +20,8 @@ from typing import Any, Protocol, Self
 
 from connector.domain.money import Money
 from connector.domain.orders import Order
-from connector.domain.returns import ResolutionKind, ReturnRequest
+from connector.domain.resolutions import Resolution
+from connector.domain.returns import ReturnRequest
 from connector.domain.shipping import Label, LabelMode, ParcelSize, ParcelStep, PostalAddress, TrackingEvent
 from connector.domain.shops import Shop
 from connector.ports.carriers import CarrierAccount
@@ -61,30 +62,6 @@ class ReturnSummary:
     products: tuple[str, ...] = ()  # titles of the returned lines
     amount: Decimal | None = None  # what the customer paid for the returned units (before tax and fees)
     currency: str = ""
-
-
-@dataclass(frozen=True)
-class StoredResolution:
-    # Moved here unchanged from connector.persistence.resolutions; the domain's Resolution replaces it.
-    id: int
-    return_id: int
-    kind: ResolutionKind
-    amount: Money
-    tax: Money
-    bonus: Money
-    restocking_fee: Money
-    shipping_fee: Money
-    lines: list[dict[str, Any]]
-    exchange_variant_id: str | None
-    idempotency_key: str
-    push_status: str
-    platform_reference: str | None
-    code: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    pushed_at: datetime | None
-    coupon_percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -411,16 +388,15 @@ class ReturnRepository(Protocol):
 
 
 class ResolutionRepository(Protocol):
-    def get(self, resolution_id: int) -> StoredResolution | None: ...
+    """The resolutions of the shop's returns, as the domain's `Resolution` (its transitions are the domain's)."""
 
-    def for_return(self, return_id: int) -> list[StoredResolution]: ...
+    def get(self, resolution_id: int) -> Resolution | None: ...
 
-    def add(
-        self, *, return_id: int, kind: ResolutionKind, amount: Money, tax: Money, bonus: Money,
-        restocking_fee: Money, shipping_fee: Money, lines: Sequence[dict[str, Any]],
-        exchange_variant_id: str | None, idempotency_key: str, now: datetime, push_status: str = "pending",
-        coupon_percent: Decimal | None = None,
-    ) -> StoredResolution: ...
+    def for_return(self, return_id: int) -> list[Resolution]: ...
+
+    def add(self, resolution: Resolution, *, return_id: int, now: datetime) -> Resolution: ...
+
+    def save(self, resolution: Resolution) -> None: ...
 
     def mark_pushed(self, resolution_id: int, *, platform_reference: str, code: str, now: datetime) -> None: ...
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from connector.domain.money import Money
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import ResolutionKind, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.i18n import format_date, format_money
@@ -19,7 +20,6 @@ from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.web.context import Services
-    from connector.workflow.portal import StoredResolution
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _step(kind: str, ret: ReturnRequest, message: str) -> tuple[str, str] | None
     return titles[kind], message
 
 
-def _credit(resolution: StoredResolution, automatic: bool, lang: str) -> Credit:
+def _credit(resolution: Resolution, automatic: bool, lang: str) -> Credit:
     if resolution.kind is ResolutionKind.REFUND:
         when = (_("The money reaches your original payment method within 5 to 10 business days.")
                 if automatic else _("The shop refunds you by bank transfer or cheque within a few days."))

@@ -14,7 +14,7 @@ from connector.domain.errors import DomainError
 from connector.domain.money import Money
 from connector.domain.orders import Order, OrderLine
 from connector.domain.policy import ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan, returned_line_amount
+from connector.domain.resolutions import Resolution, ResolutionPlan, returned_line_amount
 from connector.domain.returns import ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.workflow import returns as flow
@@ -22,7 +22,7 @@ from connector.workflow.errors import NotFound
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import ReturnSummary, StoredEmail, StoredResolution
+    from connector.ports.storage import ReturnSummary, StoredEmail
 
 BULK_ACTIONS = ("approve", "reject")
 
@@ -46,7 +46,7 @@ class ReturnPage:
     ret: ReturnRequest
     order: Order | None
     details: dict[str, Any]
-    resolutions: list[StoredResolution]
+    resolutions: list[Resolution]
     earlier_returns: list[ReturnSummary]
     customer_orders: int
     previous_returns: int  # counted as the policy counts them: before this one, cancelled ones left out

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connector.domain.money import Money
@@ -27,17 +28,16 @@ from connector.domain.shipping import (
     label_reference,
     parcel_step,
 )
+from connector.domain.shops import Shop
 from connector.ports.carriers import CarrierAdapter, CarrierError, LookupUnsupported
-from connector.workflow.leases import heartbeat, lease
-from connector.workflow.push import backoff
+from connector.workflow.outbox import Failed, Finish, Limits, OutboxKind, consume
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import CarrierSettings, ShopScope, StoredShipment
+    from connector.ports.storage import CarrierSettings, ShopScope, StoredShipment, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-LABEL_TASK = "connector.jobs.tasks.buy_label"
 MAX_ATTEMPTS = 6
 CHECK_MESSAGE = ("an earlier attempt may have bought this label and the carrier cannot be asked by reference: "
                  "look in your carrier account, then enter its tracking number or buy again")
@@ -79,127 +79,102 @@ def _request(settings: CarrierSettings, shipment: StoredShipment) -> LabelReques
                         parcel=settings.parcel)
 
 
-def buy_label(svc: Services, outbox_id: int) -> str:
-    """Run one label outbox row: bought, adopted, check, retry, failed or skipped. Safe to run twice."""
-    now = svc.clock.now()
-    with svc.uow() as uow:
-        item = uow.all_outbox.get(outbox_id)
-        if item is None or item.status != "pending" or not uow.all_outbox.claim(outbox_id, now, lease(svc)):
-            return "skipped"
-        uow.commit()  # the claim stands even if this worker dies from here on
-        shop = uow.shops.get(item.shop_id)
-        if shop is None:
-            return "skipped"
+@dataclass(frozen=True)
+class _Purchase:
+    shipment: StoredShipment
+    settings: CarrierSettings
+    carrier: CarrierAdapter
+    earlier_attempt: bool
+
+
+@dataclass(frozen=True)
+class _Bought:
+    label: Label
+    adopted: bool
+
+
+class _BuyLabel:
+    """Labels' part of the outbox consumer: buy, or adopt what an earlier attempt bought."""
+
+    def prepare(self, svc: Services, uow: UnitOfWork, shop: Shop, subject_id: int) -> _Purchase | Finish:
+        now = svc.clock.now()
         scope = uow.scope(shop)
-        shipment = scope.shipments.get(item.subject_id)
+        shipment = scope.shipments.get(subject_id)
         settings = scope.carrier_account.get()
         ret = scope.returns.get(shipment.return_id) if shipment else None
         # `failed` is a refusal (nothing bought): the merchant may retry it from the failed jobs.
         # `check` is never bought from here: the merchant chooses on the return's page.
         if shipment is None or shipment.status not in ("pending", "buying", "failed") or ret is None:
-            scope.outbox.done(outbox_id, now)
-            uow.commit()
-            return "skipped"
+            return Finish("skipped")
         if ret.status is not ReturnStatus.APPROVED or settings is None or settings.carrier != shipment.carrier:
             why = "the return is no longer waiting for its parcel" if settings else "no carrier account any more"
             # A `buying` left by a dead worker may have bought one: the merchant looks, as for any lost answer.
             scope.shipments.set_status(shipment.id, "check" if shipment.status == "buying" else "failed", now,
                                        CHECK_MESSAGE if shipment.status == "buying" else why)
-            scope.outbox.done(outbox_id, now)
-            uow.commit()
-            return "skipped"
+            return Finish("skipped")
         carrier = svc.carriers.get(shipment.carrier)
         if carrier is None:
-            scope.outbox.fail(outbox_id, f"no carrier adapter {shipment.carrier!r} installed")
-            uow.commit()
-            return "failed"
-        earlier_attempt = shipment.status == "buying"
+            return Finish("failed", f"no carrier adapter {shipment.carrier!r} installed")
+        # Committed with the claim: from here on, a crash leaves `buying` and the next try looks before it buys.
         scope.shipments.set_status(shipment.id, "buying", now)
-        uow.commit()  # from here on, a crash leaves `buying`: the next try looks before it buys
-    # The claim is renewed while the carrier answers, as for pushes: a dead worker's row
-    # is free again within the lease, and the next try looks before it buys.
-    with heartbeat(svc, outbox_id, item.attempts + 1):
-        return _buy_or_adopt(svc, shop.id, outbox_id, item.attempts + 1, shipment, settings, carrier,
-                             earlier_attempt)
+        return _Purchase(shipment, settings, carrier, earlier_attempt=shipment.status == "buying")
 
+    def call(self, svc: Services, shop: Shop, work: _Purchase) -> _Bought:
+        gateway = work.carrier.gateway(work.settings.account)
+        try:
+            if work.earlier_attempt:
+                found = gateway.find_label(work.shipment.reference)
+                if found is not None:
+                    return _Bought(found, adopted=True)
+            return _Bought(gateway.buy_label(_request(work.settings, work.shipment)), adopted=False)
+        except LookupUnsupported as exc:
+            raise Failed(CHECK_MESSAGE, retryable=False, detail="check") from exc
+        except CarrierError as exc:
+            raise Failed(str(exc), retryable=exc.retryable, detail=exc.maybe_bought) from exc
+        except Exception as exc:  # an unknown failure may have reached the carrier: look before buying again
+            log.exception("label of shipment %s failed", work.shipment.id)
+            raise Failed(f"{type(exc).__name__}: {exc}", detail=True) from exc
 
-def _buy_or_adopt(svc: Services, shop_id: int, outbox_id: int, attempt: int, shipment: StoredShipment,
-                  settings: CarrierSettings, carrier: CarrierAdapter, earlier_attempt: bool) -> str:
-    """The carrier call and its bookkeeping, under the claim of attempt `attempt`."""
-    gateway = carrier.gateway(settings.account)
-    label: Label | None = None
-    adopted = False
-    try:
-        if earlier_attempt:
-            label = gateway.find_label(shipment.reference)
-            adopted = label is not None
-        if label is None:
-            label = gateway.buy_label(_request(settings, shipment))
-    except LookupUnsupported:
-        return _needs_check(svc, shop_id, outbox_id, shipment.id)
-    except CarrierError as exc:
-        return _failure(svc, shop_id, outbox_id, shipment.id, str(exc), exc.retryable, attempt,
-                        maybe_bought=exc.maybe_bought)
-    except Exception as exc:  # an unknown failure may have reached the carrier: look before buying again
-        log.exception("label of shipment %s failed", shipment.id)
-        return _failure(svc, shop_id, outbox_id, shipment.id, f"{type(exc).__name__}: {exc}", True,
-                        attempt, maybe_bought=True)
-    return _record(svc, shop_id, outbox_id, shipment, label, adopted, carrier, settings)
-
-
-def _record(svc: Services, shop_id: int, outbox_id: int, shipment: StoredShipment, label: Label, adopted: bool,
-            carrier: CarrierAdapter, settings: CarrierSettings) -> str:
-    now = svc.clock.now()
-    # A specimen costs nothing; a carrier without a price in its answer costs the contract rate.
-    price: Money | None = None if label.specimen else (label.price or settings.label_price)
-    with svc.uow() as uow:
-        shop = uow.shops.get(shop_id)
-        assert shop is not None
+    def record(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Purchase, bought: _Bought) -> str:
+        now = svc.clock.now()
+        label, shipment, carrier = bought.label, work.shipment, work.carrier
+        # A specimen costs nothing; a carrier without a price in its answer costs the contract rate.
+        price: Money | None = None if label.specimen else (label.price or work.settings.label_price)
         scope = uow.scope(shop)
         scope.shipments.record_label(shipment.id, label, price, now, now + carrier.poll_every)
-        scope.outbox.done(outbox_id, now)
         ret = scope.returns.get(shipment.return_id)
         if ret is not None:
-            what = "adopted" if adopted else ("drawn (specimen)" if label.specimen else "bought")
+            what = "adopted" if bought.adopted else ("drawn (specimen)" if label.specimen else "bought")
             cost = f", {price}" if price else ""
             ret.note(now, "system", f"return label {what} from {carrier.title}: {label.tracking_number}{cost}",
                      private=True)
             scope.returns.save(ret, now)
-        uow.commit()
-    return "adopted" if adopted else "bought"
+        return "adopted" if bought.adopted else "bought"
 
-
-def _needs_check(svc: Services, shop_id: int, outbox_id: int, shipment_id: int) -> str:
-    now = svc.clock.now()
-    with svc.uow() as uow:
-        shop = uow.shops.get(shop_id)
-        assert shop is not None
-        scope = uow.scope(shop)
-        scope.shipments.set_status(shipment_id, "check", now, CHECK_MESSAGE)
-        scope.outbox.fail(outbox_id, CHECK_MESSAGE)
-        uow.commit()
-    return "check"
-
-
-def _failure(svc: Services, shop_id: int, outbox_id: int, shipment_id: int, error: str, retryable: bool,
-             attempts: int, *, maybe_bought: bool) -> str:
-    final = not retryable or attempts >= MAX_ATTEMPTS
-    now = svc.clock.now()
-    with svc.uow() as uow:
-        shop = uow.shops.get(shop_id)
-        assert shop is not None
-        scope = uow.scope(shop)
+    def failed(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Purchase, failure: Failed, final: bool,
+               next_try: datetime | None) -> str | None:
+        now = svc.clock.now()
+        shipments = uow.scope(shop).shipments
+        if failure.detail == "check":  # the carrier cannot be asked: the merchant looks in the account
+            shipments.set_status(work.shipment.id, "check", now, CHECK_MESSAGE)
+            return "check"
         # A refusal means nothing was bought: the next try may buy. A lost answer keeps `buying`.
+        maybe_bought = bool(failure.detail)
         status = "buying" if maybe_bought else ("failed" if final else "pending")
         if maybe_bought and final:
             status = "check"
-        scope.shipments.set_status(shipment_id, status, now, error)
-        if final:
-            scope.outbox.fail(outbox_id, error)
-        else:
-            scope.outbox.retry_later(outbox_id, error, now + backoff(attempts))
-        uow.commit()
-    return "failed" if final else "retry"
+        shipments.set_status(work.shipment.id, status, now, failure.error)
+        return None
+
+
+KIND: OutboxKind[_Purchase, _Bought] = OutboxKind(
+    task="buy_label", queue="push", handler=_BuyLabel(),
+    limits=Limits(max_attempts=MAX_ATTEMPTS, first=timedelta(seconds=10), longest=timedelta(hours=1)))
+
+
+def buy_label(svc: Services, outbox_id: int) -> str:
+    """Run one label outbox row: bought, adopted, check, retry, failed or skipped. Safe to run twice."""
+    return consume(svc, outbox_id, KIND)
 
 
 def buy_again(svc: Services, shop_id: int, return_id: int) -> bool:

@@ -22,6 +22,7 @@ from connector.workflow.errors import NotFound
 from connector.workflow.returns import eligibility, policy_for
 
 if TYPE_CHECKING:
+    from connector.domain.resolutions import Resolution
     from connector.ports.operations import FailedWork
     from connector.ports.queries import ReturnListFilter
     from connector.ports.services import Services
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from connector.ports.storage import CustomerSummary as CustomerSummary
     from connector.ports.storage import ReturnSummary as ReturnSummary
     from connector.ports.storage import StoredEmail as StoredEmail
-    from connector.ports.storage import StoredResolution as StoredResolution
     from connector.ports.storage import StoredShipment as StoredShipment
     from connector.ports.storage import UnitOfWork
 
@@ -72,7 +72,7 @@ def list_returns(svc: Services, shop_id: int, flt: ReturnListFilter, after: tupl
 class ReturnView:
     ret: ReturnRequest
     details: dict[str, Any]
-    resolutions: list[StoredResolution]
+    resolutions: list[Resolution]
 
 
 def return_view(svc: Services, shop_id: int, reference: str) -> ReturnView:

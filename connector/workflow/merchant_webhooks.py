@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from connector.domain.errors import DomainError
 from connector.domain.shops import Shop
 from connector.workflow.errors import NotFound
+from connector.workflow.outbox import Failed, Finish, Limits, OutboxKind, consume
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
@@ -43,13 +44,11 @@ RESOLUTION_PUSHED = "resolution.pushed"
 EVENTS = (RETURN_CREATED, RETURN_STATUS_CHANGED, RESOLUTION_PUSHED)
 
 OUTBOX_TASK = "merchant_webhook"
-DELIVER_TASK = "connector.jobs.tasks.deliver_merchant_webhook"
 SIGNATURE_HEADER = "X-Returns-Signature"
 # A receiver should refuse signatures older than this (replays); `verify_signature` does.
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
-# One worker holds a delivery this long; longer than the request timeout, so never sent twice at once.
-LEASE = timedelta(minutes=2)
 TIMEOUT_SECONDS = 10.0
+# Retried 30 s, 1 min, 2 min... after each failed attempt (at most 6 hours apart), given up after the tenth.
 MAX_ATTEMPTS = 10
 MAX_ENDPOINTS = 20
 ANSWER_EXCERPT = 2000
@@ -75,14 +74,6 @@ class InvalidEndpoint(DomainError):
 
 class Outbox(Protocol):
     def add(self, task: str, subject_id: int, now: datetime) -> object: ...
-
-    def claim(self, outbox_id: int, now: datetime, lease: timedelta) -> bool: ...
-
-    def done(self, outbox_id: int, now: datetime) -> None: ...
-
-    def retry_later(self, outbox_id: int, error: str, at: datetime) -> None: ...
-
-    def fail(self, outbox_id: int, error: str) -> None: ...
 
 
 class MerchantWebhookStore(Protocol):
@@ -210,11 +201,6 @@ def verify_signature(secret: str, header: str, body: bytes, now: datetime,
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min... doubling after each failed attempt, at most 6 hours."""
-    return timedelta(seconds=min(6 * 3600, 30 * 2 ** max(0, attempts - 1)))
-
-
 # ---- endpoints ----
 
 def _check_url(url: str) -> str:
@@ -302,63 +288,69 @@ def emit(scope: WebhookScope, event: str, payload: Mapping[str, Any], now: datet
     return len(wanted)
 
 
+@dataclass(frozen=True)
+class _Sending:
+    outgoing: OutgoingDelivery
+
+
+class _Deliver:
+    """Merchant webhooks' part of the outbox consumer: one signed POST, and its answer kept."""
+
+    def __init__(self, scope_for: ScopeFor = _wired_scope, transport: WebhookTransport | None = None) -> None:
+        self.scope_for = scope_for
+        self.transport = transport
+
+    def prepare(self, svc: Services, uow: UnitOfWork, shop: Shop, subject_id: int) -> _Sending | Finish:
+        outgoing = self.scope_for(uow, shop).merchant_webhooks.outgoing(subject_id)
+        if outgoing is None or outgoing.status != "pending" or outgoing.endpoint_deleted:
+            return Finish("skipped")
+        return _Sending(outgoing)
+
+    def call(self, svc: Services, shop: Shop, work: _Sending) -> Answer:
+        outgoing = work.outgoing
+        body = outgoing.body.encode()
+        headers = {
+            "Content-Type": "application/json", "User-Agent": "returns-connector-webhooks/1",
+            "X-Returns-Event": outgoing.event, "X-Returns-Event-Id": outgoing.event_id,
+            "X-Returns-Delivery": str(outgoing.id),
+            # Signed at each attempt: the timestamp says when it was sent, so a receiver can refuse replays.
+            SIGNATURE_HEADER: sign(outgoing.secret, int(svc.clock.now().timestamp()), body),
+        }
+        try:
+            answer = (self.transport or default_transport(svc)).post(outgoing.url, body, headers, TIMEOUT_SECONDS)
+        except TransportError as exc:
+            raise Failed(str(exc) or "unreachable") from exc
+        if not 200 <= answer.status < 300:
+            raise Failed(f"answered {answer.status}", detail=answer)
+        return answer
+
+    def record(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Sending, answer: Answer) -> str:
+        self.scope_for(uow, shop).merchant_webhooks.record_attempt(
+            work.outgoing.id, status="delivered", status_code=answer.status, response=answer.body, error="",
+            now=svc.clock.now(), next_attempt_at=None)
+        return "delivered"
+
+    def failed(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Sending, failure: Failed, final: bool,
+               next_try: datetime | None) -> str | None:
+        answer = failure.detail if isinstance(failure.detail, Answer) else None
+        self.scope_for(uow, shop).merchant_webhooks.record_attempt(
+            work.outgoing.id, status="failed" if final else "pending",
+            status_code=answer.status if answer else None, response=answer.body if answer else "",
+            error=failure.error, now=svc.clock.now(), next_attempt_at=next_try)
+        return None
+
+
+KIND: OutboxKind[_Sending, Answer] = OutboxKind(
+    task=OUTBOX_TASK, queue="notify", handler=_Deliver(),
+    limits=Limits(max_attempts=MAX_ATTEMPTS, first=timedelta(seconds=30), longest=timedelta(hours=6)))
+
+
 def deliver_merchant_webhook(svc: Services, outbox_id: int, *, scope_for: ScopeFor = _wired_scope,
                              transport: WebhookTransport | None = None) -> str:
     """Send one delivery of the outbox. Returns delivered, retry, failed or skipped; safe to run twice."""
-    now = svc.clock.now()
-    with svc.uow() as uow:
-        item = uow.all_outbox.get(outbox_id)
-        if item is None or item.status != "pending" or item.task != OUTBOX_TASK:
-            return "skipped"
-        if not uow.all_outbox.claim(outbox_id, now, LEASE):
-            return "skipped"  # another worker holds it
-        uow.commit()  # the claim stands even if this worker dies from here on
-        shop = uow.shops.get(item.shop_id)
-        if shop is None:
-            return "skipped"
-        scope = scope_for(uow, shop)
-        outgoing = scope.merchant_webhooks.outgoing(item.subject_id)
-        if outgoing is None or outgoing.status != "pending" or outgoing.endpoint_deleted:
-            scope.outbox.done(outbox_id, now)
-            uow.commit()
-            return "skipped"
-    body = outgoing.body.encode()
-    headers = {
-        "Content-Type": "application/json", "User-Agent": "returns-connector-webhooks/1",
-        "X-Returns-Event": outgoing.event, "X-Returns-Event-Id": outgoing.event_id,
-        "X-Returns-Delivery": str(outgoing.id),
-        # Signed at each attempt: the timestamp says when it was sent, so a receiver can refuse replays.
-        SIGNATURE_HEADER: sign(outgoing.secret, int(now.timestamp()), body),
-    }
-    try:
-        # Outside any transaction: a slow endpoint must not hold database locks.
-        answer = (transport or default_transport(svc)).post(outgoing.url, body, headers, TIMEOUT_SECONDS)
-        error = "" if 200 <= answer.status < 300 else f"answered {answer.status}"
-    except TransportError as exc:
-        answer, error = None, str(exc) or "unreachable"
-    attempts = outgoing.attempts + 1
-    with svc.uow() as uow:
-        scope = scope_for(uow, shop)
-        store = scope.merchant_webhooks
-        code, text = (answer.status, answer.body) if answer else (None, "")
-        if not error:
-            store.record_attempt(outgoing.id, status="delivered", status_code=code, response=text, error="",
-                                 now=now, next_attempt_at=None)
-            scope.outbox.done(outbox_id, now)
-            result = "delivered"
-        elif attempts >= MAX_ATTEMPTS:
-            store.record_attempt(outgoing.id, status="failed", status_code=code, response=text, error=error,
-                                 now=now, next_attempt_at=None)
-            scope.outbox.fail(outbox_id, error)
-            result = "failed"
-        else:
-            at = now + backoff(attempts)
-            store.record_attempt(outgoing.id, status="pending", status_code=code, response=text, error=error,
-                                 now=now, next_attempt_at=at)
-            scope.outbox.retry_later(outbox_id, error, at)
-            result = "retry"
-        uow.commit()
-    return result
+    kind = KIND if scope_for is _wired_scope and transport is None else replace(
+        KIND, handler=_Deliver(scope_for, transport))
+    return consume(svc, outbox_id, kind)
 
 
 # ---- what the events carry ----

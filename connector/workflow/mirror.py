@@ -11,22 +11,22 @@ repeat a no-op. Platforms without returns of their own finish the row at once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connector.domain.returns import Condition, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
-from connector.ports import MirroredLine, MirroringPlatform, PlatformError, ReturnMirror
-from connector.workflow.leases import heartbeat, lease
-from connector.workflow.push import MAX_ATTEMPTS, backoff
+from connector.ports import MirroredLine, MirroringPlatform, PlatformError, ReturnMirror, ShopConnection
+from connector.workflow.outbox import Failed, Finish, Limits, OutboxKind, consume
+from connector.workflow.push import MAX_ATTEMPTS
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import ShopScope
+    from connector.ports.storage import ShopScope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MIRROR_TASK = "connector.jobs.tasks.mirror_return"
 OUTBOX_TASK = "mirror_return"
 # Written as a line's reason when the item never arrived (platforms.shopify.mirror reads it).
 MISSING_REASON = "condition:missing"
@@ -82,65 +82,63 @@ def mirror_for(ret: ReturnRequest, platform_order_id: str, platform_return_id: s
                         platform_return_id=platform_return_id, lines=tuple(lines), message=ret.merchant_message)
 
 
-def mirror_return(svc: Services, outbox_id: int) -> str:
-    """Run one mirror row. Returns mirrored, skipped, retry or failed. Safe to run twice."""
-    now = svc.clock.now()
-    with svc.uow() as uow:
-        item = uow.all_outbox.get(outbox_id)
-        if item is None or item.status != "pending":
-            return "skipped"
-        if not uow.all_outbox.claim(outbox_id, now, lease(svc)):
-            return "skipped"
-        uow.commit()
-        shop = uow.shops.get(item.shop_id)
-        if shop is None:
-            return "skipped"
+@dataclass(frozen=True)
+class _MirrorWork:
+    adapter: MirroringPlatform
+    connection: ShopConnection
+    ret: ReturnRequest
+    platform_return_id: str | None
+    change: ReturnMirror
+
+
+class _Mirror:
+    """Mirror's part of the outbox consumer: the platform's return brought to ours."""
+
+    def prepare(self, svc: Services, uow: UnitOfWork, shop: Shop, subject_id: int) -> _MirrorWork | Finish:
         scope = uow.scope(shop)
         adapter = svc.adapters.get(shop.platform)
-        ret = scope.returns.get(item.subject_id)
-        details = scope.returns.row_details(item.subject_id) if ret else None
+        ret = scope.returns.get(subject_id)
+        details = scope.returns.row_details(subject_id) if ret else None
         platform_return_id = (details or {}).get("platform_return_id")
         action = action_for(ret, platform_return_id) if ret else None
         if not isinstance(adapter, MirroringPlatform) or ret is None or action is None:
-            scope.outbox.done(outbox_id, now)  # nothing to mirror: not an error
-            uow.commit()
-            return "skipped"
+            return Finish("skipped")  # nothing to mirror: not an error
         if not shop.active:
-            scope.outbox.fail(outbox_id, "the shop uninstalled the app: nothing is mirrored any more")
-            uow.commit()
-            return "failed"
+            return Finish("failed", "the shop uninstalled the app: nothing is mirrored any more")
         change = mirror_for(ret, ret.order_id, platform_return_id, action)
-        connection = uow.shops.connection(shop.id)
-    try:
-        # Outside any transaction: the platform may take a while (the heartbeat holds the row).
-        with heartbeat(svc, outbox_id, item.attempts + 1):
-            found = adapter.mirror_return(connection, change)
-    except PlatformError as exc:
-        return _failed(svc, shop, outbox_id, f"{action}: {exc}", exc.retryable, item.attempts + 1)
-    except Exception as exc:  # unknown: retry; the adapter reads the platform before acting
-        log.exception("mirroring return %s failed", ret.reference)
-        return _failed(svc, shop, outbox_id, f"{action}: {type(exc).__name__}: {exc}", True, item.attempts + 1)
-    with svc.uow() as uow:
+        return _MirrorWork(adapter, uow.shops.connection(shop.id), ret, platform_return_id, change)
+
+    def call(self, svc: Services, shop: Shop, work: _MirrorWork) -> str | None:
+        action = work.change.action
+        try:
+            return work.adapter.mirror_return(work.connection, work.change)
+        except PlatformError as exc:
+            raise Failed(f"{action}: {exc}", retryable=exc.retryable) from exc
+        except Exception as exc:  # unknown: retry; the adapter reads the platform before acting
+            log.exception("mirroring return %s failed", work.ret.reference)
+            raise Failed(f"{action}: {type(exc).__name__}: {exc}") from exc
+
+    def record(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _MirrorWork, found: str | None) -> str:
         scope = uow.scope(shop)
-        if found and found != platform_return_id and ret.id is not None:
+        ret = work.ret
+        if found and found != work.platform_return_id and ret.id is not None:
             scope.returns.set_platform_return_id(ret.id, found)
             stored = scope.returns.get(ret.id)
             if stored is not None:
                 stored.note(svc.clock.now(), "system", f"mirrored as {shop.platform} return {found}", private=True)
                 scope.returns.save(stored, svc.clock.now())
-        scope.outbox.done(outbox_id, svc.clock.now())
-        uow.commit()
-    return "mirrored"
+        return "mirrored"
+
+    def failed(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _MirrorWork, failure: Failed, final: bool,
+               next_try: datetime | None) -> str | None:
+        return None  # a final failure is visible to the merchant in the failed list; our return goes on
 
 
-def _failed(svc: Services, shop: Shop, outbox_id: int, error: str, retryable: bool, attempts: int) -> str:
-    final = not retryable or attempts >= MAX_ATTEMPTS
-    with svc.uow() as uow:
-        scope = uow.scope(shop)
-        if final:
-            # Visible to the merchant through the failed outbox list; our return goes on.
-            scope.outbox.fail(outbox_id, error)
-        else:
-            scope.outbox.retry_later(outbox_id, error, svc.clock.now() + backoff(attempts))
-        uow.commit()
-    return "failed" if final else "retry"
+KIND: OutboxKind[_MirrorWork, str | None] = OutboxKind(
+    task=OUTBOX_TASK, queue="push", handler=_Mirror(),
+    limits=Limits(max_attempts=MAX_ATTEMPTS, first=timedelta(seconds=10), longest=timedelta(hours=1)))
+
+
+def mirror_return(svc: Services, outbox_id: int) -> str:
+    """Run one mirror row. Returns mirrored, skipped, retry or failed. Safe to run twice."""
+    return consume(svc, outbox_id, KIND)

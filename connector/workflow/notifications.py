@@ -7,6 +7,8 @@ row), then sent by a job through SMTP, or written under instance/mail/ without S
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -16,10 +18,12 @@ from urllib.parse import unquote, urlparse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
 from connector.domain.returns import ReturnRequest
+from connector.domain.shops import Shop
+from connector.workflow.outbox import Failed, Finish, Limits, OutboxKind, consume
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import ShopScope
+    from connector.ports.storage import ShopScope, UnitOfWork
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
 # What a shopper is told about, by timeline event kind.
@@ -77,20 +81,20 @@ def queue_shopper_email(svc: Services, scope: ShopScope, ret: ReturnRequest, kin
         scope.outbox.add("send_email", email.id, now)
 
 
-def send_email(svc: Services, outbox_id: int) -> str:
-    with svc.uow() as uow:
-        item = uow.all_outbox.get(outbox_id)
-        if item is None or item.status != "pending":
-            return "skipped"
-        shop = uow.shops.get(item.shop_id)
-        if shop is None:
-            return "skipped"
-        scope = uow.scope(shop)
-        email = scope.emails.get(item.subject_id)
+@dataclass(frozen=True)
+class _Mail:
+    email_id: int
+    message: EmailMessage
+    file_name: str
+
+
+class _Send:
+    """Email's part of the outbox consumer: SMTP, or a file under instance/mail/ without SMTP."""
+
+    def prepare(self, svc: Services, uow: UnitOfWork, shop: Shop, subject_id: int) -> _Mail | Finish:
+        email = uow.scope(shop).emails.get(subject_id)
         if email is None or email.status != "pending":
-            scope.outbox.done(outbox_id, svc.clock.now())
-            uow.commit()
-            return "skipped"
+            return Finish("skipped")
         message = EmailMessage()
         message["From"] = svc.settings.mail_from
         message["To"] = email.to
@@ -100,18 +104,39 @@ def send_email(svc: Services, outbox_id: int) -> str:
         domain = svc.settings.mail_from.rpartition("@")[2] or "returns-connector.local"
         message["Message-ID"] = make_msgid(idstring=f"rc{email.id}", domain=domain)
         message.set_content(email.body)
+        return _Mail(email.id, message, f"{shop.id}-{email.id}.eml")
+
+    def call(self, svc: Services, shop: Shop, work: _Mail) -> str:
         if svc.settings.smtp_url:
-            _send_smtp(svc.settings.smtp_url, message)
-            status = "sent"
-        else:
-            folder = Path(svc.settings.instance_path) / "mail"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{shop.id}-{email.id}.eml").write_bytes(bytes(message))
-            status = "written"
-        scope.emails.mark(email.id, status, svc.clock.now())
-        scope.outbox.done(outbox_id, svc.clock.now())
-        uow.commit()
+            try:
+                _send_smtp(svc.settings.smtp_url, work.message)
+            except (smtplib.SMTPException, OSError) as exc:
+                # A refused recipient will be refused again; a server away may be back later.
+                permanent = isinstance(exc, smtplib.SMTPRecipientsRefused)
+                raise Failed(f"{type(exc).__name__}: {exc}", retryable=not permanent) from exc
+            return "sent"
+        folder = Path(svc.settings.instance_path) / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / work.file_name).write_bytes(bytes(work.message))
+        return "written"
+
+    def record(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Mail, status: str) -> str:
+        uow.scope(shop).emails.mark(work.email_id, status, svc.clock.now())
         return status
+
+    def failed(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Mail, failure: Failed, final: bool,
+               next_try: datetime | None) -> str | None:
+        return None  # the email stays pending; a final failure shows in the failed jobs list
+
+
+KIND: OutboxKind[_Mail, str] = OutboxKind(
+    task="send_email", queue="notify", handler=_Send(),
+    limits=Limits(max_attempts=8, first=timedelta(seconds=30), longest=timedelta(hours=1)))
+
+
+def send_email(svc: Services, outbox_id: int) -> str:
+    """Run one email row of the outbox: sent, written, skipped, retry or failed. Safe to run twice."""
+    return consume(svc, outbox_id, KIND)
 
 
 def _send_smtp(url: str, message: EmailMessage) -> None:

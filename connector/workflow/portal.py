@@ -27,8 +27,8 @@ from connector.workflow import labels
 from connector.workflow import returns as flow
 
 if TYPE_CHECKING:
+    from connector.domain.resolutions import Resolution
     from connector.ports.services import Services
-    from connector.ports.storage import StoredResolution as StoredResolution
     from connector.ports.storage import StoredShipment as StoredShipment
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class ReturnProgress:
 
     ret: ReturnRequest
     details: dict[str, Any]
-    resolutions: list[StoredResolution]
+    resolutions: list[Resolution]
     order: Order | None
     automatic: bool  # the platform carries resolutions out itself (else: the merchant, by hand)
 

@@ -26,7 +26,7 @@ from connector.domain.messages import Reason
 from connector.domain.money import Money
 from connector.domain.orders import Order
 from connector.domain.policy import CouponType, ReturnPolicy
-from connector.domain.resolutions import ResolutionPlan, goodwill_value
+from connector.domain.resolutions import PushStatus, Resolution, ResolutionPlan, goodwill_value
 from connector.domain.returns import (
     Channel,
     Inspection,
@@ -48,7 +48,7 @@ from connector.workflow.notifications import queue_shopper_email
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
-    from connector.ports.storage import ShopScope, StoredResolution, UnitOfWork
+    from connector.ports.storage import ShopScope, UnitOfWork
 
 
 class ReturnRefused(DomainError):
@@ -109,7 +109,7 @@ def _shipping_refunded(scope: ShopScope, order_id: str, exclude: int | None = No
         if other.id is None or other.id == exclude:
             continue
         for resolution in scope.resolutions.for_return(other.id):
-            if any(line.get("shipping") for line in resolution.lines):
+            if resolution.refunds_shipping:
                 return True
     return False
 
@@ -329,7 +329,7 @@ def _reject_with_goodwill(svc: Services, shop_id: int, reference: str, actor: st
     return ret
 
 
-def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: datetime) -> StoredResolution | None:
+def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: datetime) -> Resolution | None:
     policy = policy_for(scope.shop)
     order = scope.orders.get(ret.order_id)
     if order is None or policy.goodwill_coupon_percent <= 0:
@@ -343,12 +343,12 @@ def _goodwill_coupon(svc: Services, scope: ShopScope, ret: ReturnRequest, now: d
         return None
     automatic = resolves_automatically(svc.adapter(scope.shop.platform))
     zero = Money.zero(order.currency)
-    coupon = scope.resolutions.add(
-        return_id=_stored_id(ret), kind=ResolutionKind.COUPON, amount=amount, tax=zero, bonus=zero,
-        restocking_fee=zero, shipping_fee=zero, lines=[], exchange_variant_id=None, coupon_percent=percent,
-        idempotency_key=idempotency_key(scope.shop.id, ret.reference, "goodwill"), now=now,
-        push_status="pending" if automatic else "awaiting_merchant",
-    )
+    coupon = scope.resolutions.add(Resolution(
+        kind=ResolutionKind.COUPON, amount=amount, tax=zero, bonus=zero, restocking_fee=zero,
+        return_shipping_fee=zero, coupon_percent=percent,
+        idempotency_key=idempotency_key(scope.shop.id, ret.reference, "goodwill"),
+        push_status=PushStatus.PENDING if automatic else PushStatus.AWAITING_MERCHANT,
+    ), return_id=_stored_id(ret), now=now)
     if automatic:
         scope.outbox.add("push_resolution", coupon.id, now)
     return coupon
@@ -413,12 +413,12 @@ def _plans(scope: ShopScope, ret: ReturnRequest, now: datetime) -> list[Resoluti
                             units_back=resolved, shipping_refunded=_shipping_refunded(scope, ret.order_id, ret.id))
 
 
-def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
+def resolve(svc: Services, shop_id: int, reference: str, actor: str) -> list[Resolution]:
     """Write one resolution per kind with its outbox row, in the return's own commit."""
     return retrying(lambda: _resolve_once(svc, shop_id, reference, actor))
 
 
-def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> list[StoredResolution]:
+def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> list[Resolution]:
     now = svc.clock.now()
     with svc.uow() as uow:
         scope, ret = _return_in(uow, shop_id, reference)
@@ -437,20 +437,11 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
                 continue
             # What each platform records per line: the domain's refund lines, fees already kept,
             # tax per rate telescoped across this order's returns (see domain.rounding).
-            lines = [{"line_id": ln.line_id, "quantity": ln.quantity, "amount": str(ln.amount.amount),
-                      "tax": str(ln.tax.amount), "fee": str(ln.fee.amount), "shipping": ln.shipping,
-                      "restock": restock.get(ln.line_id, False),
-                      "exchange_variant_id": variants.get(ln.line_id),
-                      "tax_by_rate": [[rate, str(amount.amount)] for rate, amount in ln.tax_by_rate]}
-                     for ln in plan.refund_lines]
+            planned = Resolution.from_plan(plan, ret.reference, automatic=automatic, restocked=restock,
+                                           exchange_variants=variants)
             resolution = scope.resolutions.add(
-                return_id=_stored_id(ret), kind=plan.kind, amount=plan.net, tax=plan.tax, bonus=plan.bonus,
-                restocking_fee=plan.restocking_fee, shipping_fee=plan.return_shipping_fee, lines=lines,
-                exchange_variant_id=next((v for v in (variants.get(ln.line_id) for ln in plan.refund_lines) if v),
-                                         None),
-                idempotency_key=idempotency_key(shop.id, ret.reference, plan.kind.value), now=now,
-                push_status="pending" if automatic else "awaiting_merchant",
-            )
+                replace(planned, idempotency_key=idempotency_key(shop.id, ret.reference, plan.kind.value)),
+                return_id=_stored_id(ret), now=now)
             if automatic:
                 scope.outbox.add("push_resolution", resolution.id, now)
             stored.append(resolution)
@@ -480,7 +471,7 @@ def _resolve_once(svc: Services, shop_id: int, reference: str, actor: str) -> li
     return stored
 
 
-def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bool) -> str:
+def _refund_delay(locale: str, stored: Sequence[Resolution], automatic: bool) -> str:
     if not any(r.kind is ResolutionKind.REFUND for r in stored):
         return ""
     if automatic:
@@ -488,7 +479,7 @@ def _refund_delay(locale: str, stored: Sequence[StoredResolution], automatic: bo
     return gettext("The merchant refunds you by bank transfer or cheque within a few days.", locale)
 
 
-def _resolution_in(uow: UnitOfWork, shop_id: int, resolution_id: int) -> tuple[ShopScope, StoredResolution]:
+def _resolution_in(uow: UnitOfWork, shop_id: int, resolution_id: int) -> tuple[ShopScope, Resolution]:
     """The shop's scope and one of its resolutions; NotFound for another shop's id."""
     scope: ShopScope = uow.scope(_shop(uow, shop_id))
     resolution = scope.resolutions.get(resolution_id)
@@ -516,7 +507,7 @@ def _mark_resolution_done_once(svc: Services, shop_id: int, resolution_id: int, 
         scope, resolution = _resolution_in(uow, shop_id, resolution_id)
         scope.returns.lock(resolution.return_id)  # before the resolution's row: the one order
         resolution = scope.resolutions.get(resolution_id) or resolution
-        if resolution.push_status in ("pushed", "done_by_merchant"):
+        if resolution.settled:
             raise InvalidReturn("this resolution is already carried out")
         scope.resolutions.mark_done_by_merchant(resolution_id, note.strip()[:200], now)
         ret = scope.returns.get(resolution.return_id)
@@ -532,7 +523,7 @@ def retry_resolution(svc: Services, shop_id: int, resolution_id: int) -> None:
     now = svc.clock.now()
     with svc.uow() as uow:
         scope, resolution = _resolution_in(uow, shop_id, resolution_id)
-        if resolution.push_status != "failed":
+        if resolution.push_status is not PushStatus.FAILED:
             raise InvalidReturn("only a failed push can be retried")
         scope.resolutions.retry(resolution_id)
         scope.outbox.add("push_resolution", resolution_id, now)

@@ -56,9 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROCESS_TASK = "connector.jobs.tasks.process_delivery"
 # The worker's relay hands deliveries on in batches: one job and one transaction per batch.
-PROCESS_BATCH_TASK = "connector.jobs.tasks.process_deliveries"
 BATCH_SIZE = 50
 # After this many failed tries a delivery is parked as failed (visible in `jobs failed`).
 MAX_DELIVERY_ATTEMPTS = 8
@@ -192,7 +190,7 @@ def receive_webhook(svc: Services, platform: str, headers: Mapping[str, str], bo
         return Intake(200, "ignored", delivery_id)
     if inline:
         try:
-            svc.queue.enqueue(PROCESS_TASK, delivery_id, queue="webhooks", job_id=f"delivery-{delivery_id}")
+            svc.queue.enqueue(process_delivery, delivery_id, queue="webhooks", job_id=f"delivery-{delivery_id}")
         except Exception:
             # Recorded and committed: the sweep hands it on again; the platform hears 200.
             log.exception("processing delivery %s failed; the sweep will retry it", delivery_id)

@@ -118,7 +118,7 @@ def test_retry_after_a_crash_between_the_answer_and_the_commit_adopts_the_label(
     def crash(*args: object, **kwargs: object) -> str:
         raise SystemExit("worker killed after the carrier answered")
 
-    monkeypatch.setattr(labels, "_record", crash)
+    monkeypatch.setattr(labels._BuyLabel, "record", crash)
     with pytest.raises(SystemExit):
         labels.buy_label(services, outbox_id)
     monkeypatch.undo()
@@ -145,7 +145,7 @@ def test_retry_after_a_crash_with_a_carrier_that_cannot_look_up_asks_the_merchan
         labels.give_sender_address(services, scope, ret, SHOPPER, clock.now())
         uow.commit()
     outbox_id = _label_outbox_id(services)
-    monkeypatch.setattr(labels, "_record", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
+    monkeypatch.setattr(labels._BuyLabel, "record", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
     with pytest.raises(SystemExit):
         labels.buy_label(services, outbox_id)
     monkeypatch.undo()

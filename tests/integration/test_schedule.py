@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from connector.bootstrap import Services
 from connector.jobs import schedule
 from tests import builders
 from tests.conftest import FrozenClock
 from tests.fakes import FakePlatform
-
-
-@pytest.fixture(autouse=True)
-def fresh_schedule() -> None:
-    schedule._last_run.clear()
 
 
 def test_connected_shops_are_reconciled_once_per_period(services: Services, clock: FrozenClock) -> None:

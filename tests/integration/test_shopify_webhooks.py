@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from connector.bootstrap import Services
 from connector.domain.money import Money
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.tables import OrderRow, WebhookDeliveryRow
@@ -149,10 +150,9 @@ def test_our_own_refund_seen_by_webhook_marks_the_resolution_pushed_so_it_is_nev
     with services.uow() as uow:
         scope = uow.scope(shop)
         resolution = scope.resolutions.add(
-            return_id=ret.id or 0, kind=ResolutionKind.REFUND, amount=Money(Decimal("85.00"), "USD"),
-            tax=Money.zero("USD"), bonus=Money.zero("USD"), restocking_fee=Money.zero("USD"),
-            shipping_fee=Money.zero("USD"), lines=[], exchange_variant_id=None, idempotency_key="k-1",
-            now=services.clock.now())
+            Resolution(ResolutionKind.REFUND, Money(Decimal("85.00"), "USD"), Money.zero("USD"), Money.zero("USD"),
+                       Money.zero("USD"), Money.zero("USD"), "k-1"),
+            return_id=ret.id or 0, now=services.clock.now())
         outbox = scope.outbox.add("push_resolution", resolution.id, services.clock.now())
         uow.commit()
     marker = resolution_marker(ret.reference, resolution.id)
@@ -219,10 +219,9 @@ def test_app_uninstalled_drops_the_token_and_stops_pushes(client: FlaskClient, s
     with services.uow() as uow:
         scope = uow.scope(shop)
         resolution = scope.resolutions.add(
-            return_id=ret.id or 0, kind=ResolutionKind.REFUND, amount=Money(Decimal("10.00"), "USD"),
-            tax=Money.zero("USD"), bonus=Money.zero("USD"), restocking_fee=Money.zero("USD"),
-            shipping_fee=Money.zero("USD"), lines=[], exchange_variant_id=None, idempotency_key="k-2",
-            now=services.clock.now())
+            Resolution(ResolutionKind.REFUND, Money(Decimal("10.00"), "USD"), Money.zero("USD"), Money.zero("USD"),
+                       Money.zero("USD"), Money.zero("USD"), "k-2"),
+            return_id=ret.id or 0, now=services.clock.now())
         outbox = scope.outbox.add("push_resolution", resolution.id, services.clock.now())
         uow.commit()
     token = create_token(services, shop.id, "erp")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from connector.bootstrap import Services
 from connector.domain.money import Money
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest
 from connector.persistence.returns import ReturnListFilter
 from tests import builders
@@ -25,9 +26,8 @@ def _two_shops_with_a_return(services: Services) -> tuple[object, object, Return
         ret.record_request(now)
         scope.returns.add(ret, now=now, currency="EUR")
         eur = Money(Decimal("40"), "EUR")
-        res = scope.resolutions.add(return_id=ret.id or 0, kind=ResolutionKind.REFUND, amount=eur, tax=eur,
-                                    bonus=eur, restocking_fee=eur, shipping_fee=eur, lines=[],
-                                    exchange_variant_id=None, idempotency_key="k1", now=now)
+        res = scope.resolutions.add(Resolution(ResolutionKind.REFUND, eur, eur, eur, eur, eur, "k1"),
+                                    return_id=ret.id or 0, now=now)
         scope.outbox.add("push_resolution", res.id, now)
         scope.emails.add(to="claire@example.com", subject="s", body="b", return_id=ret.id, now=now)
         uow.commit()

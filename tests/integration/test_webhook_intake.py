@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -98,10 +99,10 @@ class QueueThatKeeps:
     mode = "redis"
 
     def __init__(self) -> None:
-        self.jobs: list[tuple[str, tuple[int | str, ...]]] = []
+        self.jobs: list[tuple[Callable[..., Any], tuple[int | str, ...]]] = []
 
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None:
-        self.jobs.append((task, args))
+    def enqueue(self, job: Callable[..., Any], *args: int | str, queue: str, job_id: str | None = None) -> None:
+        self.jobs.append((job, args))
 
     def healthy(self) -> bool:
         return True

@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
 from connector.domain.money import Money
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import Channel, Condition, Inspection, ResolutionKind
 from connector.domain.shops import Shop
 from connector.jobs.relay import wait_idle
-from connector.persistence.resolutions import StoredResolution
 from connector.workflow import returns as flow
 from connector.workflow.markers import resolution_marker
 from platforms.woocommerce.mapping import REFERENCE_META_KEY
@@ -36,7 +36,7 @@ def after_the_recordings(clock: FrozenClock) -> None:
 
 
 def resolved(services: Services, client: FlaskClient, shop: Shop, kind: ResolutionKind,
-             inspections: dict[str, Inspection], *, variant: str | None = None) -> tuple[str, StoredResolution]:
+             inspections: dict[str, Inspection], *, variant: str | None = None) -> tuple[str, Resolution]:
     """Order 20 arrives by its recorded webhook; a return of its lines is inspected and resolved."""
     assert post_delivery(client, ORDER_20_CREATED).status_code == 200
     wanted = [flow.WantedItem(line_id, i.accepted_quantity, "size_too_small", kind, exchange_variant_id=variant)
@@ -50,7 +50,7 @@ def resolved(services: Services, client: FlaskClient, shop: Shop, kind: Resoluti
     return reference, resolution
 
 
-def stored(services: Services, shop: Shop, resolution_id: int) -> StoredResolution:
+def stored(services: Services, shop: Shop, resolution_id: int) -> Resolution:
     with services.uow() as uow:
         found = uow.scope(shop).resolutions.get(resolution_id)
     assert found is not None

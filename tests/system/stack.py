@@ -343,7 +343,7 @@ class _NoJobsHere:
 
     mode = "redis"
 
-    def enqueue(self, task: str, *args: int | str, queue: str, job_id: str | None = None) -> None:
+    def enqueue(self, job: Callable[..., Any], *args: int | str, queue: str, job_id: str | None = None) -> None:
         raise RuntimeError("the system stack's services do not run jobs")
 
     def healthy(self) -> bool:

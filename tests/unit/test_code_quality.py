@@ -47,13 +47,13 @@ _MONEY_WORDS = re.compile(
 _NOT_MONEY_LEAVING = {
     # Dashboard figures computed for reports (rates, averages, a per-unit value inside SQL
     # aggregates); shown to the merchant, never refunded, credited or sent to a platform.
-    ("connector/persistence/analytics.py", '(Decimal(self.returns) / self.orders).quantize(Decimal("0.01"))'),
+    ("connector/ports/queries.py", '(Decimal(self.returns) / self.orders).quantize(Decimal("0.01"))'),
     ("connector/persistence/analytics.py",
      '(Decimal(sum(s * n for s, n in by_score.items())) / answers).quantize(Decimal("0.1"))'),
     ("connector/persistence/analytics.py", '(Decimal(str(v)) / 86400).quantize(Decimal("0.1"))'),
     ("connector/persistence/analytics.py", 'Decimal(value or 0).quantize(Decimal("0.01"))'),
     ("connector/persistence/analytics.py", "OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0)"),
-    ("connector/persistence/analytics.py", "Decimal(self.returns) / self.orders"),
+    ("connector/ports/queries.py", "Decimal(self.returns) / self.orders"),
     ("connector/persistence/analytics.py", "Decimal(sum(s * n for s, n in by_score.items())) / answers"),
     ("connector/persistence/analytics.py", "Decimal(str(v)) / 86400"),
     ("connector/persistence/rollups.py", "OrderLineRow.discount / func.nullif(OrderLineRow.quantity, 0)"),

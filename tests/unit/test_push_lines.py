@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector.domain.money import Money, total
+from connector.domain.resolutions import PushStatus, Resolution
 from connector.domain.returns import ResolutionKind
-from connector.persistence.resolutions import StoredResolution
+from connector.persistence.resolutions import line_from_json
 from connector.workflow.push import _push_for
 from platforms.woocommerce.payloads import refund_body
 
@@ -16,13 +17,13 @@ def usd(amount: str) -> Money:
     return Money.of(amount, "USD")
 
 
-def stored(amount: str, lines: list[dict[str, Any]]) -> StoredResolution:
+def stored(amount: str, lines: list[dict[str, Any]]) -> Resolution:
+    """A resolution as read back from its row, `lines` as they are kept in the database."""
     zero = usd("0")
-    return StoredResolution(
+    return Resolution(
         id=7, return_id=3, kind=ResolutionKind.REFUND, amount=usd(amount), tax=zero, bonus=zero,
-        restocking_fee=zero, shipping_fee=zero, lines=lines, exchange_variant_id=None, idempotency_key="k",
-        push_status="pending", platform_reference=None, code="", attempts=0, last_error="",
-        created_at=datetime(2026, 11, 1, tzinfo=UTC), pushed_at=None,
+        restocking_fee=zero, return_shipping_fee=zero, lines=tuple(line_from_json(line, "USD") for line in lines),
+        idempotency_key="k", push_status=PushStatus.PENDING, created_at=datetime(2026, 11, 1, tzinfo=UTC),
     )
 
 

@@ -214,7 +214,7 @@ def test_resolution_records_the_plan_with_a_key_that_is_the_same_on_every_retry(
 
 
 def test_a_failed_push_stays_retryable_and_a_pushed_one_is_never_pushed_again() -> None:
-    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), "R-1:refund")
+    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), eur("0"), "R-1:refund")
 
     resolution.mark_failed("HTTP 503")
     assert (resolution.push_status, resolution.last_error) == (PushStatus.FAILED, "HTTP 503")
@@ -230,7 +230,7 @@ def test_a_failed_push_stays_retryable_and_a_pushed_one_is_never_pushed_again() 
 
 
 def test_merchant_can_settle_a_resolution_by_hand() -> None:
-    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), "R-1:refund")
+    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), eur("0"), "R-1:refund")
 
     resolution.mark_done_by_merchant()
 
@@ -381,3 +381,37 @@ def test_fees_are_kept_on_the_lines_so_the_refund_lines_add_up_to_the_refund() -
     assert total((line.fee for line in plan.refund_lines), "EUR") == plan.fees
     # The tax is left whole: the fees come off the amounts before tax.
     assert [line.tax for line in plan.refund_lines] == [eur("3.33"), eur("1.00")]
+
+
+def test_a_resolution_the_platform_cannot_carry_out_waits_for_the_merchant() -> None:
+    [plan] = plan_resolution(an_order(), [ReturnedUnits("L1", 1, REFUND)])
+
+    resolution = Resolution.from_plan(plan, "R-7KQ2MX", automatic=False)
+
+    assert resolution.push_status is PushStatus.AWAITING_MERCHANT == "awaiting_merchant"
+    resolution.mark_done_by_merchant("bank transfer")
+    assert (resolution.push_status, resolution.platform_reference) == (PushStatus.DONE_BY_MERCHANT, "bank transfer")
+
+
+def test_a_failed_try_stays_pending_until_the_last_and_only_a_failed_push_is_retried() -> None:
+    resolution = Resolution(REFUND, eur("10"), eur("0"), eur("0"), eur("0"), eur("0"), "R-1:refund")
+
+    resolution.mark_failed("HTTP 503", final=False)
+    assert (resolution.push_status, resolution.attempts) == (PushStatus.PENDING, 1)
+    resolution.retry()
+    assert resolution.push_status is PushStatus.PENDING  # nothing to retry yet
+    resolution.mark_failed("HTTP 503")
+    assert (resolution.push_status, resolution.attempts) == (PushStatus.FAILED, 2)
+    resolution.retry()
+    assert resolution.push_status is PushStatus.PENDING
+
+
+def test_the_lines_of_a_resolution_keep_restock_and_the_wanted_variant() -> None:
+    [plan] = plan_resolution(an_order(), [ReturnedUnits("L1", 1, REFUND)])
+
+    resolution = Resolution.from_plan(plan, "R-7KQ2MX", restocked={"L1": True}, exchange_variants={"L1": "V9"})
+
+    [line] = resolution.lines
+    assert (line.line_id, line.restock, line.exchange_variant_id) == ("L1", True, "V9")
+    assert line.refund_line == plan.refund_lines[0]
+    assert resolution.exchange_variant_id == "V9"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from connector.domain.money import Money as DomainMoney
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import Channel, Inspection, ReturnItem, ReturnRequest
 from connector.ports.queries import ReturnListFilter
 from connector.web.api import cursors
@@ -17,9 +18,6 @@ from connector.web.api.spec import PREFIX, string_param
 from connector.web.context import services
 from connector.workflow import merchant_queries as queries
 from connector.workflow import returns as flow
-
-if TYPE_CHECKING:
-    from connector.workflow.merchant_queries import StoredResolution
 
 ACTOR = "api"
 REFERENCE = {"reference": string_param(32, "The return's reference, such as R-7KQ2MX.")}
@@ -44,10 +42,11 @@ def _item(item: ReturnItem) -> s.ReturnItemOut:
     )
 
 
-def _resolution(r: StoredResolution) -> s.ResolutionOut:
+def _resolution(r: Resolution) -> s.ResolutionOut:
+    assert r.created_at is not None  # a stored resolution (the repository sets it)
     return s.ResolutionOut(
         id=r.id, kind=r.kind, amount=money(r.amount), tax=money(r.tax), bonus=money(r.bonus),
-        restocking_fee=money(r.restocking_fee), shipping_fee=money(r.shipping_fee), push_status=r.push_status,
+        restocking_fee=money(r.restocking_fee), shipping_fee=money(r.return_shipping_fee), push_status=r.push_status,
         platform_reference=r.platform_reference, code=r.code, attempts=r.attempts, last_error=r.last_error,
         created_at=r.created_at, pushed_at=r.pushed_at,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from connector.domain.money import Money
+from connector.domain.resolutions import Resolution
 from connector.domain.returns import ResolutionKind
 from connector.ports import PlatformError, ResolutionPush
-from connector.ports.storage import StoredResolution
 from connector.workflow import merchant_webhooks
 from connector.workflow import returns as flow
 from connector.workflow.markers import resolution_marker
@@ -21,7 +21,7 @@ from tests.unit.usecases.support import (
 )
 
 
-def _resolved(svc: FakeServices) -> tuple[int, str, StoredResolution, int]:
+def _resolved(svc: FakeServices) -> tuple[int, str, Resolution, int]:
     """A shop's return resolved with one refund; (shop id, reference, the resolution, its outbox row)."""
     shop, _ = shop_with_order(svc)
     opened = request_return(svc, shop)
@@ -32,7 +32,7 @@ def _resolved(svc: FakeServices) -> tuple[int, str, StoredResolution, int]:
     return shop.id, opened.ret.reference, resolution, state.id
 
 
-def _stored(svc: FakeServices, shop_id: int, resolution_id: int) -> StoredResolution:
+def _stored(svc: FakeServices, shop_id: int, resolution_id: int) -> Resolution:
     with svc.uow() as uow:
         shop = uow.shops.get(shop_id)
         assert shop is not None

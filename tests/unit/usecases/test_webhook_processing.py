@@ -46,7 +46,7 @@ def test_a_delivery_is_recorded_once_then_its_order_stored() -> None:
     assert (first.status, first.message) == (200, "accepted")
     assert (again.status, again.message) == (200, "duplicate delivery, already accepted")
     assert first.delivery_id is not None
-    assert [task for task, _, _ in svc.queue.jobs] == [webhooks.PROCESS_TASK]
+    assert [job for job, _, _ in svc.queue.jobs] == [webhooks.process_delivery]
     assert webhooks.process_delivery(svc, first.delivery_id) == "processed"
     assert webhooks.process_delivery(svc, first.delivery_id) == "skipped"
     with svc.uow() as uow:
