@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request
 from werkzeug.wrappers import Response
 
+from connector.domain.branding import InvalidBranding, branding_of, checked_branding
 from connector.web.admin_core import _, back_to, bp, fail, identity, shop
 from connector.web.auth import WeakPassword, create_merchant_user, merchant_users
 from connector.web.context import services
@@ -96,6 +97,7 @@ def settings() -> str:
     current = shop()
     return render_template(
         "admin/settings.html", s=current, toggles=OPTION_TOGGLES.get(current.platform, ()),
+        branding=branding_of(current.options),
         snippet=_embed_snippet(), users=merchant_users(services(), current.id),
         portal_url=f"{services().settings.app_url}/portal/{current.slug}/", embedded=identity().embedded,
     )
@@ -111,6 +113,14 @@ def save_settings() -> Response:
     contact = request.form.get("contact_email", "").strip()
     if contact and "@" not in contact:
         fail(_("The contact email is not an email address."))
+        return back_to("settings")
+    try:
+        options["branding"] = checked_branding(request.form.get("logo_url", ""),
+                                               request.form.get("colour", "")).as_options()
+    except InvalidBranding as exc:
+        # Nothing is saved: the merchant fixes the one field and sends the form again.
+        fail(_("The logo must be an https:// address of an image, 500 characters at most.")
+             if exc.field == "logo_url" else _("The colour is written like #1a6b3c."))
         return back_to("settings")
     with services().uow() as uow:
         uow.shops.update(current.id, options=options, contact_email=contact,

@@ -99,7 +99,9 @@ def send_email(svc: Services, outbox_id: int) -> str:
         # can stall for tens of seconds where reverse lookups go unanswered.
         domain = svc.settings.mail_from.rpartition("@")[2] or "returns-connector.local"
         message["Message-ID"] = make_msgid(idstring=f"rc{email.id}", domain=domain)
-        message.set_content(email.body)
+        from connector.workflow.email_html import email_language, fill_message
+
+        fill_message(message, shop, email.subject, email.body, email_language(scope, email))  # text + HTML parts
         if svc.settings.smtp_url:
             _send_smtp(svc.settings.smtp_url, message)
             status = "sent"
