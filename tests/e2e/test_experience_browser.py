@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from connector.bootstrap import Services
 from connector.workflow import email_templates
 from tests import builders
+from tests.conftest import FrozenClock
 from tests.e2e.test_admin_browser import OWNER, _sign_in, admin_url  # noqa: F401  (the fixture)
 from tests.integration.test_admin_support import PASSWORD
 
@@ -91,5 +92,30 @@ def test_the_portal_wears_the_shops_logo_and_colour(browser: Any, services: Serv
         colour = page.evaluate("getComputedStyle(document.querySelector('button.primary, .primary')).backgroundColor")
         assert colour == "rgb(26, 107, 60)"
         page.screenshot(path=str(screenshots / f"portal-branded-{size}-{lang[:2]}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+def test_inside_shopify_the_admin_wears_polaris(browser: Any, services: Services, clock: FrozenClock,
+                                                admin_url: str, screenshots: Path) -> None:  # noqa: F811
+    from tests.integration.test_admin_support import request_return, session_token, shopify_shop
+
+    shop = shopify_shop(services)
+    builders.stored_order(services, shop)
+    request_return(services, shop)
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900},
+                                  extra_http_headers={"Authorization": f"Bearer {session_token(clock.now())}"})
+    # Shopify's CDN is not reachable from tests: an empty App Bridge stands in (the page must not need it to show).
+    loaded: list[str] = []
+    context.route("https://cdn.shopify.com/**", lambda route: (loaded.append(route.request.url),
+                                                               route.fulfill(status=200, content_type="text/javascript", body="")))
+    page = context.new_page()
+    try:
+        page.goto(f"{admin_url}/admin/{shop.slug}/")
+        assert loaded == ["https://cdn.shopify.com/shopifycloud/app-bridge.js"]
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(241, 241, 241)"
+        assert page.locator(".card").first.evaluate("e => getComputedStyle(e).borderTopLeftRadius") == "12px"
+        page.screenshot(path=str(screenshots / "admin-embedded-polaris.png"), full_page=True)
     finally:
         context.close()
