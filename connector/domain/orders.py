@@ -51,6 +51,9 @@ class OrderLine:
     taxes_included: bool = False
     # Tax per platform tax rate id, for platforms that refund tax per rate (WooCommerce).
     tax_by_rate: tuple[tuple[str, Money], ...] = ()
+    # The bought variant's picture as the platform gives it (an https address), or "": adapters
+    # translate their own shape of it, the portal shows it beside the line.
+    image_url: str = ""
 
     @property
     def currency(self) -> str:

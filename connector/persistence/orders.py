@@ -39,6 +39,7 @@ def order_from_row(row: OrderRow, platform: str) -> Order:
             fulfilled_quantity=ln.fulfilled_quantity, refunded_quantity=ln.refunded_quantity,
             final_sale=ln.final_sale, taxes_included=ln.taxes_included,
             tax_by_rate=tuple((str(rate), Money(Decimal(amount), cur)) for rate, amount in ln.tax_by_rate or ()),
+            image_url=ln.image_url or "",
         )
         for ln in row.lines
     )
@@ -96,6 +97,7 @@ def line_values(line: OrderLine, position: int) -> dict[str, Any]:
         "unit_price": line.unit_price.amount, "discount": line.discount.amount, "tax": line.tax.amount,
         "tax_by_rate": [[rate, str(m.amount)] for rate, m in line.tax_by_rate],
         "final_sale": line.final_sale, "taxes_included": line.taxes_included,
+        "image_url": line.image_url[:1000] if line.image_url.startswith("https://") else "",
     }
 
 
@@ -169,6 +171,8 @@ class OrderRepository:
         for position, line in enumerate(order.lines):
             line_row = existing.get(line.platform_line_id) or OrderLineRow(platform_line_id=line.platform_line_id)
             for name, value in line_values(line, position).items():
+                if name == "image_url" and not value and line_row.image_url:
+                    continue  # a source without pictures (Shopify's REST webhooks) keeps the one already read
                 setattr(line_row, name, value)
             kept.append(line_row)
         row.lines = kept

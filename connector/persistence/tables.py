@@ -142,6 +142,7 @@ class OrderLineRow(Base):
     discount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     tax: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     tax_by_rate: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    image_url: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     final_sale: Mapped[bool] = mapped_column(Boolean, default=False)
     taxes_included: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -5,9 +5,10 @@ Thin: parse, call one use case, render. Imports Flask and the web helpers.
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request
+from flask import abort, flash, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
+from connector.domain.branding import InvalidBranding, branding_of, checked_branding
 from connector.web.admin_core import _, back_to, bp, fail, identity, shop
 from connector.web.auth import WeakPassword, create_merchant_user, merchant_users
 from connector.web.context import services
@@ -51,14 +52,45 @@ def email_template(locale_code: str, kind: str) -> Response | str | tuple[str, i
                 return back_to("email_template", locale_code=locale_code, kind=kind)
             email_templates.check_source(shop(), locale_code, source, svc.settings.app_url)
         except email_templates.InvalidTemplate as exc:
-            error, status = str(exc), 422
+            error, status = template_problem(exc), 422
     preview: tuple[str, str] | None = None
     if not error:
         preview = email_templates.check_source(shop(), locale_code, source, svc.settings.app_url)
     return render_template(
         "admin/email_template.html", locale_code=locale_code, kind=kind, source=source, error=error,
         preview=preview, customised=email_templates.override(shop(), locale_code, kind) is not None,
+        fields=email_templates.field_examples(shop(), locale_code, svc.settings.app_url),
     ), status
+
+
+def template_problem(exc: email_templates.InvalidTemplate) -> str:
+    """What is wrong with a merchant's template, in the admin's language, with its line."""
+    if exc.kind == "length":
+        return _("The template is longer than %(limit)s characters.", limit=email_templates.MAX_TEMPLATE_CHARS)
+    if exc.kind == "subject":
+        return _("Line 1 is the subject: it cannot be empty.")
+    if exc.kind == "unknown" and exc.line:
+        return _("Line %(line)s: “%(name)s” is not a field you can use (see the list of fields).",
+                 line=exc.line, name=exc.unknown)
+    if exc.line:
+        return _("Line %(line)s: %(problem)s", line=exc.line, problem=exc.problem)
+    return _("The template cannot be read: %(problem)s", problem=exc.problem)
+
+
+@bp.post("/emails/templates/<locale_code>/<kind>/preview")
+def email_template_preview(locale_code: str, kind: str) -> tuple[Response, int]:
+    """The draft rendered in the sandbox, for the editor's live preview; nothing is saved."""
+    svc = services()
+    try:
+        email_templates.default_source(kind, locale_code)
+    except NotFound:
+        abort(404)
+    try:
+        subject, body = email_templates.check_source(shop(), locale_code, request.form.get("source", ""),
+                                                     svc.settings.app_url)
+    except email_templates.InvalidTemplate as exc:
+        return jsonify(ok=False, error=template_problem(exc), line=exc.line), 200
+    return jsonify(ok=True, subject=subject, body=body), 200
 
 
 @bp.get("/jobs")
@@ -92,6 +124,7 @@ def settings() -> str:
     current = shop()
     return render_template(
         "admin/settings.html", s=current, toggles=OPTION_TOGGLES.get(current.platform, ()),
+        branding=branding_of(current.options),
         snippet=_embed_snippet(), users=merchant_users(services(), current.id),
         portal_url=f"{services().settings.app_url}/portal/{current.slug}/", embedded=identity().embedded,
     )
@@ -107,6 +140,14 @@ def save_settings() -> Response:
     contact = request.form.get("contact_email", "").strip()
     if contact and "@" not in contact:
         fail(_("The contact email is not an email address."))
+        return back_to("settings")
+    try:
+        options["branding"] = checked_branding(request.form.get("logo_url", ""),
+                                               request.form.get("colour", "")).as_options()
+    except InvalidBranding as exc:
+        # Nothing is saved: the merchant fixes the one field and sends the form again.
+        fail(_("The logo must be an https:// address of an image, 500 characters at most.")
+             if exc.field == "logo_url" else _("The colour is written like #1a6b3c."))
         return back_to("settings")
     merchant_settings.save_shop_settings(services(), current, options=options, contact_email=contact,
                                          return_address=request.form.get("return_address", "").strip()[:2000])

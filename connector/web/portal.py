@@ -26,6 +26,7 @@ from connector.domain.orders import Order, normalise_order_name
 from connector.domain.policy_page import policy_summary
 from connector.domain.returns import Channel
 from connector.i18n import Translator, say
+from connector.web import portal_brand as portal_brand  # noqa: F401  (attaches the shop's stylesheet)
 from connector.web import portal_labels as portal_labels  # noqa: F401  (attaches the label routes)
 from connector.web import portal_pages as pages
 from connector.web.context import services

@@ -171,8 +171,9 @@ def items_page(svc: Services, shop: Shop, order: Order, lang: str) -> ItemsPage:
 
 
 def _picture(line: OrderLine, variants: Sequence[Variant]) -> str:
-    """The bought variant's picture, else the product's first; only https addresses are shown."""
-    own = [v.image_url for v in variants if v.id == line.variant_id and v.image_url]
+    """The line's own picture (from the platform's order), else the bought variant's in the catalogue,
+    else the product's first; only https addresses are shown."""
+    own = [line.image_url] if line.image_url else [v.image_url for v in variants if v.id == line.variant_id and v.image_url]
     found = own[0] if own else next((v.image_url for v in variants if v.image_url), "")
     return found if found.startswith("https://") else ""
 

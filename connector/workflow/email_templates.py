@@ -10,6 +10,7 @@ Imports the domain and Jinja2.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -40,7 +41,27 @@ _sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, kee
 
 
 class InvalidTemplate(ValueError):
-    """A merchant's template that does not render; the message says where and why."""
+    """A merchant's template that does not render; the message says where and why.
+
+    `line` is the template's line (1 = the subject) when known, `problem` Jinja's reason,
+    `unknown` the name the template used that is not a field (so the admin can say it in words).
+    """
+
+    def __init__(self, message: str, *, line: int | None = None, problem: str = "", unknown: str = "",
+                 kind: str = "syntax") -> None:
+        super().__init__(message)
+        self.kind = kind  # "syntax" (Jinja's reason in `problem`), "unknown", "subject" or "length"
+        self.line = line
+        self.problem = problem or message
+        self.unknown = unknown
+
+
+# The values a template may use, in the order the editor lists them. The descriptions are the
+# admin's (templates/admin/_email_fields.html); the examples are rendered from sample_context,
+# so the list can never show a field that does not work.
+FIELDS = ("reference", "order_name", "shop.name", "tracking_url", "message", "ret.customer_email",
+          "ret.tracking_number", "format_money(amount)", "code", "label", "payment_url")
+_UNDEFINED = re.compile(r"^'([^']+)' is undefined$|has no attribute '([^']+)'$")
 
 
 def default_source(kind: str, locale: str) -> str:
@@ -62,13 +83,34 @@ def render_source(source: str, context: Mapping[str, Any]) -> tuple[str, str]:
     try:
         text = _sandbox.from_string(source).render(**context)
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or _template_line(exc)
         where = f" (line {line})" if line else ""
-        raise InvalidTemplate(f"{exc.message or exc}{where}") from None
+        problem = str(exc.message or exc)
+        named = _UNDEFINED.search(problem)
+        raise InvalidTemplate(f"{problem}{where}", line=line, problem=problem,
+                              unknown=(named.group(1) or named.group(2)) if named else "",
+                              kind="unknown" if named else "syntax") from None
     subject, _, body = text.partition("\n")
     if not subject.strip():
-        raise InvalidTemplate("the first line is the subject and cannot be empty")
+        raise InvalidTemplate("the first line is the subject and cannot be empty", line=1, kind="subject")
     return subject.strip(), body.lstrip("\n")
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a render error happened on: Jinja maps its frames to "<template>" lines."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def field_examples(shop: Shop, locale: str, app_url: str) -> list[tuple[str, str]]:
+    """Each field as `{{ name }}` with what it gives in the sample email (the editor's list)."""
+    context = sample_context(shop, locale, app_url)
+    return [(name, _sandbox.from_string("{{ " + name + " }}").render(**context)) for name in FIELDS]
 
 
 def render_for_shop(shop: Shop, kind: str, locale: str, context: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -116,7 +158,7 @@ def sample_context(shop: Shop, locale: str, app_url: str) -> dict[str, Any]:
 
 def check_source(shop: Shop, locale: str, source: str, app_url: str) -> tuple[str, str]:
     if len(source) > MAX_TEMPLATE_CHARS:
-        raise InvalidTemplate(f"the template is longer than {MAX_TEMPLATE_CHARS} characters")
+        raise InvalidTemplate(f"the template is longer than {MAX_TEMPLATE_CHARS} characters", kind="length")
     return render_source(source, sample_context(shop, locale, app_url))
 
 

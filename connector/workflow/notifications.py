@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 
 from connector.domain.returns import ReturnRequest
 from connector.domain.shops import Shop
+from connector.workflow.email_html import email_language, fill_message
 from connector.workflow.outbox import Failed, Finish, Limits, OutboxKind, consume
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ class _Send:
         # can stall for tens of seconds where reverse lookups go unanswered.
         domain = svc.settings.mail_from.rpartition("@")[2] or "returns-connector.local"
         message["Message-ID"] = make_msgid(idstring=f"rc{email.id}", domain=domain)
-        message.set_content(email.body)
+        # The plain text and the same words in HTML, in the language the email was written in.
+        fill_message(message, shop, email.subject, email.body, email_language(uow.scope(shop), email))
         return _Mail(email.id, message, f"{shop.id}-{email.id}.eml")
 
     def call(self, svc: Services, shop: Shop, work: _Mail) -> str:

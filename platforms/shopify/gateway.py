@@ -164,7 +164,8 @@ class ShopifyGateway:
         """The product's variants that can be sold now, for an exchange."""
         data = self.client.execute(queries.PRODUCT_VARIANTS, {"id": gid("Product", product_id)})
         nodes = ((data.get("product") or {}).get("variants") or {}).get("nodes") or []
-        return [ProductVariant(numeric_id(node["id"]), str(node["title"]), bool(node.get("availableForSale")))
+        return [ProductVariant(numeric_id(node["id"]), str(node["title"]), bool(node.get("availableForSale")),
+                               stock=_stock(node))
                 for node in nodes if node.get("availableForSale")]
 
     def find_order(self, name: str, email: str) -> Order | None:
@@ -651,3 +652,13 @@ class ShopifyGateway:
             if payload.get("webhookSubscription"):
                 ids.append(str(payload["webhookSubscription"]["id"]))
         return ids
+
+
+def _stock(variant: Mapping[str, Any]) -> int | None:
+    """Units the shopper can have: Shopify's sellable quantity when it tracks stock and stops selling at
+    zero (inventoryPolicy DENY); None (not counted) when it does not track, or sells on regardless."""
+    tracked = bool((variant.get("inventoryItem") or {}).get("tracked"))
+    quantity = variant.get("inventoryQuantity")
+    if not tracked or variant.get("inventoryPolicy") == "CONTINUE" or not isinstance(quantity, int):
+        return None
+    return max(quantity, 0)

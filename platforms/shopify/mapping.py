@@ -152,6 +152,11 @@ def _latest(moments: Iterable[datetime | None]) -> datetime | None:
 
 # ---- orders from GraphQL ----
 
+def _https(url: object) -> str:
+    """A picture's address as the common model keeps it: https only, else none."""
+    return url if isinstance(url, str) and url.startswith("https://") and len(url) <= 1000 else ""
+
+
 def order_from_graphql(node: JSON) -> Order:
     """A GraphQL `Order` (queries.ORDER_FIELDS) as a domain Order."""
     currency = node["presentmentCurrencyCode"]
@@ -184,6 +189,7 @@ def order_from_graphql(node: JSON) -> Order:
             product_id=_optional_id(product.get("id")),
             variant_id=_optional_id((item.get("variant") or {}).get("id")),
             variant_title=item.get("variantTitle") or "",
+            image_url=_https((item.get("image") or {}).get("url")),
             product_type=product.get("productType") or "",
             product_tags=_tags(product.get("tags")),
             fulfilled_quantity=fulfilled.get(line_id, 0),

@@ -18,10 +18,10 @@ MONEY = "presentmentMoney { amount currencyCode } shopMoney { amount currencyCod
 # nested connections multiplied (a connection: 2 + first x one node). So an order is
 # read as a head with a few of each nested thing, and platforms.shopify.orders pages
 # on with the follow-up queries below for whatever the head did not hold (an order
-# with 250 lines, 30 fulfillments and 40 refunds takes a dozen queries of <= 423
+# with 250 lines, 30 fulfillments and 40 refunds takes a dozen queries of <= 453
 # points). tests/unit/shopify/test_query_cost.py prices every document here.
 
-# One order line as mapping.order_from_graphql reads it (14 points a line).
+# One order line as mapping.order_from_graphql reads it (15 points a line: the picture is one more object).
 ORDER_LINE_FIELDS = f"""
 fragment OrderLineFields on LineItem {{
   id
@@ -29,6 +29,7 @@ fragment OrderLineFields on LineItem {{
   quantity
   sku
   variantTitle
+  image {{ url }}
   variant {{ id }}
   product {{ id productType tags }}
   originalUnitPriceSet {{ {MONEY} }}
@@ -274,11 +275,13 @@ mutation GiftCardCreate($input: GiftCardCreateInput!) {
 }
 """
 
-# The sizes and colours a shopper may exchange for; 100 is Shopify's per-product variant cap.
+# The sizes and colours a shopper may exchange for, with their stock; 100 is Shopify's per-product
+# variant cap. inventoryItem.tracked costs one point a variant: without it an untracked variant's
+# quantity (0 or negative) would read as sold out.
 PRODUCT_VARIANTS = """
 query ProductVariants($id: ID!) {
   product(id: $id) {
-    variants(first: 100) { nodes { id title availableForSale } }
+    variants(first: 100) { nodes { id title availableForSale inventoryQuantity inventoryPolicy inventoryItem { tracked } } }
   }
 }
 """
@@ -832,10 +835,10 @@ REQUESTED_COSTS: dict[str, int] = {
     "GIFT_CARD_LOOKUP": 12,
     "METAFIELDS_SET": 12,
     "ORDERS_COUNT": 1,
-    "ORDERS_PAGE": 476,
-    "ORDER_BY_ID": 318,
+    "ORDERS_PAGE": 491,
+    "ORDER_BY_ID": 328,
     "ORDER_FULFILLMENTS": 251,
-    "ORDER_LINES": 423,
+    "ORDER_LINES": 453,
     "ORDER_REFUNDS": 451,
     "ORDER_REFUND_IDS": 251,
     "ORDER_RETURNS": 343,
@@ -844,7 +847,7 @@ REQUESTED_COSTS: dict[str, int] = {
     "ORDER_SEARCH": 17,
     "ORDER_SHIPPING_LINES": 203,
     "PRIMARY_LOCATION": 1,
-    "PRODUCT_VARIANTS": 103,
+    "PRODUCT_VARIANTS": 203,
     "REFUND_CREATE": 15,
     "REFUND_WITH_LINES": 206,
     "RETURNABLE_FULFILLMENTS": 392,

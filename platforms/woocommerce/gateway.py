@@ -114,7 +114,12 @@ class WooCommerceGateway:
             if variation.get("stock_status", "instock") == "outofstock" or not variation.get("purchasable", True):
                 continue
             title = " / ".join(str(a.get("option", "")) for a in variation.get("attributes") or [] if a.get("option"))
-            variants.append(ProductVariant(str(variation["id"]), title or f"#{variation['id']}"))
+            # stock_quantity counts only when the variation manages its stock and refuses backorders.
+            managed = variation.get("manage_stock") is True and variation.get("backorders", "no") == "no"
+            quantity = variation.get("stock_quantity")
+            variants.append(ProductVariant(str(variation["id"]), title or f"#{variation['id']}",
+                                           stock=max(quantity, 0) if managed and isinstance(quantity, int) else None,
+                                           image_url=mapping.picture(variation.get("image"))))
         return variants
 
     def find_order(self, name: str, email: str) -> Order | None:

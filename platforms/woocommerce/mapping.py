@@ -182,12 +182,19 @@ def _line(
         product_id=_id(item.get("product_id")),
         variant_id=_id(item.get("variation_id")),
         variant_title=_variant_title(item),
+        image_url=picture(item.get("image")),
         # WooCommerce core has no partial fulfilment: a completed order was shipped whole.
         fulfilled_quantity=quantity if completed else 0,
         refunded_quantity=min(refunded_quantity, quantity),
         taxes_included=taxes_included,
         tax_by_rate=_tax_by_rate(item, currency),
     )
+
+
+def picture(image: object) -> str:
+    """The address of a WooCommerce image object ({"id", "src"}; empty strings when there is none), https only."""
+    src = image.get("src") if isinstance(image, dict) else None
+    return src if isinstance(src, str) and src.startswith("https://") and len(src) <= 1000 else ""
 
 
 def _fee_line(fee: Json, currency: str, taxes_included: bool) -> OrderLine:

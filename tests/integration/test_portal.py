@@ -693,3 +693,28 @@ def test_a_manual_shop_offers_its_catalogue_sizes_with_stock_and_the_choice_foll
         emails = uow.scope(found).emails.recent(limit=10, return_id=ret.id)
     assert (ret.items[0].exchange_variant_id, ret.items[0].exchange_variant_title) == ("ROBE-M", "M")
     assert any("Échange demandé\u202f: M" in e.body for e in emails if e.to == "claire@example.com")
+
+
+def test_a_platform_shop_shows_each_lines_picture_from_the_order_and_its_exchange_stock(
+    client: FlaskClient, services: Services
+) -> None:
+    from connector.ports.platforms import ProductVariant
+    from tests.fakes import FakePlatform
+
+    fake = FakePlatform()
+    services.adapters["fake"] = fake
+    fake.state.variants["robe"] = [ProductVariant("V-S", "S", stock=None, image_url="https://images.example/other.jpg"),
+                                   ProductVariant("V-M", "M", stock=1), ProductVariant("V-L", "L", stock=12)]
+    found = builders.shop(services, platform="fake", domain="fake.example",
+                          policy=policy(allowed_resolutions=["refund", "exchange"]))
+    picture = "https://cdn.shopify.com/s/files/1/0000/0001/files/robe-lin.jpg"
+    builders.stored_order(services, found, lines=(
+        builders.line("L1", title="Robe lin", product_id="robe", variant_id="V-S", variant_title="S", image_url=picture),
+        builders.line("L2", title="Ceinture", product_id="ceinture")))
+    find_order(client, found.slug)
+    page = client.get(f"/portal/{found.slug}/order", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert f'<img class="product" src="{picture}"' in page  # the order line's own picture, kept in storage
+    assert page.count('<img class="product"') == 1  # no picture known for the belt: none shown
+    items = _text(client.get(f"/portal/{found.slug}/order"))
+    assert "M, plus que 1" in items
+    assert "L, en stock" in items

@@ -265,3 +265,23 @@ def test_webhooks_go_signed_to_the_address_the_app_subscribed(standin: ShopifySt
     assert hmac.compare_digest(headers["X-Shopify-Hmac-Sha256"], expected)
     assert adapter_for(standin).verify_webhook(headers, body, connection(shop))
     assert json.loads(body)["note"].startswith("Returns: R-AAAA-1")
+
+
+def test_line_pictures_and_exchange_stock_come_from_shopify(standin: ShopifyStandIn) -> None:
+    shop = new_shop(standin)
+    placed = shop.add_order(1001, "claire@example.com", [("Robe lin", 1, "49.00")])
+    line = placed["lineItems"][0]
+    small = shop.add_variant(line, "S", "49.00", stock=2)
+    shop.add_variant(line, "L", "49.00", stock=None)
+    sold_out = shop.add_variant(line, "XL", "49.00", stock=0)
+    found = gateway(standin, shop)
+    order = found.fetch_order(numeric_id(placed["id"]))
+    assert order is not None
+    assert order.lines[0].image_url == line["image"]["url"]
+    assert order.lines[0].image_url.startswith("https://cdn.shopify.com/")
+    variants = {v.title: v for v in found.variants_of(numeric_id(line["product"]["id"]))}
+    assert variants["S"].stock == 2
+    assert variants["S"].platform_variant_id == numeric_id(small)
+    assert variants["L"].stock is None  # not tracked: no figure, still offered
+    assert numeric_id(sold_out) not in {v.platform_variant_id for v in variants.values()}  # not for sale
+    assert standin.refused_for(shop.domain) == []

@@ -80,14 +80,21 @@ def _code_discount(_s: Emitter, shop: ShopState, code: str) -> JSON | None:
                  and any(c["code"].lower() == code.lower() for c in node["codeDiscount"]["codes"])), None)
 
 
+def _variant(shop: ShopState, variant: str, title: str) -> JSON:
+    """A variant with its stock as Shopify gives it: inventoryQuantity counts only when the item is tracked."""
+    stock = shop.stock.get(variant, 10)
+    return {"__typename": "ProductVariant", "id": variant, "title": title,
+            "availableForSale": stock is None or stock > 0,
+            "inventoryQuantity": 0 if stock is None else stock, "inventoryPolicy": "DENY",
+            "inventoryItem": {"__typename": "InventoryItem", "tracked": stock is not None}}
+
+
 def _product(_s: Emitter, shop: ShopState, id: str) -> JSON | None:  # noqa: A002
     for order in shop.orders:
         for line in order["lineItems"]:
             if line["product"]["id"] == id:
-                return {"__typename": "Product", "id": id, "variants": [
-                    {"__typename": "ProductVariant", "id": line["variant"]["id"], "title": "M",
-                     "availableForSale": True}] + [
-                    {"__typename": "ProductVariant", "id": variant, "title": title, "availableForSale": True}
+                return {"__typename": "Product", "id": id, "variants": [_variant(shop, line["variant"]["id"], "M")] + [
+                    _variant(shop, variant, title)
                     for variant, (of, title, _price, _rate) in shop.variants.items() if of["product"]["id"] == id]}
     return None
 

@@ -74,6 +74,8 @@ class ShopState:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     # Variants added to a product besides those ordered: gid -> (line of the product, title, price, tax rate)
     variants: dict[str, tuple[JSON, str, Decimal, Decimal]] = field(default_factory=dict)
+    # Units on hand per variant id, as inventoryQuantity gives them (None: stock not tracked).
+    stock: dict[str, int | None] = field(default_factory=dict)
 
     # ---- building ----
 
@@ -116,6 +118,9 @@ class ShopState:
         for title, quantity, price in lines:
             line = self.keep("LineItem", {
                 "title": title, "quantity": quantity, "sku": title.upper().replace(" ", "-")[:20],
+                # Shopify's CDN address of the variant's picture (LineItem.image).
+                "image": {"__typename": "Image",
+                          "url": f"https://cdn.shopify.com/s/files/1/0000/0001/files/{title.lower().replace(' ', '-')}.jpg"},
                 "variantTitle": "M", "variant": {"__typename": "ProductVariant", "id": self.new_id("ProductVariant")},
                 "product": {"__typename": "Product", "id": self.new_id("Product"), "productType": "Robe",
                             "tags": []},
@@ -157,10 +162,11 @@ class ShopState:
         unit = Decimal(line["originalUnitPriceSet"]["presentmentMoney"]["amount"])
         self.make_refund(order, [(line, 1)], unit, note="Refunded by hand")
 
-    def add_variant(self, line: JSON, title: str, price: str, tax_rate: str = "0") -> str:
-        """Another variant of a line's product (a size, a colour) at its own price before tax."""
+    def add_variant(self, line: JSON, title: str, price: str, tax_rate: str = "0", stock: int | None = 10) -> str:
+        """Another variant of a line's product (a size, a colour) at its own price before tax, with its stock."""
         variant = self.new_id("ProductVariant")
         self.variants[variant] = (line, title, Decimal(price), Decimal(tax_rate))
+        self.stock[variant] = stock
         return variant
 
     def exchange_line_item(self, order: JSON, variant: str, quantity: int) -> JSON:
@@ -176,6 +182,7 @@ class ShopState:
         tax = (price * quantity * rate).quantize(Decimal("0.01"))
         return self.keep("LineItem", {
             "title": line["title"], "quantity": quantity, "sku": line["sku"], "variantTitle": title,
+            "image": line.get("image"),
             "variant": {"__typename": "ProductVariant", "id": variant}, "product": line["product"],
             "originalUnitPriceSet": bag(price, currency, self.currency), "discountAllocations": [],
             "taxLines": [{"__typename": "TaxLine", "title": "Tax", "rate": float(rate),

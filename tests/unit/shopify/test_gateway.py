@@ -358,3 +358,16 @@ def test_exchange_choices_are_the_variants_for_sale(shopify: FakeShopify, gatewa
     variants = gateway.variants_of("7")
     assert [(v.platform_variant_id, v.title) for v in variants] == [("11", "S"), ("13", "L")]
     assert shopify.calls[0].variables == {"id": "gid://shopify/Product/7"}
+
+
+def test_exchange_variants_carry_shopifys_stock_only_where_it_is_counted(gateway: ShopifyGateway,
+                                                                          shopify: FakeShopify) -> None:
+    shopify.on("product", {"variants": {"nodes": [
+        {"id": "gid://shopify/ProductVariant/11", "title": "S", "availableForSale": True, "inventoryQuantity": 2,
+         "inventoryPolicy": "DENY", "inventoryItem": {"tracked": True}},
+        {"id": "gid://shopify/ProductVariant/12", "title": "M", "availableForSale": True, "inventoryQuantity": 0,
+         "inventoryPolicy": "DENY", "inventoryItem": {"tracked": False}},
+        {"id": "gid://shopify/ProductVariant/13", "title": "L", "availableForSale": True, "inventoryQuantity": -3,
+         "inventoryPolicy": "CONTINUE", "inventoryItem": {"tracked": True}},
+    ]}})
+    assert [(v.title, v.stock) for v in gateway.variants_of("7")] == [("S", 2), ("M", None), ("L", None)]

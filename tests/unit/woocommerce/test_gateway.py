@@ -508,3 +508,29 @@ def test_a_product_without_variations_offers_no_exchange_choice() -> None:
     responses.get(API + "products/99/variations", status=404,
                   json={"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.", "data": {"status": 404}})
     assert gateway().variants_of("99") == []
+
+
+@responses.activate
+def test_exchange_variations_carry_their_stock_and_picture_as_woocommerce_records_them() -> None:
+    small, medium, large = (copy.deepcopy(rest_body(f"products-variation-create-{size}")) for size in "SML")
+    medium["image"] = {"id": 31, "src": "https://boutique.example/wp-content/uploads/robe-m.jpg", "name": "robe-m", "alt": ""}
+    large["manage_stock"], large["stock_quantity"] = False, None  # not counted: no figure to show
+    responses.get(API + "products/15/variations", json=[small, medium, large])
+    found = {v.title: v for v in gateway().variants_of("15")}
+    assert found["S"].stock == small["stock_quantity"]
+    assert found["M"].stock == medium["stock_quantity"] == 20
+    assert found["L"].stock is None
+    assert found["M"].image_url == "https://boutique.example/wp-content/uploads/robe-m.jpg"
+    assert found["S"].image_url == ""  # the recording's variation has none (image: null)
+
+
+def test_an_order_lines_picture_comes_from_its_image_object() -> None:
+    from platforms.woocommerce.mapping import order_from_rest
+
+    body = copy.deepcopy(rest_body("multirate-orders-get-a-67"))
+    assert {order_line.image_url for order_line in order_from_rest(body).lines} == {""}  # recorded: {"id": "", "src": ""}
+    body["line_items"][0]["image"] = {"id": 40, "src": "https://boutique.example/wp-content/uploads/sneaker.jpg"}
+    body["line_items"][1]["image"] = {"id": 41, "src": "http://boutique.example/plain.jpg"}
+    lines = order_from_rest(body).lines
+    assert lines[0].image_url == "https://boutique.example/wp-content/uploads/sneaker.jpg"
+    assert lines[1].image_url == ""  # only https pictures are shown in the portal
