@@ -48,6 +48,9 @@ from connector.ports.platforms import (
     SendsCreationPings,
 )
 from connector.workflow.markers import resolution_marker
+from connector.workflow.merchant_webhooks import KIND as merchant_webhook_kind
+from connector.workflow.mirror import KIND as mirror_kind
+from connector.workflow.push import KIND as push_kind
 from connector.workflow.store_credit import apply_store_credit_released, apply_store_credit_spent
 
 if TYPE_CHECKING:
@@ -65,7 +68,8 @@ MAX_TOPIC = 100
 MAX_KEY = 128
 
 # Outbox tasks that reach the shop's platform or the merchant's systems: stopped on uninstall.
-PUSH_TASKS = ("push_resolution", "mirror_return", "deliver_merchant_webhook")
+# Named by the kinds themselves: a name written here by hand once missed the merchant's webhooks.
+PUSH_TASKS = (push_kind.task, mirror_kind.task, merchant_webhook_kind.task)
 
 TopicHandler = Callable[[bytes], list[PlatformEvent]]
 

@@ -19,6 +19,7 @@ from connector.domain.resolutions import Resolution
 from connector.domain.returns import Channel, ResolutionKind, ReturnItem, ReturnRequest, ReturnStatus
 from connector.domain.shops import Shop
 from connector.persistence.tables import OrderRow, WebhookDeliveryRow
+from connector.workflow import merchant_webhooks
 from connector.workflow.api_tokens import create_token
 from connector.workflow.markers import resolution_marker
 from connector.workflow.push import push_resolution
@@ -223,6 +224,8 @@ def test_app_uninstalled_drops_the_token_and_stops_pushes(client: FlaskClient, s
                        Money.zero("USD"), Money.zero("USD"), "k-2"),
             return_id=ret.id or 0, now=services.clock.now())
         outbox = scope.outbox.add("push_resolution", resolution.id, services.clock.now())
+        # A delivery to the merchant's own systems, waiting too: nothing more goes out either.
+        to_merchant = scope.outbox.add(merchant_webhooks.OUTBOX_TASK, 424242, services.clock.now())
         uow.commit()
     token = create_token(services, shop.id, "erp")
     assert client.get("/api/v1/returns", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -232,6 +235,7 @@ def test_app_uninstalled_drops_the_token_and_stops_pushes(client: FlaskClient, s
         connection = uow.shops.connection(shop.id)
         # Stopped at once, not when a worker next picks the row up.
         assert uow.scope(shop).outbox.get(outbox.id).status == "failed"
+        assert uow.scope(shop).outbox.get(to_merchant.id).status == "failed"
         assert uow.scope(shop).resolutions.get(resolution.id).push_status == "failed"
     assert not gone.active
     assert connection.access_token == ""
