@@ -629,18 +629,31 @@ class InvalidSessionToken(Exception):
     """An embedded admin's session token that is forged, expired or for another app."""
 
 
+@dataclass(frozen=True)
+class EmbeddedSession:
+    """Who a verified session token of an embedded admin names."""
+
+    shop_domain: str
+    actor: str  # written on the timeline for what this merchant does, e.g. "shopify:<user id>"
+
+
 @runtime_checkable
 class EmbeddedSessions(Protocol):
     """An adapter whose admin embeds the app and hands it a session token (Shopify App Bridge).
 
+    The admin's requests carry the token instead of a cookie; it is verified on every request.
     A first embedded load of a shop without a usable token trades the session token for
     the shop's credentials (token exchange) and connects it.
     """
 
     def embedded_enabled(self) -> bool: ...
 
-    def shop_of_session_token(self, token: str, now: datetime) -> str:
-        """The shop's domain; raises InvalidSessionToken."""
+    def session_of_token(self, token: str, now: datetime) -> EmbeddedSession:
+        """The shop and the actor of a session token; raises InvalidSessionToken."""
+        ...
+
+    def invalid_session_headers(self) -> Mapping[str, str]:
+        """Headers of the 401 for a refused token: what makes the platform's admin fetch a fresh one and retry."""
         ...
 
     def exchange_session_token(self, token: str, now: datetime) -> tuple[str, dict[str, str]]:
@@ -657,4 +670,32 @@ class ConnectsWithKeys(Protocol):
 
         Raises ValueError with a message for the merchant when something is missing or malformed.
         """
+        ...
+
+
+class InvalidProxyRequest(Exception):
+    """A storefront proxy request whose signature does not hold (forged, stale, or for another app)."""
+
+
+@dataclass(frozen=True)
+class StorefrontProxyRequest:
+    """A shopper's request the platform forwarded from the shop's storefront, once its signature holds."""
+
+    shop_domain: str
+    customer_id: str | None  # the platform's id of the logged-in customer, None when nobody is
+    # Where the storefront shows the app ("/apps/returns"): the portal's links are built under it.
+    # A path starting with one "/": the adapter gives its default for anything else.
+    path_prefix: str
+
+
+@runtime_checkable
+class ServesStorefrontProxy(Protocol):
+    """A platform that forwards storefront requests to the app (Shopify's app proxy): the portal is served at /proxy."""
+
+    def storefront_proxy_enabled(self) -> bool:
+        """Whether this server can verify proxied requests (the platform's secrets are set)."""
+        ...
+
+    def verify_proxy_request(self, query: str, now: datetime) -> StorefrontProxyRequest:
+        """Check the signature of a proxied request's raw query string; raises InvalidProxyRequest."""
         ...

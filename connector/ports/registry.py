@@ -22,6 +22,7 @@ from connector.ports.platforms import (
     ConnectFlow,
     ConnectsWithKeys,
     DeclaresResolutionMode,
+    EmbeddedSessions,
     IdentifiedPlatform,
     MirroringPlatform,
     OffersConnectFlow,
@@ -30,6 +31,7 @@ from connector.ports.platforms import (
     RoutesTopics,
     SchedulesChecks,
     SendsCreationPings,
+    ServesStorefrontProxy,
     UsesRetryAfterHolds,
     UsesSharedRedis,
 )
@@ -49,6 +51,8 @@ OPTIONAL_CAPABILITIES: dict[str, type[Any]] = {
     "scheduled_checks": SchedulesChecks,
     "retry_after_holds": UsesRetryAfterHolds,
     "shared_redis": UsesSharedRedis,
+    "embedded_sessions": EmbeddedSessions,
+    "storefront_proxy": ServesStorefrontProxy,
 }
 
 # What PlatformAdapter requires: an attribute, then the methods (checked callable, by name).

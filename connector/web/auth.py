@@ -9,8 +9,9 @@ Two ways in, both bound to one shop:
 - standalone (WooCommerce, manual): email + password (werkzeug scrypt hashes) and a
   signed session cookie, CSRF-checked; or a one-time sign-in link sent by email.
 
-Imports Flask, werkzeug, itsdangerous, the merchant account use cases and the Shopify
-signature helpers; the views of the admin call `require_identity()` and nothing else.
+Imports Flask, werkzeug, itsdangerous and the merchant account and shop use cases: the
+embedding platform is found through its adapter (ports.EmbeddedSessions), which verifies the
+token and names the retry header; the views of the admin call `require_identity()` and nothing else.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from connector.domain.shops import Shop
+from connector.ports.platforms import InvalidSessionToken
 from connector.web.context import services
 from connector.web.portal_access import LookupLimiter
 from connector.workflow import merchant_accounts as accounts
@@ -46,7 +48,7 @@ from connector.workflow.merchant_accounts import check_merchant_password as chec
 from connector.workflow.merchant_accounts import create_merchant_user as create_merchant_user
 from connector.workflow.merchant_accounts import merchant_users as merchant_users
 from connector.workflow.shop_directory import shop_by_domain, shop_by_slug
-from platforms.shopify.signatures import InvalidSignature, verify_session_token
+from connector.workflow.shops import embedded_session, invalid_session_headers
 
 if TYPE_CHECKING:
     from connector.web.context import Services
@@ -86,9 +88,9 @@ def _bearer() -> str:
 
 
 def _unauthorized() -> HTTPException:
-    """401 with the header App Bridge reads to fetch a fresh token and retry once."""
+    """401 with the header(s) the embedding admin reads to fetch a fresh token and retry once (App Bridge)."""
     response = Response(_("Your Shopify session has expired. Reload the page."), status=401)
-    response.headers["X-Shopify-Retry-Invalid-Session-Request"] = "1"
+    response.headers.update(invalid_session_headers(services()))
     return HTTPException(response=response)
 
 
@@ -101,18 +103,16 @@ def identify(shop: Shop) -> AdminIdentity | None:
     svc = services()
     token = _bearer()
     if token:
-        settings = svc.settings
-        if not settings.shopify_enabled:
-            raise _unauthorized()
         try:
-            domain = verify_session_token(
-                token, settings.shopify_api_key,
-                [settings.shopify_api_secret, settings.shopify_previous_api_secret], svc.clock.now())
-        except InvalidSignature:
+            found = embedded_session(svc, token)
+        except InvalidSessionToken:
             raise _unauthorized() from None
-        if shop.platform != "shopify" or shop.domain != domain:
+        if found is None:  # no platform embeds the app on this server
+            raise _unauthorized()
+        platform, embedded = found
+        if shop.platform != platform or shop.domain != embedded.shop_domain:
             abort(403)
-        return AdminIdentity(shop, f"shopify:{_claim_sub(token)}", "embedded", token)
+        return AdminIdentity(shop, embedded.actor, "embedded", token)
     signed_in = session.get("admin")
     if not isinstance(signed_in, dict):
         return None
@@ -122,14 +122,6 @@ def identify(shop: Shop) -> AdminIdentity | None:
     if user is None:
         return None
     return AdminIdentity(shop, user.email, "session")
-
-
-def _claim_sub(token: str) -> str:
-    import jwt
-
-    # Already verified above; read without checking again only to name the actor.
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return str(claims.get("sub", "user"))
 
 
 def signed_in_elsewhere(shop: Shop) -> bool:
@@ -245,25 +237,26 @@ def login_link(slug: str, token: str) -> Response:
 
 @bp.get("/admin/")
 def embedded_entry() -> Response:
-    """The app URL Shopify opens: find the shop of the session token and go to its admin."""
+    """The app URL the platform's admin opens (Shopify): find the shop of the session token and go to its admin."""
     svc = services()
     token = _bearer()
-    if not token or not svc.settings.shopify_enabled:
+    if not token:
         abort(404)
     try:
-        domain = verify_session_token(
-            token, svc.settings.shopify_api_key,
-            [svc.settings.shopify_api_secret, svc.settings.shopify_previous_api_secret], svc.clock.now())
-    except InvalidSignature:
+        found = embedded_session(svc, token)
+    except InvalidSessionToken:
         raise _unauthorized() from None
-    shop = shop_by_domain(svc, "shopify", domain)
+    if found is None:  # no platform embeds the app on this server
+        abort(404)
+    platform, embedded = found
+    shop = shop_by_domain(svc, platform, embedded.shop_domain)
     if shop is None or not shop.active:
         # A first embedded load (managed install) or a reinstall: swap the ID token for an
         # offline access token and connect the shop, then carry on to its admin.
         from connector.workflow.shops import TokenExchangeError, connect_embedded
 
         try:
-            shop = connect_embedded(svc, "shopify", token)
+            shop = connect_embedded(svc, platform, token)
         except TokenExchangeError as exc:
             if exc.status == 401:
                 raise _unauthorized() from None

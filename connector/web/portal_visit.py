@@ -1,9 +1,10 @@
 """Which shop and which order a portal request is about, and how its links are built. Flask edge.
 
 Two blueprints share every page: /portal/<shop_slug>/... (directly, or framed by a
-WooCommerce page: the found order is kept in the signed session), and /proxy/... for the
-Shopify app proxy (the shop comes from the verified signature, links are built under
-its path_prefix, and state travels in signed tokens because Shopify strips cookies).
+WooCommerce page: the found order is kept in the signed session), and /proxy/... for a
+platform's storefront proxy, Shopify's app proxy (the shop comes from the signature its
+adapter verified, ports.ServesStorefrontProxy; links are built under its path_prefix, and
+state travels in signed tokens because Shopify strips cookies).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from connector.domain.messages import language
 from connector.domain.orders import Order
 from connector.domain.shops import Shop
 from connector.i18n import format_date
+from connector.ports.platforms import InvalidProxyRequest, StorefrontProxyRequest
 from connector.web import portal_pages as pages
 from connector.web.context import services
 from connector.web.portal_access import LookupLimiter, Tokens
 from connector.web.security_headers import frame_policy, origin, shopify_admin_ancestors, storefront_ancestors
 from connector.workflow import portal
-from platforms.shopify.signatures import InvalidSignature, ProxyRequest, verify_app_proxy
 
 # The items form may carry a few photos per line: above the app's 5 MiB body limit.
 MAX_REQUEST_BYTES = 40 * 1024 * 1024
@@ -42,7 +43,7 @@ class Visit:
     """This request's shop, how it arrived, and which order (if any) the shopper proved is theirs."""
 
     shop: Shop
-    proxy: ProxyRequest | None = None
+    proxy: StorefrontProxyRequest | None = None
     order_id: str | None = None
     token: str = ""  # proxy only: the signed visit carried in links and forms
 
@@ -155,16 +156,14 @@ def _open_direct() -> None:
 @proxy_bp.before_request
 def _open_proxy() -> None:
     svc = services()
-    secrets = [s for s in (svc.settings.shopify_api_secret, svc.settings.shopify_previous_api_secret) if s]
-    if not secrets:
-        abort(404)
     try:
-        proxied = verify_app_proxy(request.query_string.decode("utf-8", "replace"), secrets, svc.clock.now())
-    except InvalidSignature:
+        opened = portal.open_proxied_shop(svc, request.query_string.decode("utf-8", "replace"))
+    except InvalidProxyRequest:
         abort(401)
-    if not proxied.path_prefix.startswith("/") or proxied.path_prefix.startswith("//"):
-        proxied = ProxyRequest(proxied.shop, proxied.logged_in_customer_id, "/apps/returns")
-    shop = _active_shop(portal.open_shop(svc, shopify_domain=proxied.shop))
+    if opened is None:
+        abort(404)  # no platform forwards its storefront here
+    found, proxied = opened
+    shop = _active_shop(found)
     signer = tokens()
     carried = request.values.get("t", "")
     data = signer.load("visit", carried)

@@ -22,7 +22,13 @@ from connector.domain.returns import ReturnRequest
 from connector.domain.shipping import PostalAddress
 from connector.domain.shops import Shop
 from connector.ports import PlatformError, ProductVariant
-from connector.ports.platforms import ListsVariants, resolves_automatically
+from connector.ports.platforms import (
+    InvalidProxyRequest,
+    ListsVariants,
+    ServesStorefrontProxy,
+    StorefrontProxyRequest,
+    resolves_automatically,
+)
 from connector.workflow import labels
 from connector.workflow import returns as flow
 
@@ -36,11 +42,36 @@ log = logging.getLogger(__name__)
 
 # ---- the shop and the order ----
 
-def open_shop(svc: Services, *, slug: str | None = None, shopify_domain: str | None = None) -> Shop | None:
-    """The active shop of the portal's URL (its slug) or of the Shopify app proxy (its domain)."""
+def open_shop(svc: Services, *, slug: str) -> Shop | None:
+    """The active shop of the portal's URL (its slug)."""
     with svc.uow() as uow:
-        shop = uow.shops.by_slug(slug) if slug is not None else uow.shops.by_domain("shopify", shopify_domain or "")
+        shop = uow.shops.by_slug(slug)
     return shop if shop is not None and shop.active else None
+
+
+def open_proxied_shop(svc: Services, query: str) -> tuple[Shop | None, StorefrontProxyRequest] | None:
+    """The active shop of a request a platform forwarded from its storefront (Shopify's app proxy).
+
+    `query` is the raw query string, signature included. None when no platform serves a
+    storefront proxy on this server; InvalidProxyRequest when none of those that do accepts
+    the signature; the shop is None when it is not one of ours, or no longer active.
+    """
+    refused: InvalidProxyRequest | None = None
+    now = svc.clock.now()
+    for platform, adapter in sorted(svc.adapters.items()):
+        if not isinstance(adapter, ServesStorefrontProxy) or not adapter.storefront_proxy_enabled():
+            continue
+        try:
+            proxied = adapter.verify_proxy_request(query, now)
+        except InvalidProxyRequest as exc:
+            refused = exc
+            continue
+        with svc.uow() as uow:
+            shop = uow.shops.by_domain(platform, proxied.shop_domain)
+        return (shop if shop is not None and shop.active else None), proxied
+    if refused is not None:
+        raise refused
+    return None
 
 
 def _same(a: str, b: str) -> bool:

@@ -11,7 +11,7 @@ from connector.domain.errors import DomainError
 from connector.domain.money import Money
 from connector.domain.shops import LANGUAGES, Shop
 from connector.ports import ConnectablePlatform, IdentifiedPlatform, PlatformError, ShopConnection
-from connector.ports.platforms import ConnectsWithKeys, EmbeddedSessions, InvalidSessionToken
+from connector.ports.platforms import ConnectsWithKeys, EmbeddedSession, EmbeddedSessions, InvalidSessionToken
 
 if TYPE_CHECKING:
     from connector.ports.services import Services
@@ -144,6 +144,35 @@ def connected_shop(svc: Services, platform: str, domain: str) -> Shop | None:
     return shop if shop is not None and shop.active else None
 
 
+def embedded_session(svc: Services, token: str) -> tuple[str, EmbeddedSession] | None:
+    """The platform and the session (shop, actor) of an embedded admin's session token.
+
+    None when no platform embeds the app on this server; InvalidSessionToken when none of
+    those that do accepts the token.
+    """
+    refused: InvalidSessionToken | None = None
+    now = svc.clock.now()
+    for platform, adapter in sorted(svc.adapters.items()):
+        if not isinstance(adapter, EmbeddedSessions) or not adapter.embedded_enabled():
+            continue
+        try:
+            return platform, adapter.session_of_token(token, now)
+        except InvalidSessionToken as exc:
+            refused = exc
+    if refused is not None:
+        raise refused
+    return None
+
+
+def invalid_session_headers(svc: Services) -> dict[str, str]:
+    """The headers of a 401 for a refused session token, as the embedding platforms want them (a retry)."""
+    headers: dict[str, str] = {}
+    for _platform, adapter in sorted(svc.adapters.items()):
+        if isinstance(adapter, EmbeddedSessions):
+            headers.update(adapter.invalid_session_headers())
+    return headers
+
+
 def connect_embedded(svc: Services, platform: str, session_token: str) -> Shop:
     """The shop of an embedded admin's session token, connected with a token exchange if it has no usable token.
 
@@ -157,7 +186,7 @@ def connect_embedded(svc: Services, platform: str, session_token: str) -> Shop:
         raise TokenExchangeError(f"the {platform} embedded app is off on this server", 404)
     now = svc.clock.now()
     try:
-        domain = adapter.shop_of_session_token(session_token, now)
+        domain = adapter.session_of_token(session_token, now).shop_domain
     except InvalidSessionToken as exc:
         raise TokenExchangeError(f"the ID token is not valid: {exc}", 401) from exc
     with svc.uow() as uow:

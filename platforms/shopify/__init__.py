@@ -25,7 +25,12 @@ from connector.ports import (
     StoreIdentity,
     WebhookEnvelope,
 )
-from connector.ports.platforms import InvalidSessionToken
+from connector.ports.platforms import (
+    EmbeddedSession,
+    InvalidProxyRequest,
+    InvalidSessionToken,
+    StorefrontProxyRequest,
+)
 from platforms.shopify import connect as connecting
 from platforms.shopify import oauth, shapes
 from platforms.shopify.client import DEFAULT_ADMIN_URL, DEFAULT_API_VERSION, AdminClient
@@ -39,10 +44,15 @@ from platforms.shopify.returns import ShopifyReturns
 from platforms.shopify.signatures import (
     InvalidSignature,
     is_valid_shop_domain,
+    session_token_user,
+    verify_app_proxy,
     verify_session_token,
     verify_webhook,
 )
 from platforms.shopify.throttle import CostLimiter, InProcessLimiter, RedisLimiter
+
+# Where the app proxy shows the portal on the storefront (the README: prefix apps, subpath returns).
+DEFAULT_PROXY_PATH = "/apps/returns"
 
 __all__ = ["AccessToken", "InvalidSignature", "ShopifyAdapter", "ShopifyConfig", "create_adapter"]
 
@@ -202,11 +212,17 @@ class ShopifyAdapter:
     def embedded_enabled(self) -> bool:
         return self.install_enabled
 
-    def shop_of_session_token(self, token: str, now: datetime) -> str:
+    def session_of_token(self, token: str, now: datetime) -> EmbeddedSession:
+        """The shop of an App Bridge session token, and its admin user as the actor ("shopify:<user id>")."""
         try:
-            return self.shop_of_id_token(token, now)
+            domain = self.shop_of_id_token(token, now)
         except (InvalidSignature, ValueError) as exc:
             raise InvalidSessionToken(str(exc)) from exc
+        return EmbeddedSession(domain, f"shopify:{session_token_user(token)}")
+
+    def invalid_session_headers(self) -> Mapping[str, str]:
+        # App Bridge reads it on a 401: it fetches a fresh session token and retries once.
+        return {"X-Shopify-Retry-Invalid-Session-Request": "1"}
 
     def exchange_session_token(self, token: str, now: datetime) -> tuple[str, dict[str, str]]:
         try:
@@ -214,6 +230,22 @@ class ShopifyAdapter:
         except InvalidSignature as exc:
             raise InvalidSessionToken(str(exc)) from exc
         return exchanged.shop, {"access_token": exchanged.access_token}
+
+    # ---- the app proxy: the portal on the storefront, /apps/returns (ports.ServesStorefrontProxy) ----
+
+    def storefront_proxy_enabled(self) -> bool:
+        return bool(self.config.secrets)
+
+    def verify_proxy_request(self, query: str, now: datetime) -> StorefrontProxyRequest:
+        """Check the proxy's signature (current or previous secret, 90 s); the path prefix made safe for links."""
+        try:
+            proxied = verify_app_proxy(query, self.config.secrets, now)
+        except (InvalidSignature, ValueError) as exc:
+            raise InvalidProxyRequest(str(exc)) from exc
+        prefix = proxied.path_prefix
+        if not prefix.startswith("/") or prefix.startswith("//"):
+            prefix = DEFAULT_PROXY_PATH  # links must stay on the storefront, never another host
+        return StorefrontProxyRequest(proxied.shop, proxied.logged_in_customer_id, prefix)
 
     def authorize_url(self, shop: str, redirect_uri: str, state: str) -> str:
         """Where the merchant grants the app its scopes (an offline token: no per-user grant)."""
