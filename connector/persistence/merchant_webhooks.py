@@ -13,7 +13,6 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
-from connector.domain.shops import Shop
 from connector.persistence.crypto import CredentialBox
 from connector.persistence.tables import Base, UTCDateTime
 from connector.ports.storage import DeliveryRecord as DeliveryRecord
@@ -21,7 +20,7 @@ from connector.ports.storage import Endpoint as Endpoint
 from connector.ports.storage import OutgoingDelivery as OutgoingDelivery
 
 if TYPE_CHECKING:
-    from connector.ports.storage import ShopScope, UnitOfWork
+    pass
 
 
 class MerchantWebhookEndpointRow(Base):
@@ -173,17 +172,3 @@ class MerchantWebhookRepository:
         if status == "delivered":
             row.delivered_at = now
         self._session.flush()
-
-
-class WebhookScopes:
-    """What the edges pass to the workflow as `scope_for`: the unit of work's own shop scope.
-
-    ShopScope carries `merchant_webhooks` (sealed with the services' box) since it was added;
-    this stays until the edges stop passing `scope_for`.
-    """
-
-    def __init__(self, box: CredentialBox) -> None:
-        self._box = box
-
-    def __call__(self, uow: UnitOfWork, shop: Shop) -> ShopScope:
-        return uow.scope(shop)

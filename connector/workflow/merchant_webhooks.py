@@ -4,7 +4,8 @@
 transaction of the change it announces, so an event is sent if and only if the change
 was committed. `deliver_merchant_webhook` (an outbox job) signs and POSTs one delivery,
 retrying with exponential backoff. Imports the domain and the standard library at run
-time; storage comes in through `WebhookScope`, HTTP through `WebhookTransport`.
+time; storage comes in through the shop scope's `merchant_webhooks` port, HTTP through
+`WebhookTransport`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import socket
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from connector.domain.errors import DomainError
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from connector.ports.services import Services
     from connector.ports.storage import DeliveryRecord as DeliveryRecord
     from connector.ports.storage import Endpoint as Endpoint
-    from connector.ports.storage import OutgoingDelivery, UnitOfWork
+    from connector.ports.storage import OutgoingDelivery, ShopScope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -68,55 +69,6 @@ class InvalidEndpoint(DomainError):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
-
-
-# ---- the ports this module needs ----
-
-class Outbox(Protocol):
-    def add(self, task: str, subject_id: int, now: datetime) -> object: ...
-
-
-class MerchantWebhookStore(Protocol):
-    def add_endpoint(self, *, url: str, secret: str, events: tuple[str, ...], description: str,
-                     now: datetime) -> Endpoint: ...
-
-    def endpoints(self) -> list[Endpoint]: ...
-
-    def endpoint(self, endpoint_id: int) -> Endpoint | None: ...
-
-    def delete_endpoint(self, endpoint_id: int, now: datetime) -> bool: ...
-
-    def add_delivery(self, *, endpoint_id: int, event: str, event_id: str, body: str, now: datetime) -> int: ...
-
-    def deliveries(self, endpoint_id: int, *, before_id: int | None, limit: int) -> list[DeliveryRecord]: ...
-
-    def outgoing(self, delivery_id: int) -> OutgoingDelivery | None: ...
-
-    def record_attempt(self, delivery_id: int, *, status: str, status_code: int | None, response: str,
-                       error: str, now: datetime, next_attempt_at: datetime | None) -> None: ...
-
-
-class WebhookScope(Protocol):
-    """One shop's view inside a transaction; ShopScope satisfies it once it has `merchant_webhooks`."""
-
-    @property
-    def shop(self) -> Shop: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    @property
-    def merchant_webhooks(self) -> MerchantWebhookStore: ...
-
-
-ScopeFor = Callable[["UnitOfWork", Shop], WebhookScope]
-
-
-def _wired_scope(uow: UnitOfWork, shop: Shop) -> WebhookScope:
-    scope = uow.scope(shop)
-    if not hasattr(scope, "merchant_webhooks"):
-        raise RuntimeError("ShopScope has no merchant_webhooks: pass scope_for=WebhookScopes(svc.box)")
-    return cast(WebhookScope, scope)
 
 
 @dataclass(frozen=True)
@@ -229,13 +181,12 @@ def _shop(uow: UnitOfWork, shop_id: int) -> Shop:
     return shop
 
 
-def create_endpoint(svc: Services, shop_id: int, url: str, events: tuple[str, ...] = (), description: str = "",
-                    *, scope_for: ScopeFor = _wired_scope) -> tuple[Endpoint, str]:
+def create_endpoint(svc: Services, shop_id: int, url: str, events: tuple[str, ...] = (), description: str = "") -> tuple[Endpoint, str]:
     """A new endpoint and its signing secret; the secret is shown this once."""
     url, events = _check_url(url), _check_events(events)
     secret = "whsec_" + secrets.token_urlsafe(32)
     with svc.uow() as uow:
-        store = scope_for(uow, _shop(uow, shop_id)).merchant_webhooks
+        store = uow.scope(_shop(uow, shop_id)).merchant_webhooks
         if len(store.endpoints()) >= MAX_ENDPOINTS:
             raise EndpointLimitReached(f"a shop has at most {MAX_ENDPOINTS} endpoints; delete one first")
         endpoint = store.add_endpoint(url=url, secret=secret, events=events, description=description.strip()[:255],
@@ -244,22 +195,22 @@ def create_endpoint(svc: Services, shop_id: int, url: str, events: tuple[str, ..
     return endpoint, secret
 
 
-def list_endpoints(svc: Services, shop_id: int, *, scope_for: ScopeFor = _wired_scope) -> list[Endpoint]:
+def list_endpoints(svc: Services, shop_id: int) -> list[Endpoint]:
     with svc.uow() as uow:
-        return scope_for(uow, _shop(uow, shop_id)).merchant_webhooks.endpoints()
+        return uow.scope(_shop(uow, shop_id)).merchant_webhooks.endpoints()
 
 
-def delete_endpoint(svc: Services, shop_id: int, endpoint_id: int, *, scope_for: ScopeFor = _wired_scope) -> None:
+def delete_endpoint(svc: Services, shop_id: int, endpoint_id: int) -> None:
     with svc.uow() as uow:
-        if not scope_for(uow, _shop(uow, shop_id)).merchant_webhooks.delete_endpoint(endpoint_id, svc.clock.now()):
+        if not uow.scope(_shop(uow, shop_id)).merchant_webhooks.delete_endpoint(endpoint_id, svc.clock.now()):
             raise NotFound(f"no webhook endpoint {endpoint_id} in this shop")
         uow.commit()
 
 
 def list_deliveries(svc: Services, shop_id: int, endpoint_id: int, *, before_id: int | None = None,
-                    limit: int = 50, scope_for: ScopeFor = _wired_scope) -> list[DeliveryRecord]:
+                    limit: int = 50) -> list[DeliveryRecord]:
     with svc.uow() as uow:
-        store = scope_for(uow, _shop(uow, shop_id)).merchant_webhooks
+        store = uow.scope(_shop(uow, shop_id)).merchant_webhooks
         if store.endpoint(endpoint_id) is None:
             raise NotFound(f"no webhook endpoint {endpoint_id} in this shop")
         return store.deliveries(endpoint_id, before_id=before_id, limit=limit)
@@ -267,7 +218,7 @@ def list_deliveries(svc: Services, shop_id: int, endpoint_id: int, *, before_id:
 
 # ---- emission and sending ----
 
-def emit(scope: WebhookScope, event: str, payload: Mapping[str, Any], now: datetime) -> int:
+def emit(scope: ShopScope, event: str, payload: Mapping[str, Any], now: datetime) -> int:
     """Queue `event` for every endpoint of the shop that wants it, in the caller's transaction.
 
     Returns how many deliveries were written. The body is fixed now, so every retry sends
@@ -296,12 +247,11 @@ class _Sending:
 class _Deliver:
     """Merchant webhooks' part of the outbox consumer: one signed POST, and its answer kept."""
 
-    def __init__(self, scope_for: ScopeFor = _wired_scope, transport: WebhookTransport | None = None) -> None:
-        self.scope_for = scope_for
+    def __init__(self, transport: WebhookTransport | None = None) -> None:
         self.transport = transport
 
     def prepare(self, svc: Services, uow: UnitOfWork, shop: Shop, subject_id: int) -> _Sending | Finish:
-        outgoing = self.scope_for(uow, shop).merchant_webhooks.outgoing(subject_id)
+        outgoing = uow.scope(shop).merchant_webhooks.outgoing(subject_id)
         if outgoing is None or outgoing.status != "pending" or outgoing.endpoint_deleted:
             return Finish("skipped")
         return _Sending(outgoing)
@@ -325,7 +275,7 @@ class _Deliver:
         return answer
 
     def record(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Sending, answer: Answer) -> str:
-        self.scope_for(uow, shop).merchant_webhooks.record_attempt(
+        uow.scope(shop).merchant_webhooks.record_attempt(
             work.outgoing.id, status="delivered", status_code=answer.status, response=answer.body, error="",
             now=svc.clock.now(), next_attempt_at=None)
         return "delivered"
@@ -333,7 +283,7 @@ class _Deliver:
     def failed(self, svc: Services, uow: UnitOfWork, shop: Shop, work: _Sending, failure: Failed, final: bool,
                next_try: datetime | None) -> str | None:
         answer = failure.detail if isinstance(failure.detail, Answer) else None
-        self.scope_for(uow, shop).merchant_webhooks.record_attempt(
+        uow.scope(shop).merchant_webhooks.record_attempt(
             work.outgoing.id, status="failed" if final else "pending",
             status_code=answer.status if answer else None, response=answer.body if answer else "",
             error=failure.error, now=svc.clock.now(), next_attempt_at=next_try)
@@ -345,11 +295,9 @@ KIND: OutboxKind[_Sending, Answer] = OutboxKind(
     limits=Limits(max_attempts=MAX_ATTEMPTS, first=timedelta(seconds=30), longest=timedelta(hours=6)))
 
 
-def deliver_merchant_webhook(svc: Services, outbox_id: int, *, scope_for: ScopeFor = _wired_scope,
-                             transport: WebhookTransport | None = None) -> str:
+def deliver_merchant_webhook(svc: Services, outbox_id: int, *, transport: WebhookTransport | None = None) -> str:
     """Send one delivery of the outbox. Returns delivered, retry, failed or skipped; safe to run twice."""
-    kind = KIND if scope_for is _wired_scope and transport is None else replace(
-        KIND, handler=_Deliver(scope_for, transport))
+    kind = KIND if transport is None else replace(KIND, handler=_Deliver(transport))
     return consume(svc, outbox_id, kind)
 
 

@@ -23,7 +23,7 @@ from connector.ports import PushResult, ResolutionPush, StoreCreditReleased, Sto
 if TYPE_CHECKING:
     from connector.domain.shops import Shop
     from connector.ports.services import Services
-    from connector.ports.storage import ShopScope, UnitOfWork
+    from connector.ports.storage import CreditLedgerRepository, CreditMovement, ShopScope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +40,6 @@ class StoreCreditCoupons(Protocol):
     def retire_credit_coupon(self, code: str) -> bool: ...
 
 
-class Movement(Protocol):
-    amount: Money
-    reference: str
-
-
-class CreditLedger(Protocol):
-    """What the workflow needs of connector.persistence.credit_ledger.CreditLedgerRepository."""
-
-    def has(self, reference: str) -> bool: ...
-
-    def record(self, *, customer_email: str, amount: Money, reason: str, reference: str,
-               now: datetime) -> Movement | None: ...
-
-    def balance(self, customer_email: str, currency: str) -> Money: ...
-
-    def movements(self, customer_email: str, currency: str | None = None) -> Sequence[Movement]: ...
-
-
 @dataclass(frozen=True)
 class BalanceCoupon:
     """The coupon now carrying a customer's balance (code empty when the balance is nil)."""
@@ -68,13 +50,6 @@ class BalanceCoupon:
     adopted: bool
 
 
-def ledger_of(scope: ShopScope) -> CreditLedger:
-    ledger: CreditLedger | None = getattr(scope, "credit_ledger", None)
-    if ledger is None:
-        raise RuntimeError("ShopScope has no credit_ledger: the unit of work must build one per shop")
-    return ledger
-
-
 def credit_reference(push_reference: str) -> str:
     return f"credit:{push_reference}"
 
@@ -83,12 +58,12 @@ def spent_reference(platform_order_id: str, code: str) -> str:
     return f"spent:{platform_order_id}:{code.strip().lower()}"
 
 
-def _coupon_key(shop: Shop, movement: Movement) -> str:
+def _coupon_key(shop: Shop, movement: CreditMovement) -> str:
     """What a balance coupon is derived from: the shop and the movement that set the balance."""
     return f"{shop.id}:{movement.reference}"
 
 
-def _reissue(shop: Shop, gateway: StoreCreditCoupons, ledger: CreditLedger, email: str, currency: str,
+def _reissue(shop: Shop, gateway: StoreCreditCoupons, ledger: CreditLedgerRepository, email: str, currency: str,
              also_retire: Sequence[str] = ()) -> BalanceCoupon:
     """Retire every coupon that carried an older balance, then issue the current balance.
 
@@ -119,7 +94,7 @@ def apply_store_credit_spent(svc: Services, uow: UnitOfWork, scope: ShopScope, e
     Runs in the delivery's transaction; a platform failure raises, nothing is committed,
     and the delivery is processed again later.
     """
-    ledger = ledger_of(scope)
+    ledger = scope.credit_ledger
     reference = spent_reference(event.platform_order_id, event.code)
     if ledger.has(reference):
         return
@@ -156,7 +131,7 @@ def apply_store_credit_released(svc: Services, uow: UnitOfWork, scope: ShopScope
     Only a spending the ledger recorded is given back, exactly its amount, so a release
     reported many times (every order.updated) or for credit never debited changes nothing.
     """
-    ledger = ledger_of(scope)
+    ledger = scope.credit_ledger
     spent = spent_reference(event.platform_order_id, event.code)
     reference = released_reference(event.platform_order_id, event.code)
     if ledger.has(reference) or not ledger.has(spent):
@@ -186,7 +161,7 @@ def push_store_credit(svc: Services, shop: Shop, push: ResolutionPush) -> PushRe
     """
     with svc.uow() as uow:
         scope = uow.scope(shop)
-        ledger = ledger_of(scope)
+        ledger = scope.credit_ledger
         email = push.customer_email.strip().lower()
         if not email:
             raise ValueError("store credit needs the customer's email: the coupon is locked to it")
@@ -203,4 +178,4 @@ def push_store_credit(svc: Services, shop: Shop, push: ResolutionPush) -> PushRe
 def balance_of(svc: Services, shop: Shop, customer_email: str, currency: str) -> Money:
     """A customer's store credit (for the portal, the admin and the API)."""
     with svc.uow() as uow:
-        return ledger_of(uow.scope(shop)).balance(customer_email, currency)
+        return uow.scope(shop).credit_ledger.balance(customer_email, currency)

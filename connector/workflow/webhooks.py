@@ -46,6 +46,7 @@ from connector.ports.platforms import (
     RequestsReturnsInOrders,
     RoutesTopics,
     SendsCreationPings,
+    TopicHandler,
 )
 from connector.workflow.markers import resolution_marker
 from connector.workflow.merchant_webhooks import KIND as merchant_webhook_kind
@@ -70,8 +71,6 @@ MAX_KEY = 128
 # Outbox tasks that reach the shop's platform or the merchant's systems: stopped on uninstall.
 # Named by the kinds themselves: a name written here by hand once missed the merchant's webhooks.
 PUSH_TASKS = (push_kind.task, mirror_kind.task, merchant_webhook_kind.task)
-
-TopicHandler = Callable[[bytes], list[PlatformEvent]]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ from werkzeug.serving import make_server
 
 from connector.bootstrap import Services
 from connector.domain.returns import Channel, ResolutionKind
-from connector.persistence.merchant_webhooks import WebhookScopes
 from connector.web.api.auth import RateLimiter
 from connector.workflow import merchant_webhooks as hooks
 from connector.workflow import returns as flow
@@ -65,8 +64,7 @@ def seeded(services: Services, app: Flask) -> Seed:
             flow.WantedItem(line_id, 1, "size_too_small", ResolutionKind.REFUND)], channel=Channel.API)
         references.append(opened.ret.reference)
     flow.approve(services, shop.id, references[-1], "test")
-    endpoint, _secret = hooks.create_endpoint(services, shop.id, "https://erp.example.com/hooks",
-                                              scope_for=WebhookScopes(services.box))
+    endpoint, _secret = hooks.create_endpoint(services, shop.id, "https://erp.example.com/hooks")
     app.extensions["returns_api_limiter"] = RateLimiter(10**9)  # the run is many requests a minute
     return Seed(headers={"Authorization": f"Bearer {create_token(services, shop.id, 'schemathesis')}"},
                 known={"reference": references, "platform_order_id": ["1001", "1002"],

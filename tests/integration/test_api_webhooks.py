@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 
 from connector.bootstrap import Services
 from connector.domain.shops import Shop
-from connector.persistence.merchant_webhooks import WebhookScopes
 from connector.workflow import merchant_webhooks as hooks
 from tests.conftest import FrozenClock
 from tests.integration.test_api import Caller, assert_error, caller_for
@@ -44,7 +43,7 @@ def emit(services: Services, shop: Shop, event: str = hooks.RETURN_CREATED, **da
     """Emit in a transaction of our own, as the workflow does in its; the outbox ids written."""
     with services.uow() as uow:
         before = {item.id for item in uow.all_outbox.pending(services.clock.now(), limit=10_000)}
-        hooks.emit(WebhookScopes(services.box)(uow, shop), event, data or {"reference": "R-TEST22"},
+        hooks.emit(uow.scope(shop), event, data or {"reference": "R-TEST22"},
                    services.clock.now())
         uow.commit()
         after = uow.all_outbox.pending(services.clock.now(), limit=10_000)
@@ -52,7 +51,7 @@ def emit(services: Services, shop: Shop, event: str = hooks.RETURN_CREATED, **da
 
 
 def deliver(services: Services, outbox_id: int, transport: Any) -> str:
-    return hooks.deliver_merchant_webhook(services, outbox_id, scope_for=WebhookScopes(services.box),
+    return hooks.deliver_merchant_webhook(services, outbox_id,
                                           transport=transport)
 
 
