@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template, render_template_string, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
@@ -107,7 +108,8 @@ def _template(platform: str, name: str, status: int = 200, **context: Any) -> tu
 def _refusal(refused: FlowRefused, as_json: bool) -> tuple[Any, int]:
     if as_json:
         return jsonify(error={"code": refused.code, "message": refused.message}), refused.status
-    return _page(refused.status, refused.title, refused.message)
+    # A platform marks its refusals' words for the one catalog (N_); they are said here, in the page's language.
+    return _page(refused.status, _(refused.title), _(refused.message))
 
 
 def _answer(svc: Services, platform: str, flow: ConnectFlow, step: FlowStep, as_json: bool) -> Answer:

@@ -17,6 +17,7 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
+from connector.domain.messages import N_
 from connector.ports import PlatformError
 from connector.ports.platforms import (
     ConnectFlowRoutes,
@@ -36,11 +37,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_START_AGAIN = "Start the installation again from your Shopify admin."
+_START_AGAIN = N_("Start the installation again from your Shopify admin.")
 
 
 def _other_shop() -> FlowRefused:
-    return FlowRefused(401, "other_shop", "This answer is for another shop", _START_AGAIN)
+    return FlowRefused(401, "other_shop", N_("This answer is for another shop"), _START_AGAIN)
 
 
 class ShopifyInstallFlow:
@@ -54,15 +55,15 @@ class ShopifyInstallFlow:
         if self.adapter.install_enabled:
             return None
         return FlowRefused(
-            404, "install_off", "Shopify install is off",
-            "This server has no Shopify app configured (SHOPIFY_API_KEY and SHOPIFY_API_SECRET are not set). "
-            "Connect a shop with a custom app's token instead: returns-connector shop connect-shopify.")
+            404, "install_off", N_("Shopify install is off"),
+            N_("This server has no Shopify app configured (SHOPIFY_API_KEY and SHOPIFY_API_SECRET are not set). "
+               "Connect a shop with a custom app's token instead: returns-connector shop connect-shopify."))
 
     def begin(self, query: Query, ctx: FlowContext) -> FlowStep:
         shop = dict(query).get("shop", "").strip().lower()
         if not is_valid_shop_domain(shop):
-            return FlowRefused(400, "not_shopify", "Not a Shopify shop",
-                               "Open the app from your Shopify admin, or give your shop's my-shop.myshopify.com domain.")
+            return FlowRefused(400, "not_shopify", N_("Not a Shopify shop"),
+                               N_("Open the app from your Shopify admin, or give your shop's my-shop.myshopify.com domain."))
         state = new_state()
         url = self.adapter.authorize_url(shop, f"{ctx.app_url}/shopify/callback", state)
         return FlowRedirect(url, bind=json.dumps({"state": state, "shop": shop}))
@@ -70,12 +71,12 @@ class ShopifyInstallFlow:
     def complete(self, query: Query, body: bytes, bound: str, ctx: FlowContext) -> FlowStep:
         args = dict(query)
         if not args.get("code") or not args.get("shop") or not args.get("hmac"):
-            return FlowRefused(400, "incomplete", "Incomplete answer from Shopify", _START_AGAIN)
+            return FlowRefused(400, "incomplete", N_("Incomplete answer from Shopify"), _START_AGAIN)
         expected = _bound(bound)
         if expected is None:
-            return FlowRefused(400, "expired", "Installation expired",
-                               "This installation was not started in this browser, or took more than 10 minutes. "
-                               + _START_AGAIN)
+            return FlowRefused(400, "expired", N_("Installation expired"),
+                               N_("This installation was not started in this browser, or took more than 10 minutes. "
+                                  "Start the installation again from your Shopify admin."))
         state, shop = expected
         if args.get("shop", "").lower() != shop:
             return _other_shop()
@@ -83,12 +84,13 @@ class ShopifyInstallFlow:
             token = self.adapter.finish_install(list(query), state, ctx.now)
         except InvalidSignature as exc:
             log.info("refused a Shopify callback: %s", exc)
-            return FlowRefused(401, "forged", "This answer does not come from Shopify",
-                               "Its signature, date or state does not match. " + _START_AGAIN)
+            return FlowRefused(401, "forged", N_("This answer does not come from Shopify"),
+                               N_("Its signature, date or state does not match. "
+                                  "Start the installation again from your Shopify admin."))
         except PlatformError as exc:
             # An expired or reused code, or Shopify away: the merchant starts again.
             log.warning("Shopify token exchange failed: %s", exc)
-            return FlowRefused(502 if exc.retryable else 400, "no_token", "Shopify did not give the access token",
+            return FlowRefused(502 if exc.retryable else 400, "no_token", N_("Shopify did not give the access token"),
                                _START_AGAIN)
         if token.shop != shop:
             return _other_shop()

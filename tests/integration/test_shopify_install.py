@@ -105,6 +105,20 @@ def test_install_refuses_anything_but_a_myshopify_host(client: FlaskClient, shop
     assert "Set-Cookie" not in answer.headers
 
 
+@pytest.mark.parametrize(("language", "title", "advice"), [
+    ("fr", "Ce n&#39;est pas une boutique Shopify", "ma-boutique.myshopify.com"),
+    ("en", "Not a Shopify shop", "my-shop.myshopify.com"),
+])
+def test_an_install_refusal_is_said_in_the_merchants_language(
+    client: FlaskClient, language: str, title: str, advice: str,
+) -> None:
+    answer = client.get("/shopify/install?shop=evil.com", headers={"Accept-Language": language})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert title in page
+    assert advice in page
+
+
 def test_install_is_off_with_a_clear_page_when_the_app_keys_are_unset(services: Services, clock: FrozenClock) -> None:
     from dataclasses import replace
 
